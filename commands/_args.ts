@@ -1,0 +1,73 @@
+import { parseDuration } from "../sockets/address.ts";
+import { SockitError } from "../sockets/errors.ts";
+import { nearest } from "../sockets/nearest.ts";
+import type { Token } from "../shell/tokenize.ts";
+import type { Args, Command } from "./types.ts";
+
+/**
+ * Splits a command's tokens into positional arguments and `--options`. An option is a bare
+ * token starting with `--`; a value follows it (`--timeout 2s`) or is glued with `=`
+ * (`--timeout=2s`). A bare `--` ends options, so `send a -- --literal` sends `--literal`.
+ */
+export function parseArgs(command: Command, tokens: Token[], line: string): Args {
+  const positional: Token[] = [];
+  const options: Args["options"] = {};
+  const specs = new Map((command.options ?? []).map((o) => [o.name, o]));
+  let i = 0;
+  let optionsEnded = false;
+  while (i < tokens.length) {
+    const t = tokens[i++];
+    if (optionsEnded || t.quoted || !t.text.startsWith("--") || t.text === "--") {
+      if (!optionsEnded && !t.quoted && t.text === "--") optionsEnded = true;
+      else positional.push(t);
+      continue;
+    }
+    const eq = t.text.indexOf("=");
+    const name = eq < 0 ? t.text.slice(2) : t.text.slice(2, eq);
+    const spec = specs.get(name);
+    if (!spec) {
+      const guess = nearest(name, specs.keys());
+      throw new SockitError(`${command.name}: unknown option "--${name}"`, {
+        hint: guess ? `did you mean --${guess}?` : `help ${command.name} lists its options`,
+      });
+    }
+    if (spec.type === "flag") {
+      if (eq >= 0) throw new SockitError(`${command.name}: option "--${name}" takes no value`);
+      options[name] = true;
+      continue;
+    }
+    let raw: string;
+    if (eq >= 0) raw = t.text.slice(eq + 1);
+    else if (i < tokens.length) raw = tokens[i++].text;
+    else throw new SockitError(`${command.name}: option "--${name}" needs a value`);
+    let value: string | number;
+    if (spec.type === "duration") value = parseDuration(raw, `${command.name} --${name}`);
+    else if (spec.type === "integer") value = parseInteger(raw, `${command.name} --${name}`);
+    else value = raw;
+    if (spec.repeat) {
+      const list = (options[name] as string[] | undefined) ?? [];
+      list.push(String(value));
+      options[name] = list;
+    } else options[name] = value;
+  }
+  if (command.minArgs !== undefined && positional.length < command.minArgs) {
+    throw new SockitError(`${command.name}: missing arguments`, {
+      hint: `usage: ${command.usage}`,
+    });
+  }
+  if (command.maxArgs !== undefined && positional.length > command.maxArgs) {
+    const extra = positional[command.maxArgs];
+    throw new SockitError(`${command.name}: unexpected argument "${extra.text}"`, {
+      hint: `usage: ${command.usage}`,
+    });
+  }
+  return { positional, options, line };
+}
+
+/** Parses a non-negative whole number, naming the action in the error. */
+export function parseInteger(text: string, action: string): number {
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
+    throw new SockitError(`${action}: "${text}" is not a whole number`);
+  }
+  return Number(text);
+}

@@ -1,0 +1,118 @@
+import { SockitError } from "../sockets/errors.ts";
+import { Listener } from "../sockets/listener.ts";
+import type { ReadOptions, ReadResult } from "../sockets/receive_buffer.ts";
+import type { NamedSocket } from "../sockets/named_socket.ts";
+import type { Receiver } from "../sockets/receiver.ts";
+import { StreamSocket } from "../sockets/stream_socket.ts";
+import { render } from "../shell/render.ts";
+import type { DisplayMode } from "../shell/render.ts";
+import type { Result } from "./result.ts";
+import type { Args, CommandContext, OptionSpec } from "./types.ts";
+
+/** `--timeout`, shared by every waiting command. */
+export const TIMEOUT_OPTION: OptionSpec = {
+  name: "timeout",
+  type: "duration",
+  summary: "--timeout DURATION  give up after this long (default: the `set timeout` value)",
+};
+
+/** `--hex` and `--text`, shared by every receiving command. */
+export const DISPLAY_OPTIONS: OptionSpec[] = [
+  { name: "hex", type: "flag", summary: "--hex  show the bytes as a hexdump" },
+  { name: "text", type: "flag", summary: "--text  show the bytes as a quoted string" },
+];
+
+/** Formats milliseconds for people: `500ms`, `2s`, `1.5s`. */
+export function formatDuration(ms: number): string {
+  return ms < 1000 ? `${ms}ms` : `${Number((ms / 1000).toFixed(3))}s`;
+}
+
+/** A socket that can be read from (a stream, or a datagram socket). */
+export type ReceivingSocket = NamedSocket & { buffer: Receiver };
+
+/** The readable socket of that name, or a one-line error naming the action. */
+export function receivingSocket(
+  ctx: CommandContext,
+  name: string,
+  action: string,
+): ReceivingSocket {
+  const socket = ctx.registry.get(name, action);
+  if (socket instanceof Listener) {
+    throw new SockitError(`Cannot ${action} "${name}": it is a listener`, {
+      hint: `its connections are ${name}.1, ${name}.2, …`,
+    });
+  }
+  if (socket.closed) throw new SockitError(`Cannot ${action} "${name}": socket is closed`);
+  const buffer = (socket as Partial<ReceivingSocket>).buffer;
+  if (!buffer) throw new SockitError(`Cannot ${action} "${name}": it does not receive`);
+  return socket as ReceivingSocket;
+}
+
+/** The stream socket of that name, or a one-line error naming the action. */
+export function streamSocket(ctx: CommandContext, name: string, action: string): StreamSocket {
+  const socket = ctx.registry.get(name, action);
+  if (socket instanceof StreamSocket) {
+    if (socket.closed) throw new SockitError(`Cannot ${action} "${name}": socket is closed`);
+    return socket;
+  }
+  if (socket instanceof Listener) {
+    throw new SockitError(`Cannot ${action} "${name}": it is a listener`, {
+      hint: `its connections are ${name}.1, ${name}.2, …`,
+    });
+  }
+  throw new SockitError(`Cannot ${action} "${name}": not a stream socket (${socket.kind})`);
+}
+
+/** The read options for a call: its deadline and the cancel signal. */
+export function readOptions(ctx: CommandContext, args: Args): ReadOptions & { timeout: number } {
+  return {
+    timeout: (args.options.timeout as number | undefined) ?? ctx.settings.timeout,
+    signal: ctx.signal,
+  };
+}
+
+/** The display mode a call asked for, if any. */
+export function displayOf(args: Args): DisplayMode | undefined {
+  if (args.options.hex) return "hex";
+  if (args.options.text) return "text";
+  return undefined;
+}
+
+/**
+ * Turns a buffer read into a result; anything but `ok` becomes a one-line error that says
+ * what is still buffered (the bytes stay there: nothing is lost).
+ */
+export function dataResult(
+  name: string,
+  action: string,
+  read: ReadResult,
+  timeout: number,
+  display?: DisplayMode,
+): Result {
+  if (read.status === "ok") {
+    return { kind: "data", socket: name, status: "ok", data: read.data, display };
+  }
+  const kept = read.data.length === 0
+    ? "nothing buffered"
+    : `${read.data.length} bytes kept in buffer: ${preview(read.data)}`;
+  switch (read.status) {
+    case "timeout":
+      throw new SockitError(
+        `Cannot ${action} "${name}": timed out after ${formatDuration(timeout)} (${kept})`,
+      );
+    case "cancelled":
+      throw new SockitError(`Cannot ${action} "${name}": cancelled (${kept})`);
+    case "eof":
+      throw new SockitError(`Cannot ${action} "${name}": end of stream, peer closed (${kept})`);
+    default:
+      throw new SockitError(
+        `Cannot ${action} "${name}": ${read.error?.message ?? "read failed"} (${kept})`,
+      );
+  }
+}
+
+/** A short one-line preview of bytes for error messages. */
+export function preview(data: Uint8Array, max = 40): string {
+  const head = render(data.subarray(0, max), "text");
+  return data.length > max ? `${head}…` : head;
+}

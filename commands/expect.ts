@@ -1,0 +1,51 @@
+import { SockitError } from "../sockets/errors.ts";
+import type { Command } from "./types.ts";
+import {
+  dataResult,
+  DISPLAY_OPTIONS,
+  displayOf,
+  readOptions,
+  receivingSocket,
+  TIMEOUT_OPTION,
+} from "./_sockets.ts";
+
+/** Parses `/REGEX/flags` into a RegExp, naming the action and the value on error. */
+export function parseRegex(text: string, action: string): RegExp {
+  const m = /^\/(.*)\/([a-z]*)$/s.exec(text);
+  if (!m) {
+    throw new SockitError(`Cannot ${action}: "${text}" is not a /REGEX/`, {
+      hint: "write it between slashes, e.g. /^\\+OK/ or /\\d+ items/i",
+    });
+  }
+  const flags = m[2].replace(/[gy]/g, "");
+  try {
+    return new RegExp(m[1], flags);
+  } catch (error) {
+    throw new SockitError(`Cannot ${action}: bad regex ${text}: ${(error as Error).message}`);
+  }
+}
+
+/** `expect NAME /REGEX/`: reads until the regex matches; consumes through the match. */
+export const expect: Command = {
+  name: "expect",
+  usage: "expect NAME /REGEX/",
+  summary: "receive until /REGEX/ matches; returns everything through the match",
+  details: "The regex runs over the buffered bytes as latin1 text (one character per byte).\n" +
+    "Example:\n  expect a /^\\+OK.*\\r\\n/",
+  options: [TIMEOUT_OPTION, ...DISPLAY_OPTIONS],
+  args: ["socket", "none"],
+  minArgs: 2,
+  async run(ctx, args) {
+    const name = args.positional[0].text;
+    const [first, ...rest] = args.positional.slice(1);
+    // A regex may hold spaces: take it as typed, from its first to its last token.
+    const text = rest.length === 0 && first.quoted
+      ? first.text
+      : args.line.slice(first.start, (rest.at(-1) ?? first).end);
+    const re = parseRegex(text, `expect on "${name}"`);
+    const socket = receivingSocket(ctx, name, "expect on");
+    const opts = readOptions(ctx, args);
+    const read = await socket.buffer.recvMatch(re, opts);
+    return dataResult(name, "expect on", read, opts.timeout, displayOf(args));
+  },
+};

@@ -1,0 +1,21 @@
+import { binders, transport } from "../sockets/transports.ts";
+import type { Command } from "./types.ts";
+
+/** `listen KIND NAME ADDR`: listens; accepted peers become NAME.1, NAME.2, … */
+export const listen: Command = {
+  name: "listen",
+  usage: "listen KIND NAME ADDR",
+  summary: "listen on an address; accepted peers become NAME.1, NAME.2, …",
+  details: "A bare :PORT binds 127.0.0.1 (never every interface by accident); port 0 picks a\n" +
+    "free port and the chosen address is shown.\nExamples:\n  listen tcp srv :9000\n" +
+    "  listen tcp srv 127.0.0.1:0\n  listen tcp six [::1]:0",
+  args: ["kind", "none", "none"],
+  minArgs: 3,
+  maxArgs: 3,
+  async run(ctx, args) {
+    const [kind, name, address] = args.positional.map((t) => t.text);
+    const bind = transport(binders, kind, `listen "${name}"`);
+    const socket = await bind(ctx.registry, name, address, { ...args.options });
+    return { kind: "socket", info: socket.info(), verb: "listening" };
+  },
+};

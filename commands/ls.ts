@@ -1,0 +1,32 @@
+import type { Command } from "./types.ts";
+
+/** `ls`: one row per socket. */
+export const ls: Command = {
+  name: "ls",
+  usage: "ls [NAME…]",
+  summary: "list sockets: kind, state, addresses, bytes in/out, bytes buffered",
+  args: ["socket"],
+  run(ctx, args) {
+    const wanted = args.positional.flatMap((t) => ctx.registry.match(t.text, "list"));
+    const sockets = wanted.length > 0 ? wanted : ctx.registry.all();
+    const rows = sockets.map((s) => {
+      const i = s.info();
+      return [
+        i.name,
+        i.kind,
+        i.state,
+        i.local,
+        i.remote,
+        String(i.bytesIn),
+        String(i.bytesOut),
+        i.role === "listener" ? `${i.buffered} waiting` : String(i.buffered),
+        i.note ?? "",
+      ];
+    });
+    return Promise.resolve({
+      kind: "table",
+      columns: ["name", "kind", "state", "local", "remote", "in", "out", "buffered", ""],
+      rows,
+    });
+  },
+};

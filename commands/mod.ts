@@ -1,0 +1,45 @@
+/**
+ * Every shell command, in the order `help` lists them. One file per command; a command
+ * added elsewhere (a transport, the recorder, a server) is registered here.
+ *
+ * @module
+ */
+import type { Command } from "./types.ts";
+import { open } from "./open.ts";
+import { listen } from "./listen.ts";
+import { accept } from "./accept.ts";
+import { send } from "./send.ts";
+import { sendline } from "./sendline.ts";
+import { recv } from "./recv.ts";
+import { recvexact } from "./recvexact.ts";
+import { recvline } from "./recvline.ts";
+import { recvuntil } from "./recvuntil.ts";
+import { expect } from "./expect.ts";
+import { shutdown } from "./shutdown.ts";
+import { close } from "./close.ts";
+import { ls } from "./ls.ts";
+import { set } from "./set.ts";
+import { sleep } from "./sleep.ts";
+import { help } from "./help.ts";
+import { quit } from "./quit.ts";
+
+/** The built-in commands. */
+export const COMMANDS: readonly Command[] = [
+  open,
+  listen,
+  accept,
+  send,
+  sendline,
+  recv,
+  recvexact,
+  recvline,
+  recvuntil,
+  expect,
+  shutdown,
+  close,
+  ls,
+  set,
+  sleep,
+  help,
+  quit,
+];

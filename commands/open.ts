@@ -1,0 +1,26 @@
+import { dialers, transport } from "../sockets/transports.ts";
+import type { Command } from "./types.ts";
+import { TIMEOUT_OPTION } from "./_sockets.ts";
+
+/** `open KIND NAME ADDR`: connects a named socket. */
+export const open: Command = {
+  name: "open",
+  usage: "open KIND NAME HOST:PORT",
+  summary: "connect a named socket (tcp; HOST may be a name, an IPv4 or [IPv6] address)",
+  details: "Examples:\n  open tcp a 127.0.0.1:9000\n  open tcp b [::1]:9000 --timeout 2s\n" +
+    "  open tcp c localhost:80",
+  options: [TIMEOUT_OPTION],
+  args: ["kind", "none", "none"],
+  minArgs: 3,
+  maxArgs: 3,
+  async run(ctx, args) {
+    const [kind, name, address] = args.positional.map((t) => t.text);
+    const dial = transport(dialers, kind, `open "${name}"`);
+    const socket = await dial(ctx.registry, name, address, {
+      ...args.options,
+      timeout: (args.options.timeout as number | undefined) ?? ctx.settings.timeout,
+      signal: ctx.signal,
+    });
+    return { kind: "socket", info: socket.info(), verb: "open" };
+  },
+};

@@ -1,0 +1,13 @@
+import type { Command } from "./types.ts";
+
+/** `quit`: closes every socket and leaves. */
+export const quit: Command = {
+  name: "quit",
+  usage: "quit",
+  summary: "close every socket and exit (Ctrl-D does the same)",
+  maxArgs: 0,
+  async run(ctx) {
+    await ctx.registry.closeAll();
+    return { kind: "quit" };
+  },
+};

@@ -1,0 +1,34 @@
+import type { ReadStatus } from "../sockets/errors.ts";
+import type { SocketInfo } from "../sockets/named_socket.ts";
+import type { DisplayMode } from "../shell/render.ts";
+
+/**
+ * What a command returns: data, never printed text. The shell's renderer turns it into
+ * lines; a recorder stores it as observations.
+ */
+export type Result =
+  | { kind: "none" }
+  /** A short confirmation such as `sent 6 bytes to a`. */
+  | { kind: "message"; text: string }
+  /** A socket was opened, bound or started listening. */
+  | { kind: "socket"; info: SocketInfo; verb: string }
+  /** Bytes received from a socket. */
+  | {
+    kind: "data";
+    socket: string;
+    status: ReadStatus;
+    data: Uint8Array;
+    display?: DisplayMode;
+    /** For datagrams: the sender, and whether the datagram was cut to fit. */
+    from?: string;
+    truncated?: boolean;
+  }
+  /** Rows of a table such as `ls`. */
+  | { kind: "table"; columns: string[]; rows: string[][] }
+  /** Free text such as help. */
+  | { kind: "text"; text: string }
+  /** The shell should exit. */
+  | { kind: "quit" };
+
+/** The empty result. */
+export const NONE: Result = { kind: "none" };

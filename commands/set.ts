@@ -1,0 +1,47 @@
+import { parseDuration } from "../sockets/address.ts";
+import { SockitError } from "../sockets/errors.ts";
+import { nearest } from "../sockets/nearest.ts";
+import type { DisplayMode } from "../shell/render.ts";
+import type { Command } from "./types.ts";
+import { formatDuration } from "./_sockets.ts";
+
+const DISPLAYS: DisplayMode[] = ["auto", "text", "hex"];
+
+/** `set [KEY VALUE]`: shows or changes a setting. */
+export const set: Command = {
+  name: "set",
+  usage: "set [display auto|text|hex] [timeout DURATION]",
+  summary: "show or change settings: how bytes display, the default timeout",
+  args: ["setting", "none"],
+  maxArgs: 2,
+  run(ctx, args) {
+    const [key, value] = args.positional.map((t) => t.text);
+    if (key === undefined) {
+      return Promise.resolve({
+        kind: "table",
+        columns: ["setting", "value"],
+        rows: [["display", ctx.settings.display], [
+          "timeout",
+          formatDuration(ctx.settings.timeout),
+        ]],
+      });
+    }
+    if (value === undefined) throw new SockitError(`set ${key}: missing value`);
+    if (key === "display") {
+      if (!DISPLAYS.includes(value as DisplayMode)) {
+        throw new SockitError(`set display: unknown mode "${value}"`, {
+          hint: "use auto, text or hex",
+        });
+      }
+      ctx.settings.display = value as DisplayMode;
+    } else if (key === "timeout") {
+      ctx.settings.timeout = parseDuration(value, "set timeout");
+    } else {
+      const guess = nearest(key, ["display", "timeout"]);
+      throw new SockitError(`set: unknown setting "${key}"`, {
+        hint: guess ? `did you mean ${guess}?` : "settings: display, timeout",
+      });
+    }
+    return Promise.resolve({ kind: "message", text: `${key} = ${value}` });
+  },
+};

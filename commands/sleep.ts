@@ -1,0 +1,29 @@
+import { parseDuration } from "../sockets/address.ts";
+import { SockitError } from "../sockets/errors.ts";
+import type { Command } from "./types.ts";
+import { NONE } from "./result.ts";
+
+/** `sleep DURATION`: waits (Ctrl-C cancels). */
+export const sleep: Command = {
+  name: "sleep",
+  usage: "sleep DURATION",
+  summary: "wait, e.g. sleep 500ms, sleep 2s (Ctrl-C cancels)",
+  args: ["none"],
+  minArgs: 1,
+  maxArgs: 1,
+  run(ctx, args) {
+    const ms = parseDuration(args.positional[0].text, "sleep");
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(new SockitError(`sleep ${args.positional[0].text}: cancelled`));
+      };
+      const timer = setTimeout(() => {
+        ctx.signal.removeEventListener("abort", onAbort);
+        resolve(NONE);
+      }, ms);
+      if (ctx.signal.aborted) return onAbort();
+      ctx.signal.addEventListener("abort", onAbort, { once: true });
+    });
+  },
+};

@@ -1,0 +1,75 @@
+import type { SocketRegistry } from "../sockets/registry.ts";
+import type { Token } from "../shell/tokenize.ts";
+import type { DisplayMode } from "../shell/render.ts";
+import type { Result } from "./result.ts";
+
+/** Shell-wide settings that `set` changes. */
+export interface Settings {
+  /** How received bytes are shown: auto (text when printable, else hexdump), text or hex. */
+  display: DisplayMode;
+  /** Default deadline in ms for recv…, expect, accept and open. */
+  timeout: number;
+}
+
+/** How an option's value is read. */
+export type OptionType = "flag" | "string" | "duration" | "integer";
+
+/** One `--option` a command accepts. */
+export interface OptionSpec {
+  name: string;
+  type: OptionType;
+  /** Shown in help, e.g. `--timeout DURATION`. */
+  summary: string;
+  /** Takes the option more than once; values collect in an array. */
+  repeat?: boolean;
+}
+
+/** What Tab completes for a positional argument. */
+export type ArgKind =
+  | "socket"
+  | "listener"
+  | "kind"
+  | "command"
+  | "file"
+  | "payload"
+  | "setting"
+  | "none";
+
+/** A command's parsed arguments: positional tokens and option values. */
+export interface Args {
+  positional: Token[];
+  options: Record<string, string | number | boolean | string[] | undefined>;
+  /** The whole line as typed. */
+  line: string;
+}
+
+/** What a command can reach while it runs. */
+export interface CommandContext {
+  registry: SocketRegistry;
+  settings: Settings;
+  /** Aborted when the user presses Ctrl-C or the run is stopped. */
+  signal: AbortSignal;
+  /** Every command, for help and completion. */
+  commands: ReadonlyMap<string, Command>;
+  /** Extensions that other layers register by name (the recorder, built-in servers). */
+  services: Record<string, unknown>;
+}
+
+/** One shell command: one file in `commands/`, exporting one of these. */
+export interface Command {
+  name: string;
+  /** Usage line without options, e.g. `send NAME PAYLOAD…`. */
+  usage: string;
+  /** One line for the command list. */
+  summary: string;
+  /** More help: paragraphs shown by `help NAME`. */
+  details?: string;
+  options?: OptionSpec[];
+  /** Completion of positional arguments by position; the last kind repeats. */
+  args?: ArgKind[];
+  /** Fewest positional arguments (checked before run). */
+  minArgs?: number;
+  /** Most positional arguments (checked before run); omit for any number. */
+  maxArgs?: number;
+  run(ctx: CommandContext, args: Args): Promise<Result>;
+}

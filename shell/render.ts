@@ -1,0 +1,233 @@
+/**
+ * The canonical, re-parseable display of received bytes.
+ *
+ * Text (valid UTF-8 whose only control characters are `\n`, `\r` and `\t`) is shown as one
+ * double-quoted string, using the same escapes a `send` literal accepts; anything else is shown as
+ * a `hexdump -C` style dump. {@linkcode parseRendered} reads either form back, so what the
+ * terminal shows (and a recording stores) is a valid expectation.
+ *
+ * @example Text and binary
+ * ```ts
+ * import {
+ *   type DisplayMode,
+ *   hexdump,
+ *   isHexdumpLine,
+ *   isText,
+ *   parseRendered,
+ *   quote,
+ *   render,
+ * } from "./render.ts";
+ * import assert from "node:assert/strict";
+ *
+ * // Text is one quoted string, using the escapes of a send literal.
+ * const hello = new TextEncoder().encode('say "hi"\r\n');
+ * assert.equal(isText(hello), true);
+ * assert.equal(render(hello), '"say \\"hi\\"\\r\\n"');
+ *
+ * // Binary is a hexdump; quote() still shows it on one line.
+ * const binary = new Uint8Array([0, 1, 0x41, 0xff]);
+ * assert.equal(isText(binary), false);
+ * assert.equal(render(binary), "00000000  00 01 41 ff" + " ".repeat(39) + "|..A.|");
+ * assert.equal(render(binary), hexdump(binary));
+ * assert.equal(quote(binary), '"\\0\\x01A\\xff"');
+ * assert.equal(isHexdumpLine(render(binary)), true);
+ *
+ * // Both forms read back to the same bytes, in every mode.
+ * for (const mode of ["auto", "text", "hex"] satisfies DisplayMode[]) {
+ *   assert.deepEqual(parseRendered(render(hello, mode)), hello);
+ *   assert.deepEqual(parseRendered(render(binary, mode)), binary);
+ * }
+ * ```
+ *
+ * @module
+ */
+
+import { SockitError } from "../sockets/errors.ts";
+import { decodeEscapes } from "./payload.ts";
+import { tokenize } from "./tokenize.ts";
+
+/** How received bytes are shown: `auto` picks text or hex per chunk; the others force one form. */
+export type DisplayMode = "auto" | "text" | "hex";
+
+/** Shortens a value for a one-line error message. */
+function show(s: string, max = 60): string {
+  const oneLine = s.replace(/[\r\n]/g, " ");
+  return oneLine.length > max ? oneLine.slice(0, max - 1) + "…" : oneLine;
+}
+
+/**
+ * Length of the valid UTF-8 sequence starting at `i` (1–4), or 0 if the bytes there are not
+ * valid UTF-8 (bad lead byte, bad or missing continuation, overlong form, surrogate, > U+10FFFF).
+ */
+function utf8Length(bytes: Uint8Array, i: number): number {
+  const b = bytes[i];
+  if (b < 0x80) return 1;
+  let n: number;
+  let lo = 0x80;
+  let hi = 0xbf;
+  if (b >= 0xc2 && b <= 0xdf) n = 2;
+  else if (b >= 0xe0 && b <= 0xef) {
+    n = 3;
+    if (b === 0xe0) lo = 0xa0; // no overlong forms
+    if (b === 0xed) hi = 0x9f; // no surrogates
+  } else if (b >= 0xf0 && b <= 0xf4) {
+    n = 4;
+    if (b === 0xf0) lo = 0x90; // no overlong forms
+    if (b === 0xf4) hi = 0x8f; // nothing above U+10FFFF
+  } else return 0;
+  if (i + n > bytes.length) return 0;
+  const second = bytes[i + 1];
+  if (second < lo || second > hi) return 0;
+  for (let k = 2; k < n; k++) if ((bytes[i + k] & 0xc0) !== 0x80) return 0;
+  return n;
+}
+
+/** A C0 control, DEL, or (as the second byte of `C2 xx`) a C1 control. */
+function isControlAt(bytes: Uint8Array, i: number, n: number): boolean {
+  const b = bytes[i];
+  if (n === 1) return b < 0x20 || b === 0x7f;
+  return n === 2 && b === 0xc2 && bytes[i + 1] < 0xa0;
+}
+
+/**
+ * Whether bytes are shown as text: valid UTF-8 with no control characters (C0, DEL, C1) other
+ * than `\n`, `\r` and `\t`. So typical line protocols (HTTP, SMTP, Redis) are text, and anything
+ * with a NUL or escape byte is shown as a hexdump.
+ */
+export function isText(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length;) {
+    const n = utf8Length(bytes, i);
+    if (n === 0) return false;
+    if (isControlAt(bytes, i, n)) {
+      const b = bytes[i];
+      if (b !== 0x0a && b !== 0x0d && b !== 0x09) return false;
+    }
+    i += n;
+  }
+  return true;
+}
+
+const hex2 = (b: number) => b.toString(16).padStart(2, "0");
+
+const quoteEscapes: Record<number, string> = {
+  0x0a: "\\n",
+  0x0d: "\\r",
+  0x09: "\\t",
+  0x00: "\\0",
+  0x5c: "\\\\",
+  0x22: '\\"',
+};
+
+/**
+ * Shows bytes as one double-quoted string: `\n \r \t \0 \\ \"` are escaped, other control bytes
+ * (C0, DEL, the bytes of C1 controls) and bytes that are not valid UTF-8 become `\xHH`, and
+ * printable UTF-8 is kept as is. `decodeEscapes(quote(b).slice(1, -1))` gives back `b`.
+ */
+export function quote(bytes: Uint8Array): string {
+  let out = '"';
+  let runStart = 0; // start of a run of printable non-ASCII UTF-8, decoded in one go
+  const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+  let i = 0;
+  const flushRun = () => {
+    if (runStart < i) out += decoder.decode(bytes.subarray(runStart, i));
+  };
+  while (i < bytes.length) {
+    const b = bytes[i];
+    const n = utf8Length(bytes, i);
+    if (n > 1 && !isControlAt(bytes, i, n)) {
+      i += n;
+      continue;
+    }
+    flushRun();
+    if (n === 0 || isControlAt(bytes, i, n) || b in quoteEscapes) {
+      const count = n === 0 ? 1 : n;
+      for (let k = 0; k < count; k++) {
+        out += quoteEscapes[bytes[i + k]] ?? "\\x" + hex2(bytes[i + k]);
+      }
+      i += count;
+    } else {
+      out += String.fromCharCode(b);
+      i++;
+    }
+    runStart = i;
+  }
+  flushRun();
+  return out + '"';
+}
+
+/**
+ * A `hexdump -C` style dump: 16 bytes a line in two groups of 8, an 8-digit hex offset and an
+ * ASCII gutter (`.` for anything not printable ASCII), lines joined with `"\n"` and no trailing
+ * newline. Empty input gives an empty string.
+ */
+export function hexdump(bytes: Uint8Array): string {
+  const lines: string[] = [];
+  for (let off = 0; off < bytes.length; off += 16) {
+    const row = bytes.subarray(off, off + 16);
+    const cols = Array.from(row, hex2);
+    const left = cols.slice(0, 8).join(" ").padEnd(23);
+    const right = cols.slice(8).join(" ").padEnd(23);
+    const ascii = Array.from(row, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : "."))
+      .join("");
+    lines.push(`${off.toString(16).padStart(8, "0")}  ${left}  ${right}  |${ascii}|`);
+  }
+  return lines.join("\n");
+}
+
+/**
+ * Renders received bytes: `auto` (the default) quotes text and hexdumps anything else, `text`
+ * always quotes, `hex` always hexdumps. Empty input is `""` in every mode.
+ */
+export function render(bytes: Uint8Array, mode: DisplayMode = "auto"): string {
+  if (bytes.length === 0) return '""';
+  if (mode === "text" || (mode === "auto" && isText(bytes))) return quote(bytes);
+  return hexdump(bytes);
+}
+
+const hexdumpLine = /^\s*[0-9a-fA-F]{8,}((?:\s+[0-9a-fA-F]{2}){1,16})\s*(?:\|.*\|\s*)?$/;
+
+/**
+ * Whether a line looks like one line of {@linkcode hexdump} output: an offset of at least 8 hex
+ * digits, 1 to 16 two-digit hex bytes, and optionally an `|ascii|` gutter (whose content is not
+ * checked). Extra whitespace is tolerated.
+ */
+export function isHexdumpLine(line: string): boolean {
+  return hexdumpLine.test(line);
+}
+
+/**
+ * Reads back what {@linkcode render} shows: either one double-quoted string (escapes as in
+ * `decodeEscapes`) or one or more hexdump lines, of which only the hex byte columns count (the
+ * offsets and the `|ascii|` gutter are ignored, blank lines are skipped, and a final line holding
+ * only an offset, as `hexdump -C` prints, is allowed). Throws a `SockitError` on anything else.
+ */
+export function parseRendered(text: string): Uint8Array {
+  const trimmed = text.trim();
+  if (trimmed.startsWith('"')) {
+    if (/[\r\n]/.test(trimmed)) {
+      throw new SockitError(`Bad quoted bytes ${show(trimmed)}: must be on one line`);
+    }
+    const tokens = tokenize(trimmed);
+    if (tokens.length !== 1 || tokens[0].quote !== '"') {
+      throw new SockitError(`Bad quoted bytes ${show(trimmed)}: expected one "quoted" string`);
+    }
+    return decodeEscapes(tokens[0].text);
+  }
+  const lines = trimmed.split(/\r?\n/).filter((line) => line.trim() !== "");
+  if (lines.length === 0) {
+    throw new SockitError(`Bad rendered bytes "": expected a "quoted" string or hexdump lines`);
+  }
+  if (lines.length > 1 && /^\s*[0-9a-fA-F]{8,}\s*$/.test(lines[lines.length - 1])) lines.pop();
+  const out: number[] = [];
+  for (const [index, line] of lines.entries()) {
+    const m = hexdumpLine.exec(line);
+    if (!m) {
+      const what = lines.length === 1 ? "rendered bytes" : `hexdump line ${index + 1}`;
+      throw new SockitError(
+        `Bad ${what} "${show(line.trim())}": expected a "quoted" string or hexdump lines`,
+      );
+    }
+    for (const h of m[1].trim().split(/\s+/)) out.push(parseInt(h, 16));
+  }
+  return new Uint8Array(out);
+}

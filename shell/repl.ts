@@ -1,0 +1,154 @@
+import process from "node:process";
+import * as readline from "node:readline";
+import type { SocketEvent } from "../sockets/named_socket.ts";
+import { type Palette, paletteFor } from "./colors.ts";
+import { complete } from "./complete.ts";
+import { appendHistory, historyPath, loadHistory } from "./history.ts";
+import { renderError, renderEvent, renderResult } from "./renderer.ts";
+import type { Shell } from "./shell.ts";
+
+/** REPL settings; all optional. */
+export interface ReplOptions {
+  prompt?: string;
+  /** History file; `null` keeps no history. Default: under the user's state directory. */
+  historyFile?: string | null;
+  palette?: Palette;
+  /** A greeting printed before the first prompt. */
+  banner?: string;
+}
+
+const PROMPT = "sockit> ";
+/** How long data events on one socket are gathered into one "bytes waiting" line. */
+const DATA_EVENT_DELAY = 80;
+
+/**
+ * The interactive shell on node:readline: line editing, history kept across runs, Tab
+ * completion, socket events printed above the prompt without garbling the line being typed,
+ * Ctrl-C cancelling a waiting command, Ctrl-D or `quit` closing every socket. Resolves with the
+ * exit code when the user leaves.
+ */
+export function runRepl(shell: Shell, options: ReplOptions = {}): Promise<number> {
+  const output = process.stdout;
+  const c = options.palette ?? paletteFor(Boolean(output.isTTY));
+  const prompt = options.prompt ?? PROMPT;
+  const historyFile = options.historyFile === null
+    ? undefined
+    : options.historyFile ?? historyPath();
+  const rl = readline.createInterface({
+    input: process.stdin,
+    output,
+    prompt,
+    terminal: true,
+    history: loadHistory(historyFile),
+    historySize: 1000,
+    removeHistoryDuplicates: true,
+    completer: (line: string) => complete(shell, line),
+  });
+
+  let running: AbortController | undefined;
+  let promptShown = false;
+  const queue: string[] = [];
+  let finished = false;
+  let resolveDone!: (code: number) => void;
+  const done = new Promise<number>((r) => (resolveDone = r));
+
+  const print = (text: string) => {
+    if (!promptShown) {
+      output.write(text + "\n");
+      return;
+    }
+    // Erase the prompt and the (possibly wrapped) line being typed, print, then redraw both.
+    const rows = rl.getCursorPos().rows;
+    readline.moveCursor(output, 0, -rows);
+    readline.cursorTo(output, 0);
+    readline.clearScreenDown(output);
+    output.write(text + "\n");
+    rl.prompt(true);
+  };
+
+  const pendingData = new Map<string, number>();
+  let dataTimer: ReturnType<typeof setTimeout> | undefined;
+  const flushData = () => {
+    dataTimer = undefined;
+    for (const [name] of pendingData) {
+      const socket = shell.registry.has(name) ? shell.registry.get(name, "show") : undefined;
+      const buffered = socket?.info().buffered ?? 0;
+      if (buffered > 0 && !running) {
+        print(renderEvent({ type: "data", name, bytes: 0, buffered }, c));
+      }
+    }
+    pendingData.clear();
+  };
+  const unsubscribe = shell.registry.subscribe((event: SocketEvent) => {
+    if (event.type === "data") {
+      pendingData.set(event.name, event.buffered);
+      dataTimer ??= setTimeout(flushData, DATA_EVENT_DELAY);
+      return;
+    }
+    print(renderEvent(event, c));
+  });
+
+  const showPrompt = () => {
+    if (finished) return;
+    promptShown = true;
+    rl.prompt();
+  };
+
+  const finish = async (code: number) => {
+    if (finished) return;
+    finished = true;
+    running?.abort();
+    clearTimeout(dataTimer);
+    unsubscribe();
+    await shell.close();
+    rl.close();
+    resolveDone(code);
+  };
+
+  const drain = async () => {
+    while (queue.length > 0 && !finished) {
+      const line = queue.shift()!;
+      promptShown = false;
+      running = new AbortController();
+      try {
+        const result = await shell.execute(line, { signal: running.signal });
+        const text = renderResult(result, shell.settings, c);
+        if (text) output.write(text + "\n");
+        if (result.kind === "quit") return finish(0);
+      } catch (error) {
+        output.write(renderError(error, c) + "\n");
+      } finally {
+        running = undefined;
+      }
+    }
+    showPrompt();
+  };
+
+  rl.on("line", (line: string) => {
+    appendHistory(historyFile, line);
+    queue.push(line);
+    if (!running && queue.length === 1) void drain();
+  });
+  rl.on("SIGINT", () => {
+    if (running) {
+      running.abort();
+      queue.length = 0;
+      return;
+    }
+    // Like a shell: Ctrl-C drops the line being typed and gives a fresh prompt.
+    rl.write(null, { ctrl: true, name: "e" });
+    rl.write(null, { ctrl: true, name: "u" });
+    output.write("^C\n" + c.dim("(Ctrl-D or quit leaves)") + "\n");
+    showPrompt();
+  });
+  rl.on("close", () => {
+    if (!finished) {
+      output.write("\n");
+      void finish(0);
+    }
+  });
+
+  if (options.banner) output.write(options.banner + "\n");
+  showPrompt();
+  return done;
+}

@@ -1,0 +1,101 @@
+import { COMMANDS } from "../commands/mod.ts";
+import { parseArgs } from "../commands/_args.ts";
+import { NONE, type Result } from "../commands/result.ts";
+import type { Command, CommandContext, Settings } from "../commands/types.ts";
+import { SockitError } from "../sockets/errors.ts";
+import { nearest } from "../sockets/nearest.ts";
+import { SocketRegistry } from "../sockets/registry.ts";
+import type { DisplayMode } from "./render.ts";
+import { tokenize } from "./tokenize.ts";
+
+/** Shell settings; every field is optional and defaults in one place. */
+export interface ShellOptions {
+  /** How received bytes are shown (default `auto`). */
+  display?: DisplayMode;
+  /** Default deadline for waiting commands, in ms (default 10 000). */
+  timeout?: number;
+  /** Extra commands to add beside the built-in ones. */
+  commands?: readonly Command[];
+}
+
+/** Fills in every default: the one place settings become complete. */
+export function shellSettings(options: ShellOptions = {}): Settings {
+  return { display: options.display ?? "auto", timeout: options.timeout ?? 10_000 };
+}
+
+/** Options for running one line. */
+export interface ExecuteOptions {
+  /** Cancels a waiting command (Ctrl-C in the REPL). */
+  signal?: AbortSignal;
+}
+
+/**
+ * The shell as a library: named sockets plus the command language. Run a line, get its
+ * result as data; the REPL, batch mode and script replay all drive this one object.
+ *
+ * @example Talking to a listener from the shell
+ * ```ts
+ * import { Shell } from "./shell.ts";
+ * await using shell = new Shell();
+ * const srv = await shell.execute("listen tcp srv 127.0.0.1:0");
+ * if (srv.kind !== "socket") throw new Error("expected a socket");
+ * await shell.execute(`open tcp a ${srv.info.local}`);
+ * await shell.execute("accept srv");
+ * await shell.execute('send a "hello\\n"');
+ * const got = await shell.execute("recvline srv.1");
+ * if (got.kind === "data") console.assert(new TextDecoder().decode(got.data) === "hello\n");
+ * ```
+ */
+export class Shell {
+  readonly registry: SocketRegistry;
+  readonly settings: Settings;
+  readonly commands: Map<string, Command>;
+  /** Extensions other layers register (the recorder, built-in servers). */
+  readonly services: Record<string, unknown> = {};
+
+  constructor(options: ShellOptions = {}) {
+    this.registry = new SocketRegistry();
+    this.settings = shellSettings(options);
+    this.commands = new Map([...COMMANDS, ...(options.commands ?? [])].map((c) => [c.name, c]));
+  }
+
+  /** The command a line starts with, or a "did you mean" error. */
+  command(name: string): Command {
+    const command = this.commands.get(name);
+    if (command) return command;
+    const guess = nearest(name, this.commands.keys());
+    throw new SockitError(`Unknown command "${name}"`, {
+      hint: guess ? `did you mean ${guess}?` : "help lists the commands",
+    });
+  }
+
+  /**
+   * Runs one command line and returns its result. Throws a SockitError (one line naming the
+   * action and the value) when the command fails; the shell and its sockets stay as they were.
+   */
+  async execute(line: string, options: ExecuteOptions = {}): Promise<Result> {
+    const tokens = tokenize(line);
+    if (tokens.length === 0) return NONE;
+    const [head, ...rest] = tokens;
+    const command = this.command(head.text);
+    const args = parseArgs(command, rest, line);
+    const ctx: CommandContext = {
+      registry: this.registry,
+      settings: this.settings,
+      signal: options.signal ?? new AbortController().signal,
+      commands: this.commands,
+      services: this.services,
+    };
+    return await command.run(ctx, args);
+  }
+
+  /** Closes every socket. */
+  close(): Promise<void> {
+    return this.registry.closeAll();
+  }
+
+  /** Closes every socket, for `await using shell = new Shell()`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

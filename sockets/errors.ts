@@ -1,0 +1,28 @@
+/**
+ * The one error type every layer throws for bad input or a failed action.
+ *
+ * Its message is a single line that names the action and the value, e.g.
+ * `Cannot open "a": connection refused by 127.0.0.1:65432`.
+ *
+ * @example Throwing and catching a SockitError
+ * ```ts
+ * import { SockitError } from "./errors.ts";
+ * try {
+ *   throw new SockitError('Unknown socket "b"');
+ * } catch (e) {
+ *   console.assert(e instanceof SockitError);
+ * }
+ * ```
+ */
+export class SockitError extends Error {
+  override name = "SockitError";
+  /** An optional second line: a hint such as "did you mean send?". */
+  readonly hint?: string;
+  constructor(message: string, options?: { hint?: string; cause?: unknown }) {
+    super(message, { cause: options?.cause });
+    this.hint = options?.hint;
+  }
+}
+
+/** Ways a read can end; only `ok` consumes bytes from the buffer. */
+export type ReadStatus = "ok" | "timeout" | "eof" | "cancelled" | "error";

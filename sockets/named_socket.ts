@@ -1,0 +1,71 @@
+import { formatAddr } from "./address.ts";
+
+/** Lifecycle of a named socket as `ls` shows it. */
+export type SocketState =
+  | "listening"
+  | "open"
+  | "write-shut"
+  | "peer-closed"
+  | "closed";
+
+/** What `ls` shows for one socket: plain data, rendered by the shell. */
+export interface SocketInfo {
+  name: string;
+  /** Transport: tcp, tls, unix, udp, … */
+  kind: string;
+  /** client (we dialled), accepted (a listener's child), listener, or bound (datagram). */
+  role: "client" | "accepted" | "listener" | "bound";
+  state: SocketState;
+  local: string;
+  remote: string;
+  bytesIn: number;
+  bytesOut: number;
+  buffered: number;
+  /** Extra facts: the built-in server it runs, TLS details, warnings. */
+  note?: string;
+}
+
+/** Something that happened on a socket, for the event display and for listeners. */
+export type SocketEvent =
+  | { type: "accepted"; name: string; child: string; remote: string }
+  | { type: "data"; name: string; bytes: number; buffered: number }
+  | { type: "peer-closed"; name: string; buffered: number }
+  | { type: "error"; name: string; message: string }
+  | { type: "closed"; name: string };
+
+/** Receives socket events. */
+export type EventSink = (event: SocketEvent) => void;
+
+/**
+ * The base of every named socket: its name, counters and the event sink it reports to.
+ * Transports extend it; the registry holds them by name.
+ */
+export abstract class NamedSocket {
+  /** The registry name, e.g. `a` or `srv.1`. */
+  readonly name: string;
+  /** Transport kind, e.g. `tcp`. */
+  readonly kind: string;
+  bytesIn = 0;
+  bytesOut = 0;
+  /** Free text shown in `ls` (built-in server, TLS details, warnings). */
+  note?: string;
+  protected emit: EventSink;
+
+  constructor(name: string, kind: string, emit: EventSink) {
+    this.name = name;
+    this.kind = kind;
+    this.emit = emit;
+  }
+
+  /** The row `ls` shows. */
+  abstract info(): SocketInfo;
+  /** Closes the socket; idempotent. */
+  abstract close(): Promise<void>;
+  /** True once closed by us. */
+  abstract get closed(): boolean;
+
+  /** Formats an address for display. */
+  protected static addr(addr: Deno.Addr | undefined): string {
+    return formatAddr(addr);
+  }
+}

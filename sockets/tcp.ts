@@ -1,0 +1,98 @@
+import { formatHostPort, parseHostPort } from "./address.ts";
+import { SockitError } from "./errors.ts";
+import { netError } from "./errors_map.ts";
+import { Listener } from "./listener.ts";
+import type { SocketRegistry } from "./registry.ts";
+import { StreamSocket } from "./stream_socket.ts";
+
+/** Options for dialling: an overall timeout in ms and a cancel signal. */
+export interface DialOptions {
+  timeout?: number;
+  signal?: AbortSignal;
+}
+
+/** Resolves `promise` unless `timeout` ms pass or `signal` aborts first (then it rejects). */
+export function withDeadline<T>(
+  promise: Promise<T>,
+  options: DialOptions,
+  onLate?: (value: T) => void,
+): Promise<T> {
+  if (options.timeout === undefined && !options.signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const finish = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      options.signal?.removeEventListener("abort", onAbort);
+      fn();
+    };
+    const onAbort = () => finish(() => reject(new SockitError("cancelled")));
+    if (options.signal?.aborted) return onAbort();
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    if (options.timeout !== undefined) {
+      timer = setTimeout(
+        () => finish(() => reject(new Deno.errors.TimedOut(`timed out`))),
+        options.timeout,
+      );
+    }
+    promise.then(
+      (v) => {
+        if (settled) onLate?.(v);
+        finish(() => resolve(v));
+      },
+      (e) => finish(() => reject(e)),
+    );
+  });
+}
+
+/** Connects a named TCP socket to `HOST:PORT` and registers it. */
+export async function openTcp(
+  registry: SocketRegistry,
+  name: string,
+  address: string,
+  options: DialOptions = {},
+): Promise<StreamSocket> {
+  registry.checkFreeName(name, "open");
+  const { host, port } = parseHostPort(address, `open "${name}"`);
+  const shown = formatHostPort(host, port);
+  let conn: Deno.TcpConn;
+  try {
+    conn = await withDeadline(
+      Deno.connect({ hostname: host, port, transport: "tcp" }),
+      options,
+      (late) => late.close(),
+    );
+  } catch (error) {
+    if (error instanceof SockitError && error.message === "cancelled") {
+      throw new SockitError(`Cannot open "${name}": cancelled`);
+    }
+    throw netError("open", name, shown, error);
+  }
+  conn.setNoDelay(true);
+  registry.checkFreeName(name, "open");
+  const socket = new StreamSocket(name, "tcp", conn, registry.emit, { role: "client" });
+  registry.add(socket);
+  return socket;
+}
+
+/** Listens on `ADDR` (a bare `:PORT` binds 127.0.0.1; port 0 picks a free one). */
+export function listenTcp(registry: SocketRegistry, name: string, address: string): Listener {
+  registry.checkFreeName(name, "listen");
+  const { host, port } = parseHostPort(address, `listen "${name}"`);
+  let listener: Deno.TcpListener;
+  try {
+    listener = Deno.listen({ hostname: host, port, transport: "tcp", tcpBacklog: 4096 });
+  } catch (error) {
+    throw netError("listen", name, formatHostPort(host, port), error);
+  }
+  const socket = new Listener(name, "tcp", listener, registry.emit, (child, conn) => {
+    (conn as Deno.TcpConn).setNoDelay?.(true);
+    const s = new StreamSocket(child, "tcp", conn, registry.emit, { role: "accepted" });
+    registry.add(s);
+    return Promise.resolve(s);
+  });
+  registry.add(socket);
+  return socket;
+}

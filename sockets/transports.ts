@@ -1,0 +1,44 @@
+import { SockitError } from "./errors.ts";
+import type { NamedSocket } from "./named_socket.ts";
+import { nearest } from "./nearest.ts";
+import type { SocketRegistry } from "./registry.ts";
+import { type DialOptions, listenTcp, openTcp } from "./tcp.ts";
+
+/** Transport-specific options passed through from `open`/`listen` (e.g. TLS files). */
+export type TransportOptions = DialOptions & Record<string, unknown>;
+
+/** Connects a named socket of one transport kind. */
+export type Dialer = (
+  registry: SocketRegistry,
+  name: string,
+  address: string,
+  options: TransportOptions,
+) => Promise<NamedSocket>;
+
+/** Binds or listens a named socket of one transport kind. */
+export type Binder = (
+  registry: SocketRegistry,
+  name: string,
+  address: string,
+  options: TransportOptions,
+) => Promise<NamedSocket>;
+
+/** `open KIND …` by kind. Transports add themselves here. */
+export const dialers = new Map<string, Dialer>([
+  ["tcp", (r, n, a, o) => openTcp(r, n, a, o)],
+]);
+
+/** `listen KIND …` by kind. Transports add themselves here. */
+export const binders = new Map<string, Binder>([
+  ["tcp", (r, n, a) => Promise.resolve(listenTcp(r, n, a))],
+]);
+
+/** Looks up a transport kind, suggesting the nearest on a typo. */
+export function transport<T>(table: Map<string, T>, kind: string, action: string): T {
+  const found = table.get(kind);
+  if (found) return found;
+  const guess = nearest(kind, table.keys());
+  throw new SockitError(`Cannot ${action}: unknown transport "${kind}"`, {
+    hint: guess ? `did you mean ${guess}?` : `transports: ${[...table.keys()].join(", ")}`,
+  });
+}
