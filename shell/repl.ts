@@ -58,11 +58,13 @@ export function runRepl(shell: Shell, options: ReplOptions = {}): Promise<number
       return;
     }
     // Erase the prompt and the (possibly wrapped) line being typed, print, then redraw both.
+    // readline redraws by moving up as many rows as the cursor sat below the prompt, so leave
+    // that many blank rows under the event for it to climb back over.
     const rows = rl.getCursorPos().rows;
     readline.moveCursor(output, 0, -rows);
     readline.cursorTo(output, 0);
     readline.clearScreenDown(output);
-    output.write(text + "\n");
+    output.write(text + "\n" + "\n".repeat(rows));
     rl.prompt(true);
   };
 
@@ -136,9 +138,8 @@ export function runRepl(shell: Shell, options: ReplOptions = {}): Promise<number
       return;
     }
     // Like a shell: Ctrl-C drops the line being typed and gives a fresh prompt.
-    rl.write(null, { ctrl: true, name: "e" });
-    rl.write(null, { ctrl: true, name: "u" });
     output.write("^C\n" + c.dim("(Ctrl-D or quit leaves)") + "\n");
+    Object.assign(rl, { line: "", cursor: 0 });
     showPrompt();
   });
   rl.on("close", () => {
