@@ -38,10 +38,26 @@ export async function* fileChunks(path: string, chunk = FILE_CHUNK): AsyncGenera
   }
 }
 
-async function* partChunks(parts: PayloadPart[]): AsyncGenerator<Uint8Array> {
+async function* partChunks(
+  parts: PayloadPart[],
+  progress?: (done: number) => void,
+  signal?: AbortSignal,
+): AsyncGenerator<Uint8Array> {
+  let done = 0;
   for (const part of parts) {
-    if (part.kind === "bytes") yield part.bytes;
-    else yield* fileChunks(part.path);
+    if (part.kind === "bytes") {
+      yield part.bytes;
+      done += part.bytes.length;
+    } else {
+      for await (const chunk of fileChunks(part.path)) {
+        if (signal?.aborted) {
+          throw new SockitError(`Cannot send "${part.path}": cancelled after ${done} bytes`);
+        }
+        yield chunk;
+        done += chunk.length;
+        progress?.(done);
+      }
+    }
   }
 }
 
@@ -59,19 +75,40 @@ export function sendable(socket: NamedSocket, action: string): Sendable {
   return s as Sendable;
 }
 
-/** Checks the files a payload names exist before anything is sent. */
-async function checkFiles(parts: PayloadPart[]): Promise<void> {
+/**
+ * Resolves as `work` does, or rejects at once when `signal` aborts: a write blocked on a peer
+ * that does not read cannot be interrupted, so the shell stops waiting for it (it finishes or
+ * fails in the background, and the socket's write lock keeps later sends behind it).
+ */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal, message: string): Promise<T> {
+  if (signal.aborted) work.catch(() => {});
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      work.catch(() => {});
+      reject(new SockitError(message));
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
+/** Checks the files a payload names exist before anything is sent; returns the total size. */
+async function checkFiles(parts: PayloadPart[]): Promise<number> {
+  let total = 0;
   for (const part of parts) {
+    if (part.kind === "bytes") total += part.bytes.length;
     if (part.kind !== "file") continue;
     try {
       const stat = await Deno.stat(part.path);
       if (!stat.isFile) throw new SockitError(`Cannot read file "${part.path}": not a file`);
+      total += stat.size;
     } catch (error) {
       if (error instanceof SockitError) throw error;
       const why = error instanceof Deno.errors.NotFound ? "not found" : (error as Error).message;
       throw new SockitError(`Cannot read file "${part.path}": ${why}`);
     }
   }
+  return total;
 }
 
 /** The shared body of `send` and `sendline`: payload after the target, optional suffix. */
@@ -84,12 +121,20 @@ export async function sendPayload(
   const targets = ctx.registry.match(target.text, "send to").map((s) => sendable(s, "send to"));
   const parts = parsePayload(payloadTokens);
   if (suffix) parts.push({ kind: "bytes", bytes: suffix });
-  await checkFiles(parts);
+  const size = await checkFiles(parts);
   const hasFile = parts.some((p) => p.kind === "file");
+  const progress = ctx.progress && hasFile
+    ? (done: number) => ctx.progress!(done, size)
+    : undefined;
   let total = 0;
   for (const socket of targets) {
-    if (hasFile && socket.writeFrom) total = await socket.writeFrom(partChunks(parts));
-    else {
+    if (hasFile && socket.writeFrom) {
+      total = await untilAborted(
+        socket.writeFrom(partChunks(parts, progress, ctx.signal)),
+        ctx.signal,
+        `Cannot send to "${target.text}": cancelled`,
+      );
+    } else {
       let n = 0;
       for await (const chunk of partChunks(parts)) n += await socket.write(chunk);
       total = n;

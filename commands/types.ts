@@ -53,6 +53,8 @@ export interface CommandContext {
   commands: ReadonlyMap<string, Command>;
   /** Extensions that other layers register by name (the recorder, built-in servers). */
   services: Record<string, unknown>;
+  /** Reports progress of a long transfer: bytes done of the total (the REPL shows it). */
+  progress?: (done: number, total: number) => void;
 }
 
 /** One shell command: one file in `commands/`, exporting one of these. */

@@ -18,6 +18,17 @@ export interface ReplOptions {
 }
 
 const PROMPT = "sockit> ";
+
+/** `512.0 MiB`. */
+function formatBytes(n: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return i === 0 ? `${n} B` : `${n.toFixed(1)} ${units[i]}`;
+}
 /** How long data events on one socket are gathered into one "bytes waiting" line. */
 const DATA_EVENT_DELAY = 80;
 
@@ -52,8 +63,31 @@ export function runRepl(shell: Shell, options: ReplOptions = {}): Promise<number
   let resolveDone!: (code: number) => void;
   const done = new Promise<number>((r) => (resolveDone = r));
 
+  // A one-line progress display for long transfers, redrawn at most 5 times a second.
+  let progressShown = false;
+  let progressAt = 0;
+  const progress = (done: number, total: number) => {
+    const now = performance.now();
+    if (now - progressAt < 200 || done >= total) return;
+    progressAt = now;
+    progressShown = true;
+    const pct = total ? Math.floor((done / total) * 100) : 0;
+    output.write(
+      `\r\x1b[K${c.dim(`sending… ${formatBytes(done)} of ${formatBytes(total)} (${pct}%)`)}`,
+    );
+  };
+  const clearProgress = () => {
+    if (progressShown) output.write("\r\x1b[K");
+    progressShown = false;
+    progressAt = 0;
+  };
+
   const print = (text: string) => {
     if (!promptShown) {
+      if (progressShown) {
+        output.write("\r\x1b[K");
+        progressAt = 0;
+      }
       output.write(text + "\n");
       return;
     }
@@ -113,11 +147,13 @@ export function runRepl(shell: Shell, options: ReplOptions = {}): Promise<number
       promptShown = false;
       running = new AbortController();
       try {
-        const result = await shell.execute(line, { signal: running.signal });
+        const result = await shell.execute(line, { signal: running.signal, progress });
+        clearProgress();
         const text = renderResult(result, shell.settings, c);
         if (text) output.write(text + "\n");
         if (result.kind === "quit") return finish(0);
       } catch (error) {
+        clearProgress();
         output.write(renderError(error, c) + "\n");
       } finally {
         running = undefined;

@@ -27,6 +27,8 @@ export function shellSettings(options: ShellOptions = {}): Settings {
 export interface ExecuteOptions {
   /** Cancels a waiting command (Ctrl-C in the REPL). */
   signal?: AbortSignal;
+  /** Called during long transfers with bytes done and the total. */
+  progress?: (done: number, total: number) => void;
 }
 
 /**
@@ -85,6 +87,7 @@ export class Shell {
       signal: options.signal ?? new AbortController().signal,
       commands: this.commands,
       services: this.services,
+      progress: options.progress,
     };
     return await command.run(ctx, args);
   }

@@ -166,8 +166,16 @@ export class StreamSocket extends NamedSocket {
       }
     } catch (error) {
       this.bytesOut += off;
-      const message = error instanceof Error ? error.message : String(error);
-      throw new SockitError(`Cannot send to "${this.name}": ${message}`, { cause: error });
+      const message = error instanceof Deno.errors.BrokenPipe
+        ? "peer closed the connection (broken pipe)"
+        : error instanceof Deno.errors.ConnectionReset
+        ? "connection reset by peer"
+        : error instanceof Error
+        ? error.message
+        : String(error);
+      throw new SockitError(`Cannot send to "${this.name}": ${message} after ${off} bytes`, {
+        cause: error,
+      });
     }
     this.bytesOut += off;
     return off;

@@ -234,3 +234,22 @@ Deno.test("bad input gets a one-line error naming the action and the value", asy
     as(await shell.execute(`open tcp a ${addr}`), "socket");
   });
 });
+
+Deno.test("Ctrl-C stops a file transfer to a peer that does not read", async () => {
+  await using shell = new Shell();
+  const addr = await listening(shell);
+  await shell.execute(`open tcp a ${addr}`);
+  const path = await Deno.makeTempFile();
+  try {
+    await Deno.writeFile(path, new Uint8Array(64 * 1024 * 1024));
+    const controller = new AbortController();
+    const sending = shell.execute(`send a @${path}`, { signal: controller.signal });
+    setTimeout(() => controller.abort(), 200);
+    await assertRejects(() => sending, /Cannot send to "a": cancelled/);
+    // The listener's side drains what was sent, so the blocked write can finish and close.
+    await shell.execute("accept srv");
+    await shell.execute("close a");
+  } finally {
+    await Deno.remove(path);
+  }
+});
