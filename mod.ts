@@ -17,12 +17,34 @@
  *
  * @module
  */
-export { Shell, type ShellOptions } from "./shell/shell.ts";
+export { type ExecuteOptions, Shell, type ShellOptions } from "./shell/shell.ts";
 export type { Result } from "./commands/result.ts";
-export type { Command, CommandContext, Settings } from "./commands/types.ts";
+export type { Token } from "./shell/tokenize.ts";
+export type {
+  ArgKind,
+  Args,
+  Command,
+  CommandContext,
+  OptionSpec,
+  OptionType,
+  Settings,
+} from "./commands/types.ts";
 export { SocketRegistry } from "./sockets/registry.ts";
-export { ReceiveBuffer } from "./sockets/receive_buffer.ts";
-export { SockitError } from "./sockets/errors.ts";
-export { parseRendered, render } from "./shell/render.ts";
-export { runBatch } from "./shell/batch.ts";
-export { runRepl } from "./shell/repl.ts";
+export type {
+  EventSink,
+  NamedSocket,
+  SocketEvent,
+  SocketInfo,
+  SocketState,
+} from "./sockets/named_socket.ts";
+export {
+  type ReadOptions,
+  type ReadResult,
+  ReceiveBuffer,
+  type ReceiveBufferOptions,
+} from "./sockets/receive_buffer.ts";
+export { type ReadStatus, SockitError } from "./sockets/errors.ts";
+export { type DisplayMode, parseRendered, render } from "./shell/render.ts";
+export { type BatchOptions, runBatch } from "./shell/batch.ts";
+export type { Palette } from "./shell/colors.ts";
+export { type ReplOptions, runRepl } from "./shell/repl.ts";

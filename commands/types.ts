@@ -16,7 +16,9 @@ export type OptionType = "flag" | "string" | "duration" | "integer";
 
 /** One `--option` a command accepts. */
 export interface OptionSpec {
+  /** The option's name without dashes: `timeout` for `--timeout`. */
   name: string;
+  /** How its value is read. */
   type: OptionType;
   /** Shown in help, e.g. `--timeout DURATION`. */
   summary: string;
@@ -37,7 +39,9 @@ export type ArgKind =
 
 /** A command's parsed arguments: positional tokens and option values. */
 export interface Args {
+  /** Positional arguments, as the tokenizer produced them (quoted or not, with columns). */
   positional: Token[];
+  /** Option values by name: true for flags, ms for durations. */
   options: Record<string, string | number | boolean | string[] | undefined>;
   /** The whole line as typed. */
   line: string;
@@ -45,7 +49,9 @@ export interface Args {
 
 /** What a command can reach while it runs. */
 export interface CommandContext {
+  /** The named live sockets. */
   registry: SocketRegistry;
+  /** Shell-wide settings (display mode, default timeout). */
   settings: Settings;
   /** Aborted when the user presses Ctrl-C or the run is stopped. */
   signal: AbortSignal;
@@ -59,6 +65,7 @@ export interface CommandContext {
 
 /** One shell command: one file in `commands/`, exporting one of these. */
 export interface Command {
+  /** The word that starts the line. */
   name: string;
   /** Usage line without options, e.g. `send NAME PAYLOAD…`. */
   usage: string;
@@ -66,6 +73,7 @@ export interface Command {
   summary: string;
   /** More help: paragraphs shown by `help NAME`. */
   details?: string;
+  /** The `--options` it accepts. */
   options?: OptionSpec[];
   /** Completion of positional arguments by position; the last kind repeats. */
   args?: ArgKind[];
@@ -73,5 +81,6 @@ export interface Command {
   minArgs?: number;
   /** Most positional arguments (checked before run); omit for any number. */
   maxArgs?: number;
+  /** Runs the command; returns data, or throws a one-line SockitError. */
   run(ctx: CommandContext, args: Args): Promise<Result>;
 }

@@ -13,6 +13,7 @@ export interface BatchOptions {
   source?: string;
   /** Show socket events (accepted, peer closed, …) on the error stream. */
   events?: boolean;
+  /** Colours to use (default: none). */
   palette?: Palette;
   /** Stops the run (cancels the command under way). */
   signal?: AbortSignal;

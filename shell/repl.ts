@@ -9,9 +9,11 @@ import type { Shell } from "./shell.ts";
 
 /** REPL settings; all optional. */
 export interface ReplOptions {
+  /** The prompt (default `sockit> `). */
   prompt?: string;
   /** History file; `null` keeps no history. Default: under the user's state directory. */
   historyFile?: string | null;
+  /** Colours to use (default: ANSI on a terminal unless NO_COLOR is set). */
   palette?: Palette;
   /** A greeting printed before the first prompt. */
   banner?: string;

@@ -49,12 +49,16 @@ export interface ExecuteOptions {
  * ```
  */
 export class Shell {
+  /** The named live sockets. */
   readonly registry: SocketRegistry;
+  /** Display mode and default timeout, changed by `set`. */
   readonly settings: Settings;
+  /** Every command by name. */
   readonly commands: Map<string, Command>;
   /** Extensions other layers register (the recorder, built-in servers). */
   readonly services: Record<string, unknown> = {};
 
+  /** A shell with no sockets; `options` fill in defaults in {@link shellSettings}. */
   constructor(options: ShellOptions = {}) {
     this.registry = new SocketRegistry();
     this.settings = shellSettings(options);

@@ -15,14 +15,25 @@
  * ```
  */
 export class SockitError extends Error {
+  /** Always `SockitError`. */
   override name = "SockitError";
   /** An optional second line: a hint such as "did you mean send?". */
   readonly hint?: string;
+  /** A one-line message, an optional hint and the underlying cause. */
   constructor(message: string, options?: { hint?: string; cause?: unknown }) {
     super(message, { cause: options?.cause });
     this.hint = options?.hint;
   }
 }
 
-/** Ways a read can end; only `ok` consumes bytes from the buffer. */
+/**
+ * Ways a read can end; only `ok` consumes bytes from the buffer.
+ *
+ * @example Checking a status
+ * ```ts
+ * import type { ReadStatus } from "./errors.ts";
+ * const status: ReadStatus = "timeout";
+ * console.assert(status !== "ok");
+ * ```
+ */
 export type ReadStatus = "ok" | "timeout" | "eof" | "cancelled" | "error";

@@ -10,16 +10,23 @@ export type SocketState =
 
 /** What `ls` shows for one socket: plain data, rendered by the shell. */
 export interface SocketInfo {
+  /** The registry name. */
   name: string;
   /** Transport: tcp, tls, unix, udp, … */
   kind: string;
   /** client (we dialled), accepted (a listener's child), listener, or bound (datagram). */
   role: "client" | "accepted" | "listener" | "bound";
+  /** open, write-shut, peer-closed, closed or listening. */
   state: SocketState;
+  /** Our address, IPv6 in brackets; a path for Unix sockets. */
   local: string;
+  /** The peer's address, or `-`. */
   remote: string;
+  /** Bytes received so far. */
   bytesIn: number;
+  /** Bytes sent so far. */
   bytesOut: number;
+  /** Bytes waiting to be read (for a listener: connections not yet handed out by accept). */
   buffered: number;
   /** Extra facts: the built-in server it runs, TLS details, warnings. */
   note?: string;
@@ -45,12 +52,16 @@ export abstract class NamedSocket {
   readonly name: string;
   /** Transport kind, e.g. `tcp`. */
   readonly kind: string;
+  /** Bytes received so far. */
   bytesIn = 0;
+  /** Bytes sent so far. */
   bytesOut = 0;
   /** Free text shown in `ls` (built-in server, TLS details, warnings). */
   note?: string;
+  /** Where this socket reports its events (the registry's sink). */
   protected emit: EventSink;
 
+  /** Names a socket of a transport kind that reports to `emit`. */
   constructor(name: string, kind: string, emit: EventSink) {
     this.name = name;
     this.kind = kind;
