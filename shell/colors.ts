@@ -2,12 +2,19 @@ import pc from "picocolors";
 
 /** The few colours the renderer uses; plain identity functions when colour is off. */
 export interface Palette {
+  /** Faint text: hints, headers. */
   dim(s: string): string;
+  /** Bold: socket names. */
   bold(s: string): string;
+  /** Errors. */
   red(s: string): string;
+  /** Verbs: open, listening. */
   green(s: string): string;
+  /** Warnings. */
   yellow(s: string): string;
+  /** Received bytes. */
   cyan(s: string): string;
+  /** Event tags. */
   magenta(s: string): string;
 }
 

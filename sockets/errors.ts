@@ -32,8 +32,8 @@ export class SockitError extends Error {
  * @example Checking a status
  * ```ts
  * import type { ReadStatus } from "./errors.ts";
- * const status: ReadStatus = "timeout";
- * console.assert(status !== "ok");
+ * const consumes = (status: ReadStatus) => status === "ok";
+ * console.assert(!consumes("timeout"));
  * ```
  */
 export type ReadStatus = "ok" | "timeout" | "eof" | "cancelled" | "error";
