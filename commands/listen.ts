@@ -8,7 +8,21 @@ export const listen: Command = {
   summary: "listen on an address; accepted peers become NAME.1, NAME.2, …",
   details: "A bare :PORT binds 127.0.0.1 (never every interface by accident); port 0 picks a\n" +
     "free port and the chosen address is shown.\nExamples:\n  listen tcp srv :9000\n" +
-    "  listen tcp srv 127.0.0.1:0\n  listen tcp six [::1]:0",
+    "  listen tcp srv 127.0.0.1:0\n  listen tcp six [::1]:0\n" +
+    "  listen udp u :0              (each sender becomes u.1, u.2, …)",
+  options: [
+    {
+      name: "multicast",
+      type: "string",
+      repeat: true,
+      summary: "--multicast GROUP  udp: join this multicast group (repeatable)",
+    },
+    {
+      name: "interface",
+      type: "string",
+      summary: "--interface ADDR  udp: the interface to join multicast groups on",
+    },
+  ],
   args: ["kind", "none", "none"],
   minArgs: 3,
   maxArgs: 3,

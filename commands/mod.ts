@@ -22,6 +22,9 @@ import { set } from "./set.ts";
 import { sleep } from "./sleep.ts";
 import { help } from "./help.ts";
 import { quit } from "./quit.ts";
+import { sendto } from "./sendto.ts";
+import { recvfrom } from "./recvfrom.ts";
+import { multicast } from "./multicast.ts";
 
 /** The built-in commands. */
 export const COMMANDS: readonly Command[] = [
@@ -35,6 +38,9 @@ export const COMMANDS: readonly Command[] = [
   recvline,
   recvuntil,
   expect,
+  sendto,
+  recvfrom,
+  multicast,
   shutdown,
   close,
   ls,

@@ -6,9 +6,9 @@ import { TIMEOUT_OPTION } from "./_sockets.ts";
 export const open: Command = {
   name: "open",
   usage: "open KIND NAME HOST:PORT",
-  summary: "connect a named socket (tcp; HOST may be a name, an IPv4 or [IPv6] address)",
+  summary: "connect a named socket (tcp, udp; HOST may be a name, an IPv4 or [IPv6] address)",
   details: "Examples:\n  open tcp a 127.0.0.1:9000\n  open tcp b [::1]:9000 --timeout 2s\n" +
-    "  open tcp c localhost:80",
+    "  open tcp c localhost:80\n  open udp d 127.0.0.1:5353       (a datagram socket with a default peer)",
   options: [TIMEOUT_OPTION],
   args: ["kind", "none", "none"],
   minArgs: 3,

@@ -3,6 +3,7 @@ import type { NamedSocket } from "./named_socket.ts";
 import { nearest } from "./nearest.ts";
 import type { SocketRegistry } from "./registry.ts";
 import { type DialOptions, listenTcp, openTcp } from "./tcp.ts";
+import { listenUdp, openUdp } from "./udp.ts";
 
 /** Transport-specific options passed through from `open`/`listen` (e.g. TLS files). */
 export type TransportOptions = DialOptions & Record<string, unknown>;
@@ -26,11 +27,13 @@ export type Binder = (
 /** `open KIND …` by kind. Transports add themselves here. */
 export const dialers = new Map<string, Dialer>([
   ["tcp", (r, n, a, o) => openTcp(r, n, a, o)],
+  ["udp", (r, n, a) => openUdp(r, n, a)],
 ]);
 
 /** `listen KIND …` by kind. Transports add themselves here. */
 export const binders = new Map<string, Binder>([
   ["tcp", (r, n, a) => Promise.resolve(listenTcp(r, n, a))],
+  ["udp", (r, n, a, o) => listenUdp(r, n, a, o as { multicast?: string[]; interface?: string })],
 ]);
 
 /** Looks up a transport kind, suggesting the nearest on a typo. */
