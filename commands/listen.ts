@@ -4,13 +4,19 @@ import type { Command } from "./types.ts";
 /** `listen KIND NAME ADDR`: listens; accepted peers become NAME.1, NAME.2, … */
 export const listen: Command = {
   name: "listen",
-  usage: "listen KIND NAME ADDR",
+  usage: "listen KIND NAME ADDR|PATH",
   summary: "listen on an address; accepted peers become NAME.1, NAME.2, …",
   details: "A bare :PORT binds 127.0.0.1 (never every interface by accident); port 0 picks a\n" +
     "free port and the chosen address is shown.\nExamples:\n  listen tcp srv :9000\n" +
     "  listen tcp srv 127.0.0.1:0\n  listen tcp six [::1]:0\n" +
-    "  listen udp u :0              (each sender becomes u.1, u.2, …)",
+    "  listen udp u :0              (each sender becomes u.1, u.2, …)\n" +
+    "  listen unix x /tmp/x.sock",
   options: [
+    {
+      name: "force",
+      type: "flag",
+      summary: "--force  unix: replace a stale socket file nobody answers on (never other files)",
+    },
     {
       name: "multicast",
       type: "string",

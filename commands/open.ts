@@ -6,9 +6,10 @@ import { TIMEOUT_OPTION } from "./_sockets.ts";
 export const open: Command = {
   name: "open",
   usage: "open KIND NAME HOST:PORT",
-  summary: "connect a named socket (tcp, udp; HOST may be a name, an IPv4 or [IPv6] address)",
+  summary: "connect a named socket (tcp, udp, unix PATH; HOST may be a name, IPv4 or [IPv6])",
   details: "Examples:\n  open tcp a 127.0.0.1:9000\n  open tcp b [::1]:9000 --timeout 2s\n" +
-    "  open tcp c localhost:80\n  open udp d 127.0.0.1:5353       (a datagram socket with a default peer)",
+    "  open tcp c localhost:80\n  open udp d 127.0.0.1:5353       (a datagram socket with a default peer)\n" +
+    "  open unix e /run/app.sock",
   options: [TIMEOUT_OPTION],
   args: ["kind", "none", "none"],
   minArgs: 3,
