@@ -1,5 +1,6 @@
 import { binders, transport } from "../sockets/transports.ts";
 import type { Command } from "./types.ts";
+import { TLS_SERVER_OPTIONS } from "./_tls_options.ts";
 
 /** `listen KIND NAME ADDR`: listens; accepted peers become NAME.1, NAME.2, … */
 export const listen: Command = {
@@ -10,8 +11,15 @@ export const listen: Command = {
     "free port and the chosen address is shown.\nExamples:\n  listen tcp srv :9000\n" +
     "  listen tcp srv 127.0.0.1:0\n  listen tcp six [::1]:0\n" +
     "  listen udp u :0              (each sender becomes u.1, u.2, …)\n" +
-    "  listen unix x /tmp/x.sock",
+    "  listen unix x /tmp/x.sock\n  listen tls s :0 --cert leaf.pem --key leaf.key",
   options: [
+    ...TLS_SERVER_OPTIONS,
+    {
+      name: "alpn",
+      type: "string",
+      repeat: true,
+      summary: "--alpn PROTO  tls: accept this ALPN protocol (repeatable)",
+    },
     {
       name: "force",
       type: "flag",

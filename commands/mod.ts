@@ -25,6 +25,7 @@ import { quit } from "./quit.ts";
 import { sendto } from "./sendto.ts";
 import { recvfrom } from "./recvfrom.ts";
 import { multicast } from "./multicast.ts";
+import { starttls } from "./starttls.ts";
 
 /** The built-in commands. */
 export const COMMANDS: readonly Command[] = [
@@ -41,6 +42,7 @@ export const COMMANDS: readonly Command[] = [
   sendto,
   recvfrom,
   multicast,
+  starttls,
   shutdown,
   close,
   ls,
