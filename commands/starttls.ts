@@ -32,7 +32,7 @@ export const starttls: Command = {
       timeout: (args.options.timeout as number | undefined) ?? ctx.settings.timeout,
       signal: ctx.signal,
       before: last
-        ? () => socket.conn.write(last).then(() => socket.bytesOut += last.length)
+        ? () => writeAll(socket.conn, last).then(() => socket.bytesOut += last.length)
         : undefined,
     });
     return { kind: "socket", info: socket.info(), verb: "upgraded" };

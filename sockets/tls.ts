@@ -156,6 +156,7 @@ export class TlsTransport implements StreamTransport {
       });
       socket.once("error", fail);
       socket.once("close", () => fail(new Error("closed")));
+      socket.once("end", () => fail(new Error("ended")));
     });
     this.ready.catch(() => {});
     socket.on("data", (chunk: Uint8Array) => {
