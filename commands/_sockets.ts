@@ -90,7 +90,16 @@ export function dataResult(
   display?: DisplayMode,
 ): Result {
   if (read.status === "ok") {
-    return { kind: "data", socket: name, status: "ok", data: read.data, display };
+    // Datagram reads say when a datagram was longer than asked for (the rest is discarded).
+    const { truncated } = read as ReadResult & { truncated?: boolean };
+    return {
+      kind: "data",
+      socket: name,
+      status: "ok",
+      data: read.data,
+      display,
+      ...(truncated ? { truncated } : {}),
+    };
   }
   const kept = read.data.length === 0
     ? "nothing buffered"

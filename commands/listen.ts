@@ -1,14 +1,42 @@
 import { binders, transport } from "../sockets/transports.ts";
 import type { Command } from "./types.ts";
+import { TLS_SERVER_OPTIONS } from "./_tls_options.ts";
 
 /** `listen KIND NAME ADDR`: listens; accepted peers become NAME.1, NAME.2, … */
 export const listen: Command = {
   name: "listen",
-  usage: "listen KIND NAME ADDR",
+  usage: "listen KIND NAME ADDR|PATH",
   summary: "listen on an address; accepted peers become NAME.1, NAME.2, …",
   details: "A bare :PORT binds 127.0.0.1 (never every interface by accident); port 0 picks a\n" +
     "free port and the chosen address is shown.\nExamples:\n  listen tcp srv :9000\n" +
-    "  listen tcp srv 127.0.0.1:0\n  listen tcp six [::1]:0",
+    "  listen tcp srv 127.0.0.1:0\n  listen tcp six [::1]:0\n" +
+    "  listen udp u :0              (each sender becomes u.1, u.2, …)\n" +
+    "  listen unix x /tmp/x.sock\n  listen tls s :0 --cert leaf.pem --key leaf.key",
+  options: [
+    ...TLS_SERVER_OPTIONS,
+    {
+      name: "alpn",
+      type: "string",
+      repeat: true,
+      summary: "--alpn PROTO  tls: accept this ALPN protocol (repeatable)",
+    },
+    {
+      name: "force",
+      type: "flag",
+      summary: "--force  unix: replace a stale socket file nobody answers on (never other files)",
+    },
+    {
+      name: "multicast",
+      type: "string",
+      repeat: true,
+      summary: "--multicast GROUP  udp: join this multicast group (repeatable)",
+    },
+    {
+      name: "interface",
+      type: "string",
+      summary: "--interface ADDR  udp: the interface to join multicast groups on",
+    },
+  ],
   args: ["kind", "none", "none"],
   minArgs: 3,
   maxArgs: 3,

@@ -22,6 +22,10 @@ import { set } from "./set.ts";
 import { sleep } from "./sleep.ts";
 import { help } from "./help.ts";
 import { quit } from "./quit.ts";
+import { sendto } from "./sendto.ts";
+import { recvfrom } from "./recvfrom.ts";
+import { multicast } from "./multicast.ts";
+import { starttls } from "./starttls.ts";
 
 /** The built-in commands. */
 export const COMMANDS: readonly Command[] = [
@@ -35,6 +39,10 @@ export const COMMANDS: readonly Command[] = [
   recvline,
   recvuntil,
   expect,
+  sendto,
+  recvfrom,
+  multicast,
+  starttls,
   shutdown,
   close,
   ls,

@@ -1,15 +1,17 @@
 import { dialers, transport } from "../sockets/transports.ts";
 import type { Command } from "./types.ts";
 import { TIMEOUT_OPTION } from "./_sockets.ts";
+import { TLS_CLIENT_OPTIONS } from "./_tls_options.ts";
 
 /** `open KIND NAME ADDR`: connects a named socket. */
 export const open: Command = {
   name: "open",
   usage: "open KIND NAME HOST:PORT",
-  summary: "connect a named socket (tcp; HOST may be a name, an IPv4 or [IPv6] address)",
+  summary: "connect a named socket (tcp, tls, udp, unix PATH; HOST: a name, IPv4 or [IPv6])",
   details: "Examples:\n  open tcp a 127.0.0.1:9000\n  open tcp b [::1]:9000 --timeout 2s\n" +
-    "  open tcp c localhost:80",
-  options: [TIMEOUT_OPTION],
+    "  open tcp c localhost:80\n  open udp d 127.0.0.1:5353       (a datagram socket with a default peer)\n" +
+    "  open unix e /run/app.sock\n  open tls f localhost:443 --ca ca.pem --alpn h2",
+  options: [TIMEOUT_OPTION, ...TLS_CLIENT_OPTIONS],
   args: ["kind", "none", "none"],
   minArgs: 3,
   maxArgs: 3,

@@ -20,6 +20,17 @@ export interface StreamSocketOptions {
   cap?: number;
 }
 
+/** What the read pump hands to an upgrade: the result of the read it had in flight. */
+export type Handover = { bytes: Uint8Array } | { eof: true } | { error: unknown };
+
+/** The plain side an upgrade (STARTTLS) builds on: the connection and its incoming bytes. */
+export interface PlainSide {
+  /** The plain transport: write to it; do not read it (read `incoming`). */
+  conn: StreamTransport;
+  /** Every byte the peer sends from the upgrade on, in order, including any in-flight read. */
+  incoming: AsyncIterable<Uint8Array>;
+}
+
 const MIN_READ = 4 * 1024;
 const MAX_READ = 256 * 1024;
 
@@ -39,6 +50,11 @@ export class StreamSocket extends NamedSocket {
   #closed = false;
   #writing: Promise<unknown> = Promise.resolve();
   #pumpDone: Promise<void>;
+  /** Armed by upgrade(): the pump gives its next read's result here instead of the buffer. */
+  #handover: ((h: Handover) => void) | undefined;
+  /** Settles when an upgrade ends: true when the pump should go on reading the new transport. */
+  #swapped: Promise<boolean> = Promise.resolve(true);
+  #upgrading = false;
 
   constructor(
     name: string,
@@ -103,7 +119,25 @@ export class StreamSocket extends NamedSocket {
       while (true) {
         if (this.buffer.full) await this.buffer.waitForSpace();
         if (this.#closed) return;
-        const n = await this.#conn.read(scratch);
+        if (this.#handover) {
+          if (!await this.#handOver({ bytes: new Uint8Array(0) })) return;
+          continue;
+        }
+        let n: number | null;
+        try {
+          n = await this.#conn.read(scratch);
+        } catch (error) {
+          if (!this.#handover) throw error;
+          if (!await this.#handOver({ error })) return;
+          continue;
+        }
+        if (this.#handover) {
+          // An upgrade started while this read was in flight: its bytes belong to the new layer.
+          if (!await this.#handOver(n === null ? { eof: true } : { bytes: scratch.slice(0, n) })) {
+            return;
+          }
+          continue;
+        }
         if (n === null) break;
         this.buffer.push(scratch.subarray(0, n));
         this.bytesIn += n;
@@ -124,6 +158,75 @@ export class StreamSocket extends NamedSocket {
       this.buffer.fail(error instanceof Error ? error : new Error(message));
       this.emit({ type: "error", name: this.name, message });
     }
+  }
+
+  /** Gives the in-flight read's result to the upgrade; true when reading should go on. */
+  #handOver(h: Handover): Promise<boolean> {
+    const give = this.#handover!;
+    this.#handover = undefined;
+    give(h);
+    return this.#swapped;
+  }
+
+  /**
+   * Upgrades the connection in place (STARTTLS), keeping the name, counters and every byte
+   * already buffered. The read pump always has a read in flight, so instead of taking the plain
+   * connection away from it, the upgrade asks the pump to hand over what that read returns; from
+   * then on the peer's bytes go to `wrap`'s layer, and the pump reads what that layer decrypts.
+   *
+   * Unread buffered bytes that start with a TLS handshake record (a ClientHello that arrived
+   * before the upgrade was asked for) are given to the new layer too; anything else stays
+   * readable. `beforeSwitch` runs once the hand-over is armed (e.g. to send the last plain-text
+   * line, race-free). If `wrap` fails the socket is closed: the plain stream is no longer usable.
+   */
+  async upgrade(
+    wrap: (plain: PlainSide) => Promise<StreamTransport>,
+    beforeSwitch?: () => Promise<unknown>,
+  ): Promise<void> {
+    this.#checkWritable("upgrade");
+    if (this.#peerClosed) {
+      throw new SockitError(`Cannot upgrade "${this.name}": the peer has closed the connection`);
+    }
+    if (this.#upgrading) throw new SockitError(`Cannot upgrade "${this.name}": already upgrading`);
+    this.#upgrading = true;
+    await this.#writing;
+    const plain = this.#conn;
+    let settle!: (ok: boolean) => void;
+    this.#swapped = new Promise((resolve) => settle = resolve);
+    const first = new Promise<Handover>((resolve) => this.#handover = resolve);
+    const pending = this.buffer.peek();
+    const early = pending.length >= 3 && pending[0] === 0x16 && pending[1] === 0x03
+      ? this.buffer.drain()
+      : undefined;
+    async function* incoming(): AsyncGenerator<Uint8Array> {
+      if (early) yield early;
+      const h = await first;
+      if ("error" in h) throw h.error;
+      if ("eof" in h) return;
+      if (h.bytes.length) yield h.bytes;
+      const buf = new Uint8Array(64 * 1024);
+      while (true) {
+        const n = await plain.read(buf);
+        if (n === null) return;
+        yield buf.slice(0, n);
+      }
+    }
+    let upgraded: StreamTransport;
+    try {
+      if (beforeSwitch) await this.#serial(beforeSwitch);
+      upgraded = await wrap({ conn: plain, incoming: incoming() });
+    } catch (error) {
+      this.#upgrading = false;
+      settle(false);
+      const give = this.#handover;
+      this.#handover = undefined;
+      give?.({ eof: true });
+      await this.close();
+      throw error;
+    }
+    this.#conn = upgraded;
+    this.#upgrading = false;
+    settle(true);
   }
 
   #checkWritable(action: string): void {

@@ -3,6 +3,10 @@ import type { NamedSocket } from "./named_socket.ts";
 import { nearest } from "./nearest.ts";
 import type { SocketRegistry } from "./registry.ts";
 import { type DialOptions, listenTcp, openTcp } from "./tcp.ts";
+import { listenUdp, openUdp } from "./udp.ts";
+import { listenUnix, openUnix } from "./unix.ts";
+import { listenTls, openTls } from "./tls_sockets.ts";
+import type { TlsOptions } from "./tls.ts";
 
 /** Transport-specific options passed through from `open`/`listen` (e.g. TLS files). */
 export type TransportOptions = DialOptions & Record<string, unknown>;
@@ -26,11 +30,17 @@ export type Binder = (
 /** `open KIND …` by kind. Transports add themselves here. */
 export const dialers = new Map<string, Dialer>([
   ["tcp", (r, n, a, o) => openTcp(r, n, a, o)],
+  ["udp", (r, n, a) => openUdp(r, n, a)],
+  ["unix", (r, n, a, o) => openUnix(r, n, a, o)],
+  ["tls", (r, n, a, o) => openTls(r, n, a, o as TlsOptions)],
 ]);
 
 /** `listen KIND …` by kind. Transports add themselves here. */
 export const binders = new Map<string, Binder>([
   ["tcp", (r, n, a) => Promise.resolve(listenTcp(r, n, a))],
+  ["udp", (r, n, a, o) => listenUdp(r, n, a, o as { multicast?: string[]; interface?: string })],
+  ["unix", (r, n, a, o) => listenUnix(r, n, a, o)],
+  ["tls", (r, n, a, o) => listenTls(r, n, a, o as TlsOptions)],
 ]);
 
 /** Looks up a transport kind, suggesting the nearest on a typo. */

@@ -1,0 +1,28 @@
+import { SockitError } from "../sockets/errors.ts";
+import { parseInteger } from "./_args.ts";
+import type { Command } from "./types.ts";
+import { dataResult, DISPLAY_OPTIONS, displayOf, readOptions, TIMEOUT_OPTION } from "./_sockets.ts";
+import { datagramSocket } from "./sendto.ts";
+
+/** `recvfrom NAME [MAX]`: the next datagram and who sent it. */
+export const recvfrom: Command = {
+  name: "recvfrom",
+  usage: "recvfrom NAME [MAX]",
+  summary: "receive one datagram and show its sender; longer than MAX shows (truncated)",
+  details: "On a bound udp socket this reads every sender's datagrams in arrival order\n" +
+    "(each sender is also a child NAME.N that reads only its own).",
+  options: [TIMEOUT_OPTION, ...DISPLAY_OPTIONS],
+  args: ["socket", "none"],
+  minArgs: 1,
+  maxArgs: 2,
+  async run(ctx, args) {
+    const name = args.positional[0].text;
+    const max = args.positional[1] ? parseInteger(args.positional[1].text, "recvfrom MAX") : 65536;
+    if (max === 0) throw new SockitError(`Cannot recvfrom "${name}": MAX must be at least 1`);
+    const socket = datagramSocket(ctx, name, "recvfrom");
+    const opts = readOptions(ctx, args);
+    const read = await socket.buffer.recv(max, opts);
+    const result = dataResult(name, "recvfrom", read, opts.timeout, displayOf(args));
+    return read.from && result.kind === "data" ? { ...result, from: read.from } : result;
+  },
+};

@@ -1,0 +1,40 @@
+import { parsePayload, payloadBytes } from "../shell/payload.ts";
+import { startTls } from "../sockets/tls_sockets.ts";
+import type { Command } from "./types.ts";
+import { streamSocket, TIMEOUT_OPTION } from "./_sockets.ts";
+import { TLS_CLIENT_OPTIONS, TLS_SERVER_OPTIONS } from "./_tls_options.ts";
+
+async function writeAll(conn: { write(p: Uint8Array): Promise<number> }, data: Uint8Array) {
+  let off = 0;
+  while (off < data.length) off += await conn.write(data.subarray(off));
+}
+
+/** `starttls NAME [PAYLOAD…]`: upgrades an open plain socket to TLS in place. */
+export const starttls: Command = {
+  name: "starttls",
+  usage: "starttls NAME [PAYLOAD…]",
+  summary: "upgrade an open tcp socket to TLS in place (client if we dialled, server if accepted)",
+  details: "The name and any bytes already buffered stay. A socket we opened becomes the TLS\n" +
+    "client and verifies the peer's address (or --servername); an accepted socket becomes the\n" +
+    "TLS server and needs --cert and --key. A PAYLOAD is sent as the last plain text after the\n" +
+    "switch is armed, so a peer that starts its handshake at once cannot race it.\n" +
+    "Examples (SMTP):\n  sendline a --crlf STARTTLS; recvline a; starttls a --ca ca.pem\n" +
+    '  starttls srv.1 --cert leaf.pem --key leaf.key "220 ready\\r\\n"',
+  options: [TIMEOUT_OPTION, ...TLS_CLIENT_OPTIONS, ...TLS_SERVER_OPTIONS],
+  args: ["socket", "payload"],
+  minArgs: 1,
+  async run(ctx, args) {
+    const [target, ...payload] = args.positional;
+    const socket = streamSocket(ctx, target.text, "starttls");
+    const last = payload.length ? await payloadBytes(parsePayload(payload)) : undefined;
+    await startTls(socket, {
+      ...args.options,
+      timeout: (args.options.timeout as number | undefined) ?? ctx.settings.timeout,
+      signal: ctx.signal,
+      before: last
+        ? () => writeAll(socket.conn, last).then(() => socket.bytesOut += last.length)
+        : undefined,
+    });
+    return { kind: "socket", info: socket.info(), verb: "upgraded" };
+  },
+};

@@ -1,0 +1,369 @@
+/**
+ * TLS for every stream: `open tls`, `listen tls` and `starttls` all run `node:tls` over a duplex
+ * that carries the ciphertext on a plain Deno connection.
+ *
+ * Why `node:tls` and not `Deno.connectTls`/`Deno.startTls`: `Deno.startTls` refuses a connection
+ * with a read in flight ("TCP stream is currently in use", and the connection is lost), yet a
+ * sockit socket always has one (its read pump); Deno has no server-side `startTls`; and a Deno
+ * `TlsConn` does not expose the negotiated protocol or the peer certificate, nor a per-connection
+ * way to skip verification. A `TLSSocket` over a duplex we feed ourselves has none of these limits:
+ * the pump's in-flight read is simply handed to the TLS engine (see `StreamSocket.upgrade`).
+ *
+ * @module
+ */
+
+import { Duplex } from "node:stream";
+import tls from "node:tls";
+import { SockitError } from "./errors.ts";
+import type { StreamTransport } from "./stream_socket.ts";
+
+/** TLS settings as the commands take them (file paths, not contents). */
+export interface TlsOptions {
+  /** PEM file of extra CA certificates to trust (`--ca`). */
+  ca?: string;
+  /** Name to verify the certificate against and send as SNI (`--servername`). */
+  servername?: string;
+  /** ALPN protocols to offer (`--alpn`, repeatable or comma-separated). */
+  alpn?: string | string[];
+  /** Skip certificate verification (`--insecure`): shown as a warning. */
+  insecure?: boolean;
+  /** Server certificate chain PEM file (`--cert`). */
+  cert?: string;
+  /** Server private key PEM file (`--key`). */
+  key?: string;
+}
+
+/** The plain side under TLS: where ciphertext goes, and where it comes from. */
+export interface CipherPort {
+  /** Ciphertext from the peer, in order; ends at the peer's end of stream. */
+  incoming: AsyncIterable<Uint8Array>;
+  write(p: Uint8Array): Promise<number>;
+  closeWrite(): Promise<void>;
+  close(): void;
+  readonly localAddr: Deno.Addr;
+  readonly remoteAddr: Deno.Addr;
+}
+
+/** Ciphertext chunks read from a connection nobody else reads. */
+export async function* connChunks(conn: { read(p: Uint8Array): Promise<number | null> }) {
+  const buf = new Uint8Array(64 * 1024);
+  while (true) {
+    const n = await conn.read(buf);
+    if (n === null) return;
+    yield buf.slice(0, n);
+  }
+}
+
+/** A plain Deno connection as a {@link CipherPort}. */
+export function portOf(conn: Deno.Conn): CipherPort {
+  return {
+    incoming: connChunks(conn),
+    write: (p) => conn.write(p),
+    closeWrite: () => conn.closeWrite(),
+    close: () => conn.close(),
+    localAddr: conn.localAddr,
+    remoteAddr: conn.remoteAddr,
+  };
+}
+
+async function readPem(path: string, what: string, action: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (error) {
+    const why = error instanceof Deno.errors.NotFound ? "not found" : (error as Error).message;
+    throw new SockitError(`Cannot ${action}: cannot read ${what} file "${path}": ${why}`);
+  }
+}
+
+function alpnList(alpn: TlsOptions["alpn"]): string[] | undefined {
+  if (alpn === undefined) return undefined;
+  const list = (Array.isArray(alpn) ? alpn : [alpn]).flatMap((a) => a.split(",")).filter(Boolean);
+  return list.length ? list : undefined;
+}
+
+function isIp(host: string): boolean {
+  return /^[\d.]+$/.test(host) || host.includes(":");
+}
+
+/** Words a TLS failure in one line: which check failed, and a likely reason. */
+export function tlsReason(error: unknown, verifyName?: string): string {
+  const e = error as { code?: string; message?: string; reason?: string };
+  const code = e?.code ?? "";
+  const message = String(e?.message ?? error).split("\n")[0];
+  if (/ALTNAME|hostname|NotValidForName|not valid for name/i.test(code + message)) {
+    return `certificate name mismatch: not valid for ${verifyName ?? "the name asked for"}` +
+      " (try --servername)";
+  }
+  if (
+    /UNABLE_TO_VERIFY|SELF_SIGNED|UNABLE_TO_GET_ISSUER|UnknownIssuer|unknown issuer|CERT_UNTRUSTED/i
+      .test(code + message)
+  ) {
+    return "certificate not trusted: unknown issuer (try --ca FILE)";
+  }
+  if (/EXPIRED|Expired/i.test(code + message)) return "certificate expired";
+  if (
+    /wrong version number|record layer|CorruptMessage|InvalidContentType|packet length/i.test(
+      message,
+    )
+  ) {
+    return "the peer does not speak TLS (plain text on a TLS socket?)";
+  }
+  if (/ECONNRESET|reset/i.test(code + message)) return "connection reset during the TLS handshake";
+  if (/socket hang up|ended|EOF|closed/i.test(message)) {
+    return "the peer closed the connection during the TLS handshake";
+  }
+  return message;
+}
+
+/**
+ * A decrypted byte stream over a TLSSocket: the {@link StreamTransport} a StreamSocket reads.
+ * The handshake runs at once; `ready` settles when it ends.
+ */
+export class TlsTransport implements StreamTransport {
+  readonly localAddr: Deno.Addr;
+  readonly remoteAddr: Deno.Addr;
+  /** Resolves after a successful handshake; rejects with a one-line reason. */
+  readonly ready: Promise<void>;
+  readonly isServer: boolean;
+  readonly insecure: boolean;
+  #socket: tls.TLSSocket;
+  #port: CipherPort;
+  #chunks: Uint8Array[] = [];
+  #queued = 0;
+  #ended = false;
+  #error: Error | undefined;
+  #wake: (() => void) | undefined;
+  #feeding: Promise<void>;
+  #closed = false;
+
+  constructor(socket: tls.TLSSocket, port: CipherPort, duplex: CipherDuplex, opts: {
+    isServer: boolean;
+    insecure: boolean;
+    verifyName?: string;
+  }) {
+    this.#socket = socket;
+    this.#port = port;
+    this.isServer = opts.isServer;
+    this.insecure = opts.insecure;
+    this.localAddr = port.localAddr;
+    this.remoteAddr = port.remoteAddr;
+    this.#feeding = duplex.feed(port.incoming);
+    this.ready = new Promise<void>((resolve, reject) => {
+      const fail = (error: unknown) => reject(new Error(tlsReason(error, opts.verifyName)));
+      socket.once(opts.isServer ? "secure" : "secureConnect", () => {
+        socket.off("error", fail);
+        resolve();
+      });
+      socket.once("error", fail);
+      socket.once("close", () => fail(new Error("closed")));
+      socket.once("end", () => fail(new Error("ended")));
+    });
+    this.ready.catch(() => {});
+    socket.on("data", (chunk: Uint8Array) => {
+      this.#chunks.push(new Uint8Array(chunk));
+      this.#queued += chunk.length;
+      if (this.#queued > 1024 * 1024) socket.pause();
+      this.#notify();
+    });
+    socket.on("end", () => {
+      this.#ended = true;
+      this.#notify();
+    });
+    socket.on("error", (error: Error) => {
+      this.#error ??= new Error(tlsReason(error, opts.verifyName));
+      this.#notify();
+    });
+    socket.on("close", () => {
+      this.#ended = true;
+      this.#notify();
+    });
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  /** What `ls` shows: protocol, peer certificate subject, ALPN, and any warning. */
+  describe(): string {
+    const parts: string[] = [];
+    const s = this.#socket;
+    parts.push(s.getProtocol?.() ?? "TLS");
+    if (this.insecure) parts.push("WARNING --insecure: certificate NOT verified");
+    try {
+      const cert = s.getPeerCertificate?.();
+      const subject = cert?.subject as unknown as Record<string, string> | undefined;
+      if (subject && Object.keys(subject).length) {
+        parts.push(
+          `peer ${Object.entries(subject).map(([k, v]) => `${k}=${v}`).join(", ")}`,
+        );
+      } else if (!this.isServer) parts.push("peer subject unavailable");
+    } catch {
+      parts.push("peer subject unavailable");
+    }
+    if (s.alpnProtocol) parts.push(`alpn ${s.alpnProtocol}`);
+    return parts.join("; ");
+  }
+
+  async read(p: Uint8Array): Promise<number | null> {
+    try {
+      await this.ready;
+    } catch (error) {
+      if (this.#closed) return this.#finish();
+      throw new Error(`TLS handshake failed: ${(error as Error).message}`);
+    }
+    while (this.#chunks.length === 0) {
+      if (this.#closed) return this.#finish();
+      if (this.#error) throw this.#error;
+      if (this.#ended) return null;
+      await new Promise<void>((resolve) => this.#wake = resolve);
+    }
+    const head = this.#chunks[0];
+    const n = Math.min(p.length, head.length);
+    p.set(head.subarray(0, n));
+    if (n === head.length) this.#chunks.shift();
+    else this.#chunks[0] = head.subarray(n);
+    this.#queued -= n;
+    if (this.#queued <= 256 * 1024 && this.#socket.isPaused()) this.#socket.resume();
+    return n;
+  }
+
+  write(p: Uint8Array): Promise<number> {
+    if (this.#error) return Promise.reject(this.#error);
+    return new Promise((resolve, reject) => {
+      this.#socket.write(p, (error) => error ? reject(error) : resolve(p.length));
+    });
+  }
+
+  closeWrite(): Promise<void> {
+    return new Promise((resolve) => this.#socket.end(() => resolve()));
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#socket.destroy();
+    try {
+      this.#port.close();
+    } catch { /* already closed */ }
+    this.#notify();
+  }
+
+  /** After close: end of stream once the ciphertext feed has stopped (no read left behind). */
+  async #finish(): Promise<null> {
+    await this.#feeding;
+    return null;
+  }
+
+  /** Waits for the ciphertext feed to stop (after close). */
+  async closed(): Promise<void> {
+    await this.#feeding;
+  }
+}
+
+/** The duplex a TLSSocket runs over: we push ciphertext in, and it writes ciphertext out. */
+class CipherDuplex extends Duplex {
+  #port: CipherPort;
+  #more: (() => void) | undefined;
+  constructor(port: CipherPort) {
+    super({ allowHalfOpen: true });
+    this.#port = port;
+  }
+  override _read(): void {
+    const more = this.#more;
+    this.#more = undefined;
+    more?.();
+  }
+  override _write(chunk: Uint8Array, _enc: string, done: (error?: Error | null) => void): void {
+    this.#writeAll(chunk).then(() => done(), (error) => done(error));
+  }
+  async #writeAll(chunk: Uint8Array): Promise<void> {
+    let off = 0;
+    while (off < chunk.length) off += await this.#port.write(chunk.subarray(off));
+  }
+  override _final(done: (error?: Error | null) => void): void {
+    this.#port.closeWrite().then(() => done(), () => done());
+  }
+  override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
+    this.#more?.();
+    done(error);
+  }
+  /** Pushes the peer's ciphertext in, honouring backpressure, until the source ends. */
+  async feed(source: AsyncIterable<Uint8Array>): Promise<void> {
+    try {
+      for await (const chunk of source) {
+        if (this.destroyed) return;
+        if (chunk.length === 0) continue;
+        if (!this.push(chunk)) await new Promise<void>((resolve) => this.#more = resolve);
+      }
+      if (!this.destroyed) this.push(null);
+    } catch (error) {
+      if (!this.destroyed) this.destroy(error as Error);
+    }
+  }
+}
+
+/** Options for starting TLS on a plain port. */
+export interface StartOptions extends TlsOptions {
+  /** Server side (needs cert and key) or client side. */
+  isServer: boolean;
+  /** The host we dialled: verified when no servername is given. */
+  host?: string;
+  /** Names the action in errors, e.g. `open "a"`. */
+  action: string;
+}
+
+/** Reads the files and builds the node:tls settings, failing in one line on bad input. */
+export async function tlsSettings(options: StartOptions): Promise<{
+  secure: tls.ConnectionOptions;
+  verifyName?: string;
+}> {
+  const { action } = options;
+  const ALPNProtocols = alpnList(options.alpn);
+  if (options.isServer) {
+    if (!options.cert || !options.key) {
+      throw new SockitError(`Cannot ${action}: a TLS server needs --cert FILE and --key FILE`);
+    }
+    const [cert, key] = await Promise.all([
+      readPem(options.cert, "--cert", action),
+      readPem(options.key, "--key", action),
+    ]);
+    return { secure: { cert, key, ALPNProtocols } };
+  }
+  const ca = options.ca ? await readPem(options.ca, "--ca", action) : undefined;
+  const verifyName = options.servername ?? options.host;
+  const secure: tls.ConnectionOptions = {
+    ALPNProtocols,
+    rejectUnauthorized: !options.insecure,
+    ...(ca ? { ca: [...tls.rootCertificates, ca] } : {}),
+  };
+  if (verifyName && isIp(verifyName)) secure.host = verifyName;
+  else if (verifyName) secure.servername = verifyName;
+  if (options.cert && options.key) {
+    secure.cert = await readPem(options.cert, "--cert", action);
+    secure.key = await readPem(options.key, "--key", action);
+  }
+  return { secure, verifyName };
+}
+
+/** Prepared node:tls settings (files read), from {@link tlsSettings}. */
+export type TlsPrepared = Awaited<ReturnType<typeof tlsSettings>>;
+
+/** Starts TLS (client or server) over a plain port; the handshake runs in the background. */
+export async function startTlsOver(
+  port: CipherPort,
+  options: StartOptions,
+  prepared?: TlsPrepared,
+): Promise<TlsTransport> {
+  const { secure, verifyName } = prepared ?? await tlsSettings(options);
+  const duplex = new CipherDuplex(port);
+  const socket = options.isServer
+    ? new tls.TLSSocket(duplex as never, { ...secure, isServer: true } as tls.TLSSocketOptions)
+    : tls.connect({ ...secure, socket: duplex as never });
+  return new TlsTransport(socket, port, duplex, {
+    isServer: options.isServer,
+    insecure: !options.isServer && options.insecure === true,
+    verifyName,
+  });
+}

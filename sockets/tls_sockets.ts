@@ -1,0 +1,162 @@
+/**
+ * `open tls` and `listen tls`: TCP connections with TLS from the first byte (see `tls.ts` for
+ * the engine, and `StreamSocket.upgrade` for STARTTLS on an open socket).
+ *
+ * @module
+ */
+
+import { formatHostPort, parseHostPort } from "./address.ts";
+import { SockitError } from "./errors.ts";
+import { netError } from "./errors_map.ts";
+import { Listener } from "./listener.ts";
+import type { SocketRegistry } from "./registry.ts";
+import { StreamSocket } from "./stream_socket.ts";
+import { type DialOptions, withDeadline } from "./tcp.ts";
+import { portOf, startTlsOver, type TlsOptions, tlsSettings, type TlsTransport } from "./tls.ts";
+
+/** Waits for a handshake, closing the transport and wording the error when it fails. */
+async function handshake(
+  t: TlsTransport,
+  action: string,
+  shown: string,
+  options: DialOptions,
+): Promise<void> {
+  try {
+    await withDeadline(t.ready, options);
+  } catch (error) {
+    t.close();
+    await t.closed();
+    const why = error instanceof SockitError
+      ? "cancelled"
+      : error instanceof Deno.errors.TimedOut
+      ? "timed out"
+      : (error as Error).message;
+    throw new SockitError(`Cannot ${action}: TLS handshake with ${shown} failed: ${why}`);
+  }
+}
+
+/** The `ls` note of a TLS socket: protocol, peer subject, ALPN, and a warning when insecure. */
+export function tlsNote(t: TlsTransport): string {
+  return `tls ${t.describe()}`;
+}
+
+/** Connects with TLS to `HOST:PORT`, verifying the certificate unless `insecure`. */
+export async function openTls(
+  registry: SocketRegistry,
+  name: string,
+  address: string,
+  options: DialOptions & TlsOptions = {},
+): Promise<StreamSocket> {
+  registry.checkFreeName(name, "open");
+  const { host, port } = parseHostPort(address, `open "${name}"`);
+  const shown = formatHostPort(host, port);
+  const start = { ...options, isServer: false, host, action: `open "${name}"` };
+  const prepared = await tlsSettings(start);
+  let conn: Deno.TcpConn;
+  try {
+    conn = await withDeadline(
+      Deno.connect({ hostname: host, port, transport: "tcp" }),
+      options,
+      (late) => late.close(),
+    );
+  } catch (error) {
+    if (error instanceof SockitError) throw new SockitError(`Cannot open "${name}": cancelled`);
+    throw netError("open", name, shown, error);
+  }
+  conn.setNoDelay(true);
+  const t = await startTlsOver(portOf(conn), start, prepared);
+  await handshake(t, `open "${name}"`, shown, options);
+  registry.checkFreeName(name, "open");
+  const socket = new StreamSocket(name, "tls", t, registry.emit, { role: "client" });
+  socket.note = tlsNote(t);
+  registry.add(socket);
+  return socket;
+}
+
+/**
+ * Listens for TLS on `ADDR` with `--cert` and `--key`. Each connection becomes `NAME.N` at once
+ * and shakes hands in the background (a slow or plain-text peer never holds up the others); a
+ * failed handshake shows as an error event on that child.
+ */
+export async function listenTls(
+  registry: SocketRegistry,
+  name: string,
+  address: string,
+  options: TlsOptions = {},
+): Promise<Listener> {
+  registry.checkFreeName(name, "listen");
+  const { host, port } = parseHostPort(address, `listen "${name}"`);
+  const start = { ...options, isServer: true, action: `listen "${name}"` };
+  const prepared = await tlsSettings(start);
+  let listener: Deno.TcpListener;
+  try {
+    listener = Deno.listen({ hostname: host, port, transport: "tcp", tcpBacklog: 4096 });
+  } catch (error) {
+    throw netError("listen", name, formatHostPort(host, port), error);
+  }
+  const socket = new Listener(name, "tls", listener, registry.emit, async (child, conn) => {
+    (conn as Deno.TcpConn).setNoDelay?.(true);
+    const t = await startTlsOver(portOf(conn), start, prepared);
+    const s = new StreamSocket(child, "tls", t, registry.emit, { role: "accepted" });
+    s.note = "tls handshaking";
+    t.ready.then(
+      () => s.note = tlsNote(t),
+      (error) => s.note = `tls handshake failed: ${(error as Error).message}`,
+    );
+    registry.add(s);
+    return s;
+  });
+  registry.add(socket);
+  return socket;
+}
+
+/** Options of {@link startTls}: TLS settings, a deadline, and the last plain-text bytes. */
+export interface StartTlsOptions extends TlsOptions, DialOptions {
+  /** Sent once the switch is armed (e.g. `220 ready\r\n`): whatever comes after is TLS. */
+  before?: () => Promise<unknown>;
+}
+
+/**
+ * STARTTLS: upgrades an open plain socket in place. A socket we dialled becomes the TLS client
+ * (verifying its peer's address, or `servername`); an accepted socket becomes the TLS server and
+ * needs `cert` and `key`. The name, counters and already-buffered bytes stay.
+ */
+export async function startTls(socket: StreamSocket, options: StartTlsOptions = {}): Promise<void> {
+  const isServer = socket.role === "accepted";
+  const action = `starttls "${socket.name}"`;
+  const remote = socket.conn.remoteAddr;
+  const host = remote.transport === "tcp" ? (remote as Deno.NetAddr).hostname : undefined;
+  const start = { ...options, isServer, host, action };
+  const prepared = await tlsSettings(start);
+  let upgraded: TlsTransport | undefined;
+  await socket.upgrade(async (plain) => {
+    const t = await startTlsOver(
+      {
+        incoming: plain.incoming,
+        write: (p) => plain.conn.write(p),
+        closeWrite: () => plain.conn.closeWrite(),
+        close: () => plain.conn.close(),
+        localAddr: plain.conn.localAddr,
+        remoteAddr: plain.conn.remoteAddr,
+      },
+      start,
+      prepared,
+    );
+    try {
+      await withDeadline(t.ready, options);
+    } catch (error) {
+      t.close();
+      const why = error instanceof SockitError
+        ? "cancelled"
+        : error instanceof Deno.errors.TimedOut
+        ? "timed out"
+        : (error as Error).message;
+      throw new SockitError(
+        `Cannot ${action}: TLS handshake with ${socket.remote} failed: ${why}; socket closed`,
+      );
+    }
+    upgraded = t;
+    return t;
+  }, options.before);
+  socket.note = `starttls → ${tlsNote(upgraded!)}`;
+}
