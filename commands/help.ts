@@ -34,7 +34,16 @@ export const help: Command = {
       command.summary,
     ];
     if (command.options?.length) {
-      lines.push("", "Options:", ...command.options.map((o) => `  ${o.summary}`));
+      const split = command.options.map((o) => {
+        const at = o.summary.indexOf("  ");
+        return at < 0 ? [o.summary, ""] : [o.summary.slice(0, at), o.summary.slice(at).trim()];
+      });
+      const width = Math.max(...split.map(([flag]) => flag.length));
+      lines.push(
+        "",
+        "Options:",
+        ...split.map(([flag, text]) => `  ${flag.padEnd(width)}  ${text}`.trimEnd()),
+      );
     }
     if (command.details) lines.push("", command.details);
     return Promise.resolve({ kind: "text", text: lines.join("\n") });
