@@ -4,6 +4,7 @@
  *   sockit                      interactive shell (commands from stdin when it is not a terminal)
  *   sockit -c 'cmd; cmd'        run commands, stop at the first failure
  *   sockit run FILE             run a file of commands
+ *   sockit test PATH…           replay recorded scripts (--update rewrites them)
  *
  * @module
  */
@@ -17,6 +18,8 @@ import { splitStatements } from "./shell/tokenize.ts";
 import { SockitError } from "./sockets/errors.ts";
 import { VERSION } from "./version.ts";
 import { renderError } from "./shell/renderer.ts";
+import { parseDuration } from "./sockets/address.ts";
+import { runTests } from "./session/run.ts";
 
 async function* stdinLines(): AsyncGenerator<string> {
   const decoder = new TextDecoder();
@@ -110,6 +113,19 @@ export function program(): Command {
       }
       const shell = makeShell(cli.opts());
       process.exitCode = await batch(shell, splitLines(text), file, cli.opts().events);
+    });
+
+  cli.command("test")
+    .description("replay recorded scripts (files, folders, globs); exit 0 only when all pass")
+    .argument("<paths...>", "scripts, or folders of *.sockit scripts")
+    .option("--update", "rewrite the observations from a fresh run, keeping comments and patterns")
+    .option("--timeout <duration>", "default deadline of every wait (default 5s)")
+    .action(async (paths: string[], options: { update?: boolean; timeout?: string }) => {
+      process.exitCode = await runTests(paths, {
+        update: options.update,
+        timeout: options.timeout ? parseDuration(options.timeout, "test --timeout") : undefined,
+        palette: paletteFor(Deno.stdout.isTerminal()),
+      });
     });
 
   return cli;
