@@ -20,6 +20,7 @@ import { VERSION } from "./version.ts";
 import { renderError } from "./shell/renderer.ts";
 import { parseDuration } from "./sockets/address.ts";
 import { runTests } from "./session/run.ts";
+import { attachRecorder } from "./session/recorder.ts";
 
 async function* stdinLines(): AsyncGenerator<string> {
   const decoder = new TextDecoder();
@@ -39,13 +40,22 @@ interface GlobalOptions {
   display?: string;
   timeout?: string;
   events?: boolean;
+  record?: string;
 }
 
-function makeShell(options: GlobalOptions): Shell {
+async function makeShell(options: GlobalOptions): Promise<Shell> {
   const shell = new Shell();
-  if (options.display) void shell.execute(`set display ${options.display}`);
-  if (options.timeout) void shell.execute(`set timeout ${options.timeout}`);
+  if (options.display) await shell.execute(`set display ${options.display}`);
+  if (options.timeout) await shell.execute(`set timeout ${options.timeout}`);
+  const recorder = attachRecorder(shell);
+  if (options.record) await recorder.start(options.record);
   return shell;
+}
+
+/** Finishes a recording the session left running (`--record`, or `record start` without stop). */
+async function finish(shell: Shell): Promise<void> {
+  const recorder = attachRecorder(shell);
+  if (recorder.file) await recorder.stop();
 }
 
 /** Ctrl-C / SIGTERM in batch mode: cancel what runs, then the run stops with 130. */
@@ -68,6 +78,7 @@ async function batch(
   const palette = paletteFor(Deno.stderr.isTerminal());
   const controller = interruptible();
   const code = await runBatch(shell, lines, { source, palette, events, signal: controller.signal });
+  await finish(shell);
   await shell.close();
   return code;
 }
@@ -81,9 +92,10 @@ export function program(): Command {
     .option("--display <mode>", "how received bytes show: auto, text or hex")
     .option("--timeout <duration>", "default deadline for recv, expect, accept, open")
     .option("--events", "in batch mode, print socket events to stderr")
+    .option("--record <file>", "record the session as a script that sockit test replays")
     .showSuggestionAfterError(true)
     .action(async (options: GlobalOptions) => {
-      const shell = makeShell(options);
+      const shell = await makeShell(options);
       if (options.command !== undefined) {
         process.exitCode = await batch(
           shell,
@@ -95,6 +107,7 @@ export function program(): Command {
         process.exitCode = await runRepl(shell, {
           banner: `sockit ${VERSION} — type help, Tab completes, Ctrl-D leaves`,
         });
+        await finish(shell);
       } else {
         process.exitCode = await batch(shell, stdinLines(), "stdin", options.events);
       }
@@ -111,7 +124,7 @@ export function program(): Command {
         const why = error instanceof Deno.errors.NotFound ? "not found" : (error as Error).message;
         throw new SockitError(`Cannot run "${file}": ${why}`);
       }
-      const shell = makeShell(cli.opts());
+      const shell = await makeShell(cli.opts());
       process.exitCode = await batch(shell, splitLines(text), file, cli.opts().events);
     });
 
