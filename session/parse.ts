@@ -192,7 +192,10 @@ function parseCommand(
     parseArgs(spec!, rest, command);
   } catch (error) {
     const hint = (error as { hint?: string }).hint;
-    fail(offset + (rest[0]?.start ?? head.start), errorMessage(error), hint);
+    // Point at the token the message names (an unknown option, an extra argument).
+    const named = /"([^"]+)"/.exec(errorMessage(error))?.[1];
+    const at = rest.find((t) => named !== undefined && t.text.startsWith(named)) ?? rest[0] ?? head;
+    fail(offset + at.start, errorMessage(error), hint);
   }
   for (const token of rest) {
     if (token.quote === '"') {

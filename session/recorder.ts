@@ -37,9 +37,10 @@
 import { parseArgs } from "../commands/_args.ts";
 import type { RecordingService } from "../commands/record.ts";
 import type { Result } from "../commands/result.ts";
+import type { Settings } from "../commands/types.ts";
 import { PLAIN } from "../shell/colors.ts";
 import { render } from "../shell/render.ts";
-import { renderResult } from "../shell/renderer.ts";
+import { renderResult, renderTable } from "../shell/renderer.ts";
 import type { Executed, Shell } from "../shell/shell.ts";
 import { tokenize } from "../shell/tokenize.ts";
 import { VERSION } from "../version.ts";
@@ -61,9 +62,23 @@ export function resultLines(
   if (result.kind === "data") {
     return render(result.data, result.display ?? shell.settings.display).split("\n");
   }
-  return renderResult(result, shell.settings, PLAIN).split("\n")
-    .filter((l) => l.trim() !== "")
-    .map((l) => generalize(l, values));
+  return textLines(result, shell.settings, values);
+}
+
+/**
+ * The rendered lines of a result that is not data, with known values turned into variables;
+ * tables are generalized cell by cell, then aligned.
+ */
+export function textLines(
+  result: Result,
+  settings: Settings,
+  values: [string, string][],
+): string[] {
+  const rendered = result.kind === "table"
+    ? renderTable(result.columns, result.rows.map((r) => r.map((c) => generalize(c, values))))
+      .split("\n")
+    : renderResult(result, settings, PLAIN).split("\n").map((l) => generalize(l, values));
+  return rendered.filter((l) => l.trim() !== "");
 }
 
 /** Turns `:PORT` arguments that name a recorded listener's port into `:${L.port}`. */

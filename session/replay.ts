@@ -29,7 +29,7 @@
  */
 
 import type { Result } from "../commands/result.ts";
-import type { Command } from "../commands/types.ts";
+import type { Command, Settings } from "../commands/types.ts";
 import { parseArgs } from "../commands/_args.ts";
 import { formatDuration } from "../commands/_sockets.ts";
 import { PLAIN } from "../shell/colors.ts";
@@ -117,6 +117,10 @@ export interface StepOutcome {
   status: "passed" | "failed";
   /** What the command observed, as observation lines (`! message` for an error). */
   observed: string[];
+  /** The command's result (undefined when it failed or was read directly from the stream). */
+  result?: Result;
+  /** The shell's settings after the step. */
+  settings?: Settings;
   /** Addresses that were live after the step, for turning values back into variables. */
   values: [value: string, name: string][];
   failure?: Failure;
@@ -251,6 +255,7 @@ async function runStep(
         return outcome;
       }
       outcome.observed = observedLines(shell, result);
+      outcome.result = result;
       checkResult(expect, result, outcome.observed, lookup, captures);
     }
   } catch (error) {
@@ -274,6 +279,7 @@ async function runStep(
     clearTimeout(cap);
     settings.signal?.removeEventListener("abort", onAbort);
     outcome.values = socketValues(shell.registry);
+    outcome.settings = { ...shell.settings };
   }
   return outcome;
 }

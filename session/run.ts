@@ -38,7 +38,10 @@ export async function replayFile(path: string, options: ReplayOptions = {}): Pro
   }
   let script;
   try {
-    script = parseScript(source, path, { commands: options.commands });
+    script = parseScript(source, path, {
+      commands: options.commands,
+      variables: Object.keys(options.variables ?? {}),
+    });
   } catch (error) {
     if (error instanceof ScriptError) {
       return failed(path, error.line, error.column, error.reason, started, error.hint);
@@ -90,9 +93,15 @@ export async function runTests(paths: string[], options: RunTestsOptions = {}): 
   for (const file of files) {
     const result = await replayFile(file, options);
     results.push(result);
-    if (result.failure && !options.update) {
-      write(`${c.red("FAIL")} ${formatFailure(result.failure, c)}`);
-    } else write(scriptLine(result, c));
+    if (options.update && result.steps.length > 0) {
+      const rewritten = result.steps.filter((s) => s.status === "failed" || !s.step.expect);
+      write(
+        rewritten.length === 0
+          ? scriptLine(result, c)
+          : `${c.yellow("updated")} ${file} ${c.dim(`(${rewritten.length} observations)`)}`,
+      );
+    } else if (result.failure) write(`${c.red("FAIL")} ${formatFailure(result.failure, c)}`);
+    else write(scriptLine(result, c));
   }
   const verb = options.update ? " (observations updated)" : "";
   write(

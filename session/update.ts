@@ -23,6 +23,7 @@
 
 import type { Script } from "./format.ts";
 import type { ScriptResult, StepOutcome } from "./replay.ts";
+import { textLines } from "./recorder.ts";
 import { generalize, matchTemplate } from "./template.ts";
 
 /** Observation lines for one step from what it observed, keeping what still matches. */
@@ -42,14 +43,15 @@ function newObservation(outcome: StepOutcome): string[] {
     }
     return [`! ${general(message)}`];
   }
-  if (step.expect?.kind === "text" || step.expect === undefined) {
+  if (outcome.result && outcome.result.kind !== "data") {
     const old = step.expect?.kind === "text" ? step.expect.lines : [];
+    const fresh = textLines(outcome.result, outcome.settings!, values);
     return observed.map((line, i) => {
       const template = old.length === observed.length ? old[i] : undefined;
       try {
         if (template && matchTemplate(template, line, lookup)) return template.source;
       } catch { /* regenerate */ }
-      return general(line);
+      return fresh[i] ?? general(line);
     });
   }
   return observed; // received bytes: exact
