@@ -5,12 +5,15 @@
  *   sockit -c 'cmd; cmd'        run commands, stop at the first failure
  *   sockit run FILE             run a file of commands
  *   sockit test PATH…           replay recorded scripts (--update rewrites them)
+ *   sockit --record FILE        record the session as a script
+ *   sockit record --proxy LISTEN TARGET FILE   record real clients talking to a real server
+ *   sockit mock FILE            serve the server side of a recording
  *
  * @module
  */
 import { Command } from "commander";
 import process from "node:process";
-import { runBatch, splitLines } from "./shell/batch.ts";
+import { runBatch, splitLines, stderrLine, stdoutLine } from "./shell/batch.ts";
 import { paletteFor } from "./shell/colors.ts";
 import { runRepl } from "./shell/repl.ts";
 import { Shell } from "./shell/shell.ts";
@@ -21,6 +24,9 @@ import { renderError } from "./shell/renderer.ts";
 import { parseDuration } from "./sockets/address.ts";
 import { runTests } from "./session/run.ts";
 import { attachRecorder } from "./session/recorder.ts";
+import { startMock } from "./session/mock.ts";
+import { parseScript } from "./session/parse.ts";
+import { startProxy } from "./session/proxy.ts";
 
 async function* stdinLines(): AsyncGenerator<string> {
   const decoder = new TextDecoder();
@@ -141,7 +147,59 @@ export function program(): Command {
       });
     });
 
+  cli.command("record")
+    .description(
+      "record through a proxy: listen, forward each connection to TARGET, write a script",
+    )
+    .option("--proxy", "sit between a real client and a real server (the only mode for now)")
+    .argument("<listen>", "where clients connect, e.g. :7000 or 127.0.0.1:0")
+    .argument("<target>", "the real server, HOST:PORT")
+    .argument("<file>", "the script to write")
+    .action(async (listen: string, target: string, file: string, options: { proxy?: boolean }) => {
+      if (!options.proxy) {
+        throw new SockitError("record: say --proxy", {
+          hint: "sockit record --proxy LISTEN TARGET FILE; in the shell, use record start FILE",
+        });
+      }
+      const proxy = await startProxy({ listen, target, file, onLog: stderrLine });
+      stdoutLine(`proxy listening on ${proxy.address} → ${target}, recording to ${file}`);
+      await untilSignal();
+      await proxy.close();
+      stdoutLine(`recorded ${proxy.connections} connections to ${file}`);
+    });
+
+  cli.command("mock")
+    .description("serve the server side of a client recording to real clients")
+    .argument("<file>", "the recorded script")
+    .option("--listen <addr>", "where to listen (default 127.0.0.1:0, a free port)")
+    .option("--timeout <duration>", "how long to wait for the client's next bytes (default 10s)")
+    .action(async (file: string, options: { listen?: string; timeout?: string }) => {
+      const script = parseScript(await Deno.readTextFile(file), file);
+      await using mock = startMock(script, {
+        listen: options.listen,
+        timeout: options.timeout ? parseDuration(options.timeout, "mock --timeout") : undefined,
+        onDiagnostic: (m) => stderrLine(`mock: ${m}`),
+        onLog: (m) => stderrLine(`mock: ${m}`),
+      });
+      await mock.ready;
+      stdoutLine(`mock listening on ${mock.address}, serving ${file}`);
+      await untilSignal();
+    });
+
   return cli;
+}
+
+/** Resolves on Ctrl-C or SIGTERM. */
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      Deno.removeSignalListener("SIGINT", stop);
+      Deno.removeSignalListener("SIGTERM", stop);
+      resolve();
+    };
+    Deno.addSignalListener("SIGINT", stop);
+    Deno.addSignalListener("SIGTERM", stop);
+  });
 }
 
 if (import.meta.main) {

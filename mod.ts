@@ -56,3 +56,12 @@ export { updatedSource } from "./session/update.ts";
 export { attachRecorder, Recorder } from "./session/recorder.ts";
 export { testScripts, type TestScriptsOptions } from "./session/deno_test.ts";
 export { ScriptError } from "./session/_private.ts";
+export {
+  type Conversation,
+  conversations,
+  type Exchange,
+  type MockOptions,
+  type MockServer,
+  startMock,
+} from "./session/mock.ts";
+export { type ProxyOptions, type RecordingProxy, startProxy } from "./session/proxy.ts";
