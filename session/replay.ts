@@ -121,7 +121,7 @@ export interface StepOutcome {
   result?: Result;
   /** The shell's settings after the step. */
   settings?: Settings;
-  /** Addresses that were live after the step, for turning values back into variables. */
+  /** With `update`: addresses live after the step, for turning values back into variables. */
   values: [value: string, name: string][];
   failure?: Failure;
   ms: number;
@@ -278,8 +278,10 @@ async function runStep(
   } finally {
     clearTimeout(cap);
     settings.signal?.removeEventListener("abort", onAbort);
-    outcome.values = socketValues(shell.registry);
-    outcome.settings = { ...shell.settings };
+    if (settings.update) {
+      outcome.values = socketValues(shell.registry);
+      outcome.settings = { ...shell.settings };
+    }
   }
   return outcome;
 }
