@@ -2,7 +2,7 @@ import { equal, match as assertMatch, ok as assert } from "node:assert/strict";
 import { parseScript, replayFile } from "../mod.ts";
 import { startMock } from "../session/mock.ts";
 import { startProxy } from "../session/proxy.ts";
-import { closedPort, sockit } from "./_helpers.ts";
+import { closedPort, echoPeer, sockit } from "./_helpers.ts";
 
 /** Whether a program is installed (the Debian peers come from `.ci/run`). */
 function installed(program: string): boolean {
@@ -183,5 +183,57 @@ Deno.test("sockit mock serves a recording until stopped, and says where it liste
     await child.status;
     await child.stdout.cancel().catch(() => {});
     await Deno.remove(file);
+  }
+});
+
+Deno.test("sockit record --proxy forwards a client to the target and writes the conversation on Ctrl-C", async () => {
+  await using peer = echoPeer();
+  const dir = await Deno.makeTempDir();
+  const file = `${dir}/echo.sockit`;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL("../main.ts", import.meta.url).pathname,
+      "record",
+      "--proxy",
+      "127.0.0.1:0",
+      `127.0.0.1:${peer.addr.port}`,
+      file,
+    ],
+    stdout: "piped",
+    stderr: "null",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  try {
+    const reader = child.stdout.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    const m = /^proxy listening on 127\.0\.0\.1:(\d+) → /.exec(first);
+    assert(m, first);
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: Number(m[1]) });
+    await conn.write(new TextEncoder().encode("ping\n"));
+    const buf = new Uint8Array(16);
+    equal(new TextDecoder().decode(buf.subarray(0, (await conn.read(buf))!)), "ping\n");
+    conn.close();
+    await new Promise((r) => setTimeout(r, 100));
+    child.kill("SIGINT");
+    let rest = "";
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      rest += new TextDecoder().decode(r.value);
+    }
+    equal((await child.status).code, 0);
+    assertMatch(rest, /^recorded 1 connections to .*echo\.sockit$/m);
+    const text = await Deno.readTextFile(file);
+    assertMatch(
+      text,
+      /^send c1 "ping\\n"\n {2}sent 5 bytes to c1\nrecv c1\n {2}"ping\\n"\nclose c1\n {2}closed c1\n$/m,
+    );
+    equal((await replayFile(file)).status, "passed");
+  } finally {
+    try {
+      child.kill("SIGTERM");
+    } catch { /* exited */ }
+    await child.status;
+    await Deno.remove(dir, { recursive: true });
   }
 });
