@@ -15,6 +15,20 @@
  * console.assert(new TextDecoder().decode(line.data) === "hello\n");
  * ```
  *
+ * @example Replaying a recorded session
+ * ```ts
+ * import { parseScript, replay } from "./mod.ts";
+ * const script = parseScript([
+ *   "listen tcp srv :0",
+ *   "open tcp a ${srv.local}",
+ *   "sendline srv.1 hi",
+ *   "recv a",
+ *   '  "hi\\n"',
+ * ].join("\n"));
+ * const result = await replay(script);
+ * console.assert(result.status === "passed");
+ * ```
+ *
  * @module
  */
 export { type ExecuteOptions, Shell, type ShellOptions } from "./shell/shell.ts";
@@ -48,3 +62,28 @@ export { type DisplayMode, parseRendered, render } from "./shell/render.ts";
 export { type BatchOptions, runBatch } from "./shell/batch.ts";
 export type { Palette } from "./shell/colors.ts";
 export { type ReplOptions, runRepl } from "./shell/repl.ts";
+export type { Executed } from "./shell/shell.ts";
+export type { Expectation, Script, Step, Template } from "./session/format.ts";
+export { type ParseOptions, parseScript } from "./session/parse.ts";
+export {
+  type Failure,
+  replay,
+  type ReplayOptions,
+  type ScriptResult,
+  type StepOutcome,
+} from "./session/replay.ts";
+export { replayFile, runTests } from "./session/run.ts";
+export { formatFailure, formatSummary, scriptLine } from "./session/report.ts";
+export { updatedSource } from "./session/update.ts";
+export { attachRecorder, Recorder } from "./session/recorder.ts";
+export { testScripts, type TestScriptsOptions } from "./session/deno_test.ts";
+export { ScriptError } from "./session/_private.ts";
+export {
+  type Conversation,
+  conversations,
+  type Exchange,
+  type MockOptions,
+  type MockServer,
+  startMock,
+} from "./session/mock.ts";
+export { type ProxyOptions, type RecordingProxy, startProxy } from "./session/proxy.ts";

@@ -20,6 +20,7 @@ import { close } from "./close.ts";
 import { ls } from "./ls.ts";
 import { set } from "./set.ts";
 import { sleep } from "./sleep.ts";
+import { record } from "./record.ts";
 import { help } from "./help.ts";
 import { quit } from "./quit.ts";
 import { sendto } from "./sendto.ts";
@@ -48,6 +49,7 @@ export const COMMANDS: readonly Command[] = [
   ls,
   set,
   sleep,
+  record,
   help,
   quit,
 ];

@@ -23,6 +23,11 @@ export function shellSettings(options: ShellOptions = {}): Settings {
   return { display: options.display ?? "auto", timeout: options.timeout ?? 10_000 };
 }
 
+/** What one executed line produced: its result, or the error it failed with. */
+export type Executed =
+  | { line: string; result: Result; error?: undefined }
+  | { line: string; error: unknown; result?: undefined };
+
 /** Options for running one line. */
 export interface ExecuteOptions {
   /** Cancels a waiting command (Ctrl-C in the REPL). */
@@ -57,6 +62,8 @@ export class Shell {
   readonly commands: Map<string, Command>;
   /** Extensions other layers register (the recorder, built-in servers). */
   readonly services: Record<string, unknown> = {};
+  /** Called after every executed line with its result or error (the session recorder). */
+  readonly observers: Set<(executed: Executed) => void> = new Set();
 
   /** A shell with no sockets; `options` fill in defaults in {@link shellSettings}. */
   constructor(options: ShellOptions = {}) {
@@ -80,6 +87,19 @@ export class Shell {
    * action and the value) when the command fails; the shell and its sockets stay as they were.
    */
   async execute(line: string, options: ExecuteOptions = {}): Promise<Result> {
+    if (this.observers.size === 0) return await this.#run(line, options);
+    let result: Result;
+    try {
+      result = await this.#run(line, options);
+    } catch (error) {
+      for (const observe of this.observers) observe({ line, error });
+      throw error;
+    }
+    for (const observe of this.observers) observe({ line, result });
+    return result;
+  }
+
+  async #run(line: string, options: ExecuteOptions): Promise<Result> {
     const tokens = tokenize(line);
     if (tokens.length === 0) return NONE;
     const [head, ...rest] = tokens;

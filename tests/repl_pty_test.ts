@@ -80,8 +80,8 @@ Deno.test("the interactive shell completes, shows events above the typed line, a
     "Tab completes a transport kind and lists commands that share a prefix",
     async () => {
       await tmux.keys("open tc");
-    await tmux.waitFor(/sockit> open tc$/m);
-    await tmux.keys("Tab");
+      await tmux.waitFor(/sockit> open tc$/m);
+      await tmux.keys("Tab");
       await tmux.waitFor(/sockit> open tcp$/m);
       await tmux.keys("C-u");
       await tmux.waitFor(/^sockit>$/m);

@@ -1,0 +1,81 @@
+/** Small helpers shared by the session files. */
+
+import { SockitError } from "../sockets/errors.ts";
+
+/** Commands whose observation is received bytes (a data expectation). */
+export const READ_COMMANDS: ReadonlySet<string> = new Set([
+  "recv",
+  "recvexact",
+  "recvline",
+  "recvuntil",
+  "expect",
+]);
+
+/** Socket properties a script can use as `${NAME.prop}`. */
+export const SOCKET_PROPS: ReadonlySet<string> = new Set(["local", "remote", "host", "port"]);
+
+/** A variable or capture name: `port`, `srv.1.remote`. */
+export const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*$/;
+
+/** Decodes bytes one char per byte (latin1), as `expect` and regex observations see them. */
+export function latin1(bytes: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 8192) {
+    s += String.fromCharCode(...bytes.subarray(i, i + 8192));
+  }
+  return s;
+}
+
+/** Joins byte chunks into one array. */
+export function concat(chunks: Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+/** Whether two byte arrays hold the same bytes. */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The message of an error, without the `error:` prefix or hint. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** A script syntax error: `file:line:column: message` and a hint. */
+export class ScriptError extends SockitError {
+  override name = "ScriptError";
+  /** The script file (or a label such as `<script>`). */
+  readonly file: string;
+  /** 1-based line. */
+  readonly line: number;
+  /** 1-based column. */
+  readonly column: number;
+  /** The message without the location. */
+  readonly reason: string;
+  constructor(file: string, line: number, column: number, reason: string, hint?: string) {
+    super(`${file}:${line}:${column}: ${reason}`, { hint });
+    this.file = file;
+    this.line = line;
+    this.column = column;
+    this.reason = reason;
+  }
+}
+
+/** Escapes text for use inside a RegExp. */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+}
+
+/** Shortens a value for one line of a report. */
+export function shorten(s: string, max = 80): string {
+  return s.length > max ? s.slice(0, max - 1) + "…" : s;
+}

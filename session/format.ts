@@ -1,0 +1,73 @@
+/**
+ * The script format (`*.sockit`): the AST a parsed script becomes. See `docs/scripts.md` for the
+ * grammar; in short, a command line starts in column 1, the lines indented under it are what it
+ * observed, and `#` starts a comment line.
+ *
+ * ```text
+ * listen tcp srv :0
+ *   srv  listening  tcp ${srv.local}
+ * open tcp a ${srv.local}
+ *   a  open  tcp ${a.local} → ${srv.local}
+ * sendline a hello
+ *   sent 6 bytes to a
+ * recv srv.1                 # a claim about the next bytes, not about read boundaries
+ *   "hello\n"
+ * recv a --timeout 100ms
+ *   ! Cannot recv from "a": timed out after 100ms (nothing buffered)
+ * ```
+ *
+ * @module
+ */
+
+/** One piece of a template line: literal text, a variable, a wildcard or a capture. */
+export type TemplatePart =
+  | { kind: "text"; text: string }
+  /** `${NAME}`: the value of a variable, compared literally. */
+  | { kind: "var"; name: string; column: number }
+  /** `${*}` (any text) or `${NAME:REGEX}` / `${:REGEX}` / `${NAME:*}` (a capture). */
+  | { kind: "pattern"; name?: string; source: string };
+
+/** One observation line matched as text: literal parts, variables, wildcards and captures. */
+export interface Template {
+  /** As written (without the indentation). */
+  source: string;
+  parts: TemplatePart[];
+}
+
+/** What a command is expected to observe. */
+export type Expectation =
+  /** Received bytes, exact: a quoted string or hexdump lines. */
+  | { kind: "data"; bytes: Uint8Array }
+  /** Received bytes matching `/REGEX/flags` (latin1); named groups become variables. */
+  | { kind: "regex"; regex: RegExp; source: string; names: string[] }
+  /** The command fails with this message (`! message`). */
+  | { kind: "error"; template: Template }
+  /** The rendered output lines (messages, socket lines, tables). */
+  | { kind: "text"; lines: Template[] };
+
+/** One command of a script and what it observed. */
+export interface Step {
+  /** 1-based line of the command. */
+  line: number;
+  /** 1-based column where the command starts. */
+  column: number;
+  /** The command as written, `${…}` not yet substituted, trailing comment kept. */
+  command: string;
+  /** The command's name (its first word). */
+  name: string;
+  /** The socket name a read command reads from, when it is a plain name. */
+  socket?: string;
+  /** What it observed; undefined when the script states nothing (only success is checked). */
+  expect?: Expectation;
+  /** 0-based index of the first and one past the last observation line in the source. */
+  observed?: { from: number; to: number };
+}
+
+/** A parsed script. */
+export interface Script {
+  /** The file name, or a label such as `<script>`. */
+  file: string;
+  /** The source text, split into lines (for `--update`). */
+  lines: string[];
+  steps: Step[];
+}

@@ -1,0 +1,340 @@
+/**
+ * The script parser: source text → {@linkcode Script} (steps with line numbers), checking
+ * everything that can be checked before a byte is sent: unknown commands and options,
+ * unterminated strings, bad escapes, bad regexes, malformed observations and variables used
+ * before they are defined. Errors are {@linkcode ScriptError}s naming `file:line:column` with a
+ * hint.
+ *
+ * @example Parsing a script
+ * ```ts
+ * import { parseScript } from "./parse.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const script = parseScript('listen tcp srv :0\nrecv srv.1\n  "hi"\n', "demo.sockit");
+ * assert.equal(script.steps.length, 2);
+ * assert.equal(script.steps[1].line, 2);
+ * assert.deepEqual(script.steps[1].expect, { kind: "data", bytes: new TextEncoder().encode("hi") });
+ *
+ * assert.throws(() => parseScript("sned a hi", "bad.sockit"), /bad\.sockit:1:1: unknown command "sned"/);
+ * ```
+ *
+ * @module
+ */
+
+import { COMMANDS } from "../commands/mod.ts";
+import { parseArgs } from "../commands/_args.ts";
+import { parseRegex } from "../commands/expect.ts";
+import type { Command } from "../commands/types.ts";
+import { nearest } from "../sockets/nearest.ts";
+import { parseLiteral } from "../shell/payload.ts";
+import { isHexdumpLine, parseRendered } from "../shell/render.ts";
+import { type Token, tokenize } from "../shell/tokenize.ts";
+import type { Expectation, Script, Step, Template } from "./format.ts";
+import { parseTemplate, type TemplateError, templateVars } from "./template.ts";
+import { errorMessage, READ_COMMANDS, ScriptError, SOCKET_PROPS } from "./_private.ts";
+
+/** Parser settings; all optional. */
+export interface ParseOptions {
+  /** Extra commands the shell that replays the script will have. */
+  commands?: readonly Command[];
+  /** Variables defined before the script starts (names only). */
+  variables?: Iterable<string>;
+}
+
+const PROMPT = "sockit> ";
+const EVENT_LINE = /^\[[^\]\s]+\] /;
+
+/** What the parser knows about names so far, to catch undefined variables. */
+class Scope {
+  readonly captures: Set<string>;
+  readonly sockets = new Set<string>();
+  readonly listeners = new Set<string>();
+  constructor(variables: Iterable<string> = []) {
+    this.captures = new Set(variables);
+  }
+  has(name: string): boolean {
+    if (this.captures.has(name)) return true;
+    const dot = name.lastIndexOf(".");
+    if (dot < 0 || !SOCKET_PROPS.has(name.slice(dot + 1))) return false;
+    const socket = name.slice(0, dot);
+    if (this.sockets.has(socket)) return true;
+    const child = /^(.+)\.\d+$/.exec(socket);
+    return child !== null && this.listeners.has(child[1]);
+  }
+  known(): string[] {
+    return [
+      ...this.captures,
+      ...[...this.sockets].flatMap((s) => [...SOCKET_PROPS].map((p) => `${s}.${p}`)),
+    ];
+  }
+}
+
+/** Column (0-based, in `raw`) and text of the first bad escape in double-quoted text. */
+function badEscape(raw: string): { index: number; text: string } | undefined {
+  for (let i = raw.indexOf("\\"); i >= 0; i = raw.indexOf("\\", i + 2)) {
+    const c = raw[i + 1];
+    if (c !== undefined && "nrt0\\\"'e".includes(c)) continue;
+    if (c === "x" && /^[0-9a-fA-F]{2}$/.test(raw.slice(i + 2, i + 4))) {
+      i += 2;
+      continue;
+    }
+    return { index: i, text: raw.slice(i, c === "x" ? i + 4 : i + 2) };
+  }
+  return undefined;
+}
+
+const ESCAPE_HINT = "valid escapes: \\n \\r \\t \\0 \\\\ \\\" \\' \\e \\xHH";
+
+/** A line of the source after classification. */
+type Line =
+  | { kind: "command"; index: number; text: string; offset: number }
+  | { kind: "observation"; index: number; text: string; offset: number };
+
+function classify(lines: string[]): Line[] {
+  const promptMode = lines.some((l) => l.startsWith(PROMPT));
+  const out: Line[] = [];
+  lines.forEach((raw, index) => {
+    const trimmed = raw.trim();
+    if (trimmed === "" || trimmed.startsWith("#")) return;
+    if (promptMode) {
+      if (raw.startsWith(PROMPT)) {
+        out.push({ kind: "command", index, text: raw.slice(PROMPT.length), offset: PROMPT.length });
+      } else if (!EVENT_LINE.test(trimmed)) {
+        out.push({ kind: "observation", index, text: raw, offset: 0 });
+      }
+      return;
+    }
+    const kind = /^\s/.test(raw) ? "observation" : "command";
+    out.push({ kind, index, text: raw, offset: 0 });
+  });
+  return out;
+}
+
+/**
+ * Parses a script. `file` names it in errors. Throws a {@linkcode ScriptError} for the first
+ * problem found.
+ */
+export function parseScript(source: string, file = "<script>", options: ParseOptions = {}): Script {
+  const lines = source.split(/\r?\n/);
+  if (lines.at(-1) === "") lines.pop();
+  const commands = new Map<string, Command>(
+    [...COMMANDS, ...(options.commands ?? [])].map((c) => [c.name, c]),
+  );
+  const scope = new Scope(options.variables);
+  const steps: Step[] = [];
+  const classified = classify(lines);
+  let k = 0;
+  while (k < classified.length) {
+    const head = classified[k++];
+    const fail = (column: number, reason: string, hint?: string): never => {
+      throw new ScriptError(file, head.index + 1, column + 1, reason, hint);
+    };
+    if (head.kind === "observation") {
+      fail(
+        head.text.search(/\S/),
+        "an observation (indented line) comes before any command",
+        "commands start in column 1; what they observed is indented under them",
+      );
+    }
+    const step = parseCommand(head.text, head.offset, commands, scope, fail);
+    step.line = head.index + 1;
+    const block: Line[] = [];
+    while (k < classified.length && classified[k].kind === "observation") {
+      block.push(classified[k++]);
+    }
+    if (block.length > 0) {
+      step.expect = parseObservation(block, step, scope, file);
+      step.observed = { from: block[0].index, to: block.at(-1)!.index + 1 };
+    }
+    steps.push(step);
+  }
+  return { file, lines, steps };
+}
+
+function parseCommand(
+  text: string,
+  offset: number,
+  commands: Map<string, Command>,
+  scope: Scope,
+  fail: (column: number, reason: string, hint?: string) => never,
+): Step {
+  let tokens: Token[];
+  try {
+    tokens = tokenize(text);
+  } catch (error) {
+    const column = Number(/column (\d+)/.exec(errorMessage(error))?.[1] ?? 1) - 1;
+    const quote = text[column];
+    return fail(offset + column, `unterminated string`, `close it with ${quote}`);
+  }
+  const end = tokens.at(-1)!.end;
+  const command = text.slice(0, end);
+  let template: Template;
+  try {
+    template = parseTemplate(command, false);
+  } catch (error) {
+    const e = error as TemplateError;
+    return fail(offset + e.column, e.message, e.hint);
+  }
+  for (const v of templateVars(template)) {
+    if (!scope.has(v.name)) undefinedVariable(v.name, offset + v.column, scope, fail);
+  }
+  const [head, ...rest] = tokens;
+  const spec = commands.get(head.text);
+  if (!spec) {
+    const guess = nearest(head.text, commands.keys());
+    fail(
+      offset + head.start,
+      `unknown command "${head.text}"`,
+      guess ? `did you mean ${guess}?` : "help lists the commands",
+    );
+  }
+  try {
+    parseArgs(spec!, rest, command);
+  } catch (error) {
+    const hint = (error as { hint?: string }).hint;
+    // Point at the token the message names (an unknown option, an extra argument).
+    const named = /"([^"]+)"/.exec(errorMessage(error))?.[1];
+    const at = rest.find((t) => named !== undefined && t.text.startsWith(named)) ?? rest[0] ?? head;
+    fail(offset + at.start, errorMessage(error), hint);
+  }
+  for (const token of rest) {
+    if (token.quote === '"') {
+      const bad = badEscape(token.text);
+      if (bad) fail(offset + token.start + 1 + bad.index, `bad escape "${bad.text}"`, ESCAPE_HINT);
+    } else if (!token.quoted && /^(hex|b64):/.test(token.text) && !token.text.includes("${")) {
+      try {
+        parseLiteral(token);
+      } catch (error) {
+        fail(offset + token.start, errorMessage(error), (error as { hint?: string }).hint);
+      }
+    }
+  }
+  const name = head.text;
+  const positional = rest.filter((t) => t.quoted || !t.text.startsWith("--"));
+  if (name === "expect" && positional.length >= 2 && !command.includes("${")) {
+    const first = positional[1];
+    const regex = positional.length === 2 && first.quoted
+      ? first.text
+      : command.slice(first.start, positional.at(-1)!.end);
+    try {
+      parseRegex(regex, "expect");
+    } catch (error) {
+      const message = errorMessage(error).replace(/^Cannot expect: /, "");
+      fail(offset + first.start, message, "regexes look like /^\\+OK/ or /\\d+ items/i");
+    }
+  }
+  if ((name === "open" || name === "listen") && positional[1] && !positional[1].quoted) {
+    scope.sockets.add(positional[1].text);
+    if (name === "listen") scope.listeners.add(positional[1].text);
+  }
+  const socket = READ_COMMANDS.has(name) && positional[0] && !positional[0].text.includes("${")
+    ? positional[0].text
+    : undefined;
+  return { line: 0, column: offset + 1, command, name, socket };
+}
+
+function undefinedVariable(
+  name: string,
+  column: number,
+  scope: Scope,
+  fail: (column: number, reason: string, hint?: string) => never,
+): never {
+  const guess = nearest(name, scope.known());
+  return fail(
+    column,
+    `undefined variable \${${name}}`,
+    guess
+      ? `did you mean \${${guess}}?`
+      : "variables are NAME.local/.remote/.host/.port of sockets opened or listened above, " +
+        "or captures such as ${id:\\d+}",
+  );
+}
+
+function parseObservation(block: Line[], step: Step, scope: Scope, file: string): Expectation {
+  const indent = /^\s*/.exec(block[0].text)![0].length;
+  const body = block.map((l) => {
+    const lead = /^\s*/.exec(l.text)![0].length;
+    const cut = Math.min(lead, indent);
+    return { index: l.index, text: l.text.slice(cut).trimEnd(), column: l.offset + cut };
+  });
+  const fail = (at: number, column: number, reason: string, hint?: string): never => {
+    throw new ScriptError(file, body[at].index + 1, body[at].column + column + 1, reason, hint);
+  };
+  const first = body[0].text;
+  const isRead = READ_COMMANDS.has(step.name);
+  if (first.startsWith("!")) {
+    if (body.length > 1) fail(1, 0, "an expected error (`! message`) is one line");
+    const message = first.slice(1).trimStart();
+    const shift = first.length - message.length;
+    const template = textTemplate(message, 0, scope, (a, c, r, h) => fail(a, c + shift, r, h));
+    return { kind: "error", template };
+  }
+  if (!isRead) {
+    return { kind: "text", lines: body.map((l, at) => textTemplate(l.text, at, scope, fail)) };
+  }
+  if (first.startsWith('"')) {
+    if (body.length > 1) {
+      fail(1, 0, "quoted bytes are one line", "join the lines, or use a hexdump");
+    }
+    let tokens: Token[] = [];
+    try {
+      tokens = tokenize(first);
+    } catch {
+      fail(0, 0, "unterminated string", 'close it with "');
+    }
+    if (tokens.length !== 1 || tokens[0].quote !== '"') {
+      fail(0, tokens[1]?.start ?? 0, "expected one quoted string", 'escape inner quotes as \\"');
+    }
+    const bad = badEscape(tokens[0].text);
+    if (bad) fail(0, 1 + bad.index, `bad escape "${bad.text}"`, ESCAPE_HINT);
+    return { kind: "data", bytes: parseRendered(first) };
+  }
+  if (first.startsWith("/")) {
+    if (body.length > 1) fail(1, 0, "a /REGEX/ observation is one line");
+    let regex: RegExp;
+    try {
+      regex = parseRegex(first, "match");
+    } catch (error) {
+      return fail(0, 0, errorMessage(error).replace(/^Cannot match: /, ""), "e.g. /^\\+OK\\r\\n/");
+    }
+    const names = [...first.matchAll(/\(\?<([A-Za-z_]\w*)>/g)].map((m) => m[1]);
+    for (const n of names) scope.captures.add(n);
+    return { kind: "regex", regex, source: first, names };
+  }
+  body.forEach((l, at) => {
+    if (!isHexdumpLine(l.text)) {
+      fail(
+        at,
+        0,
+        `expected received bytes, got ${JSON.stringify(l.text.slice(0, 40))}`,
+        'write a "quoted" string, hexdump lines, /REGEX/ or ! error',
+      );
+    }
+  });
+  return { kind: "data", bytes: parseRendered(body.map((l) => l.text).join("\n")) };
+}
+
+function textTemplate(
+  text: string,
+  at: number,
+  scope: Scope,
+  fail: (at: number, column: number, reason: string, hint?: string) => never,
+): Template {
+  let template: Template;
+  try {
+    template = parseTemplate(text);
+  } catch (error) {
+    const e = error as TemplateError;
+    return fail(at, e.column, e.message, e.hint);
+  }
+  for (const part of template.parts) {
+    if (part.kind === "var" && !scope.has(part.name)) {
+      undefinedVariable(part.name, part.column, scope, (c, r, h) => fail(at, c, r, h));
+    }
+  }
+  // Captures are defined once their line matched: later lines may use them.
+  for (const part of template.parts) {
+    if (part.kind === "pattern" && part.name) scope.captures.add(part.name);
+  }
+  return template;
+}

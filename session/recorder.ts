@@ -1,0 +1,198 @@
+/**
+ * The recorder: writes what a shell does as a script. Every command is written as typed, with
+ * what it observed indented under it, in the canonical rendering; addresses of sockets the
+ * recording created become variables (`${srv.local}`), so the script replays although ports
+ * change. A command that failed while running is written with its error (`! message`); a line
+ * that could not run at all (unknown command, bad usage) is written as a comment.
+ *
+ * @example Recording a session and replaying it
+ * ```ts
+ * import { Shell } from "../shell/shell.ts";
+ * import { attachRecorder } from "./recorder.ts";
+ * import { replayFile } from "./run.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const file = await Deno.makeTempFile({ suffix: ".sockit" });
+ * {
+ *   await using shell = new Shell();
+ *   const recorder = attachRecorder(shell);
+ *   await recorder.start(file);
+ *   await shell.execute("listen tcp srv :0");
+ *   const srv = shell.registry.get("srv", "read").info().local;
+ *   await shell.execute(`open tcp a ${srv}`);
+ *   await shell.execute("sendline a hello");
+ *   await shell.execute("recvline srv.1");
+ *   await recorder.stop();
+ * }
+ * const text = await Deno.readTextFile(file);
+ * assert.match(text, /^open tcp a \$\{srv\.local\}$/m);
+ * assert.match(text, /^recvline srv\.1\n  "hello\\n"$/m);
+ * assert.equal((await replayFile(file)).status, "passed");
+ * await Deno.remove(file);
+ * ```
+ *
+ * @module
+ */
+
+import { parseArgs } from "../commands/_args.ts";
+import type { RecordingService } from "../commands/record.ts";
+import type { Result } from "../commands/result.ts";
+import type { Settings } from "../commands/types.ts";
+import { PLAIN } from "../shell/colors.ts";
+import { render } from "../shell/render.ts";
+import { renderResult, renderTable } from "../shell/renderer.ts";
+import type { Executed, Shell } from "../shell/shell.ts";
+import { tokenize } from "../shell/tokenize.ts";
+import { VERSION } from "../version.ts";
+import { generalize } from "./template.ts";
+import { socketValues } from "./variables.ts";
+import { errorMessage } from "./_private.ts";
+
+/** One command and its observation lines, as a script writes them. */
+export function formatStep(command: string, observation: string[]): string {
+  return [command, ...observation.map((l) => `  ${l}`)].join("\n") + "\n";
+}
+
+/** The observation lines of a result: exact bytes for data, generalized text otherwise. */
+export function resultLines(
+  result: Result,
+  shell: Shell,
+  values: [string, string][],
+): string[] {
+  if (result.kind === "data") {
+    return render(result.data, result.display ?? shell.settings.display).split("\n");
+  }
+  return textLines(result, shell.settings, values);
+}
+
+/**
+ * The rendered lines of a result that is not data, with known values turned into variables;
+ * tables are generalized cell by cell, then aligned.
+ */
+export function textLines(
+  result: Result,
+  settings: Settings,
+  values: [string, string][],
+): string[] {
+  const rendered = result.kind === "table"
+    ? renderTable(result.columns, result.rows.map((r) => r.map((c) => generalize(c, values))))
+      .split("\n")
+    : renderResult(result, settings, PLAIN).split("\n").map((l) => generalize(l, values));
+  return rendered.filter((l) => l.trim() !== "");
+}
+
+/** Turns `:PORT` arguments that name a recorded listener's port into `:${L.port}`. */
+function generalizePorts(command: string, values: [string, string][]): string {
+  const ports = new Map<string, string>();
+  for (const [value, name] of values) {
+    const m = /^127\.0\.0\.1:(\d+)$/.exec(value);
+    if (m && name.endsWith(".local") && !ports.has(m[1])) ports.set(m[1], name.slice(0, -6));
+  }
+  return command.replace(/(?<=\s):(\d+)(?=\s|$)/g, (all, port) => {
+    const socket = ports.get(port);
+    return socket ? `:\${${socket}.port}` : all;
+  });
+}
+
+/** Records a shell's commands into a script file; install with {@linkcode attachRecorder}. */
+export class Recorder implements RecordingService {
+  #shell: Shell;
+  #file: string | undefined;
+  #known = new Set<string>();
+  #before = new Set<string>();
+  #writing: Promise<void> = Promise.resolve();
+  #unobserve?: () => void;
+
+  constructor(shell: Shell) {
+    this.#shell = shell;
+  }
+
+  /** The file being recorded to, if any. */
+  get file(): string | undefined {
+    return this.#file;
+  }
+
+  /** Starts recording into `file` (replacing it) with a header comment. */
+  async start(file: string): Promise<void> {
+    const existing = this.#shell.registry.names();
+    this.#before = new Set(existing);
+    this.#known = new Set();
+    const lines = [`# recorded by sockit ${VERSION} on ${new Date().toISOString()}`];
+    if (existing.length > 0) {
+      lines.push(`# note: ${existing.join(", ")} existed before recording; replay needs them too`);
+    }
+    await Deno.writeTextFile(file, lines.join("\n") + "\n");
+    this.#file = file;
+    const observe = (e: Executed) => this.#observe(e);
+    this.#shell.observers.add(observe);
+    this.#unobserve = () => this.#shell.observers.delete(observe);
+  }
+
+  /** Stops recording; resolves with the file once everything is written. */
+  async stop(): Promise<string> {
+    const file = this.#file ?? "";
+    this.#unobserve?.();
+    this.#unobserve = undefined;
+    await this.#writing;
+    this.#file = undefined;
+    return file;
+  }
+
+  #values(): [string, string][] {
+    return socketValues(this.#shell.registry, (name) => this.#known.has(name));
+  }
+
+  /** The text one executed line adds to the script. */
+  #entry(e: Executed): string {
+    const line = e.line.trim();
+    if (line === "") return "";
+    if (line.startsWith("#")) return line + "\n";
+    let head: string | undefined;
+    try {
+      head = tokenize(line)[0]?.text;
+    } catch {
+      return `# failed: ${line}  (${errorMessage(e.error)})\n`;
+    }
+    if (head === undefined || head === "record" || head === "quit") return "";
+    const command = generalizePorts(generalize(line, this.#values()), this.#values());
+    for (const name of this.#shell.registry.names()) {
+      if (!this.#before.has(name)) this.#known.add(name);
+    }
+    if (e.result) return formatStep(command, resultLines(e.result, this.#shell, this.#values()));
+    if (!this.#couldRun(line)) return `# failed: ${line}  (${errorMessage(e.error)})\n`;
+    return formatStep(command, [`! ${generalize(errorMessage(e.error), this.#values())}`]);
+  }
+
+  /** Whether a line names a command and fits its usage (so its failure happened while running). */
+  #couldRun(line: string): boolean {
+    try {
+      const [head, ...rest] = tokenize(line);
+      const command = this.#shell.commands.get(head.text);
+      if (!command) return false;
+      parseArgs(command, rest, line);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  #observe(e: Executed): void {
+    const file = this.#file;
+    if (!file) return;
+    const text = this.#entry(e);
+    if (!text) return;
+    this.#writing = this.#writing.then(() => Deno.writeTextFile(file, text, { append: true }));
+  }
+}
+
+/**
+ * Installs a {@linkcode Recorder} as the shell's `services.recorder`, which the
+ * `record start FILE` / `record stop` commands use; returns it.
+ */
+export function attachRecorder(shell: Shell): Recorder {
+  const existing = shell.services.recorder;
+  if (existing instanceof Recorder) return existing;
+  const recorder = new Recorder(shell);
+  shell.services.recorder = recorder;
+  return recorder;
+}

@@ -1,0 +1,411 @@
+/**
+ * Replay: runs a parsed script in a fresh {@linkcode Shell} and compares what each command
+ * observes with what the script says. Returns data ({@linkcode ScriptResult}); the reporter
+ * turns it into text.
+ *
+ * On a stream, a `recv` observation is a claim about the next bytes, not about read
+ * boundaries: replay reads exactly as many bytes as the observation holds (or until its
+ * `/REGEX/` matches), with the command's deadline. Every wait has a deadline, and a hard cap
+ * per command cancels anything that still waits.
+ *
+ * @example Replaying a script that starts its own peer
+ * ```ts
+ * import { parseScript } from "./parse.ts";
+ * import { replay } from "./replay.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const script = parseScript([
+ *   "listen tcp srv :0",
+ *   "open tcp a ${srv.local}",
+ *   'send a "hello " world',
+ *   "recv srv.1",
+ *   '  "hello world"',
+ * ].join("\n"), "doc.sockit");
+ * const result = await replay(script);
+ * assert.equal(result.status, "passed");
+ * ```
+ *
+ * @module
+ */
+
+import type { Result } from "../commands/result.ts";
+import type { Command, Settings } from "../commands/types.ts";
+import { parseArgs } from "../commands/_args.ts";
+import { formatDuration } from "../commands/_sockets.ts";
+import { PLAIN } from "../shell/colors.ts";
+import { render } from "../shell/render.ts";
+import { renderResult } from "../shell/renderer.ts";
+import { Shell } from "../shell/shell.ts";
+import { tokenize } from "../shell/tokenize.ts";
+import { StreamSocket } from "../sockets/stream_socket.ts";
+import type { Expectation, Script, Step } from "./format.ts";
+import { matchTemplate, parseTemplate, substitute, UndefinedVariable } from "./template.ts";
+import { socketValues, socketVariable } from "./variables.ts";
+import { errorMessage, latin1, sameBytes } from "./_private.ts";
+
+/** Replay settings; every field is optional and defaults in {@linkcode replaySettings}. */
+export interface ReplayOptions {
+  /** Default deadline of every wait (recv…, expect, accept, open), in ms. Default 5000. */
+  timeout?: number;
+  /** Hard cap on any one command, in ms, whatever it waits for. Default 60 000. */
+  commandDeadline?: number;
+  /**
+   * Keep going after a mismatch and record what every command observed (for
+   * `sockit test --update`); reads run as written.
+   */
+  update?: boolean;
+  /** Extra commands for the shell (must match the ones the script was parsed with). */
+  commands?: readonly Command[];
+  /** Variables defined before the script starts. */
+  variables?: Record<string, string>;
+  /** Called around each step, e.g. to turn steps into `Deno.test` steps. */
+  onStep?: (step: Step, outcome: StepOutcome) => void | Promise<void>;
+  /** Stops the replay (cancels the command under way). */
+  signal?: AbortSignal;
+}
+
+/** Complete replay settings. */
+export interface ReplaySettings {
+  timeout: number;
+  commandDeadline: number;
+  update: boolean;
+  commands: readonly Command[];
+  variables: Record<string, string>;
+  onStep?: ReplayOptions["onStep"];
+  signal?: AbortSignal;
+}
+
+/** Fills in every replay default: the one place options become settings. */
+export function replaySettings(options: ReplayOptions = {}): ReplaySettings {
+  return {
+    timeout: options.timeout ?? 5000,
+    commandDeadline: options.commandDeadline ?? 60_000,
+    update: options.update ?? false,
+    commands: options.commands ?? [],
+    variables: options.variables ?? {},
+    onStep: options.onStep,
+    signal: options.signal,
+  };
+}
+
+/** Why a step failed: everything a reporter shows. */
+export interface Failure {
+  file: string;
+  line: number;
+  /** Set for syntax errors. */
+  column?: number;
+  /** The command as written (empty for a script that did not parse). */
+  command: string;
+  /** The command as run, after `${…}` substitution. */
+  executed?: string;
+  reason: string;
+  hint?: string;
+  /** The observation as written. */
+  expected?: string[];
+  /** What the command observed, rendered as it would be written. */
+  actual?: string[];
+  /** For data: the bytes, so a reporter can show a byte diff. */
+  expectedBytes?: Uint8Array;
+  actualBytes?: Uint8Array;
+  /** The sockets when it failed (an `ls` table). */
+  sockets?: { columns: string[]; rows: string[][] };
+}
+
+/** What one step did. */
+export interface StepOutcome {
+  step: Step;
+  status: "passed" | "failed";
+  /** What the command observed, as observation lines (`! message` for an error). */
+  observed: string[];
+  /** The command's result (undefined when it failed or was read directly from the stream). */
+  result?: Result;
+  /** The shell's settings after the step. */
+  settings?: Settings;
+  /** With `update`: addresses live after the step, for turning values back into variables. */
+  values: [value: string, name: string][];
+  failure?: Failure;
+  ms: number;
+}
+
+/** The result of replaying one script. */
+export interface ScriptResult {
+  file: string;
+  status: "passed" | "failed";
+  /** Steps that ran, in order. */
+  steps: StepOutcome[];
+  /** The first failure. */
+  failure?: Failure;
+  ms: number;
+}
+
+/** A mismatch found while checking one step. */
+class Mismatch extends Error {
+  constructor(readonly detail: Omit<Failure, "file" | "line" | "command">) {
+    super(detail.reason);
+  }
+}
+
+/** Observation lines as written in the script, without indentation. */
+export function writtenObservation(script: Script, step: Step): string[] {
+  if (!step.observed) return [];
+  return script.lines.slice(step.observed.from, step.observed.to)
+    .filter((l) => l.trim() !== "" && !l.trim().startsWith("#"))
+    .map((l) => l.trim());
+}
+
+/** Replays a script in a fresh shell and returns what happened. Never throws for a failed step. */
+export async function replay(script: Script, options: ReplayOptions = {}): Promise<ScriptResult> {
+  const settings = replaySettings(options);
+  const started = performance.now();
+  const steps: StepOutcome[] = [];
+  let failure: Failure | undefined;
+  await using shell = new Shell({ timeout: settings.timeout, commands: settings.commands });
+  const captures = new Map(Object.entries(settings.variables));
+  const lookup = (name: string) => captures.get(name) ?? socketVariable(shell.registry, name);
+  for (const step of script.steps) {
+    if (settings.signal?.aborted) break;
+    const t0 = performance.now();
+    const outcome = await runStep(shell, script, step, lookup, captures, settings);
+    outcome.ms = performance.now() - t0;
+    steps.push(outcome);
+    await settings.onStep?.(step, outcome);
+    if (outcome.failure) {
+      failure ??= outcome.failure;
+      if (!settings.update) break;
+    }
+    if (step.name === "quit" && outcome.status === "passed") break;
+  }
+  return {
+    file: script.file,
+    status: failure ? "failed" : "passed",
+    steps,
+    failure,
+    ms: performance.now() - started,
+  };
+}
+
+function socketsTable(shell: Shell): Failure["sockets"] {
+  const columns = ["name", "kind", "state", "local", "remote", "in", "out", "buffered"];
+  const rows = shell.registry.all().map((s) => {
+    const i = s.info();
+    return [
+      i.name,
+      i.kind,
+      i.state,
+      i.local,
+      i.remote,
+      `${i.bytesIn}`,
+      `${i.bytesOut}`,
+      `${i.buffered}`,
+    ];
+  });
+  return { columns, rows };
+}
+
+/** The rendered lines of a result, as an observation would hold them. */
+function observedLines(shell: Shell, result: Result): string[] {
+  if (result.kind === "data") {
+    return render(result.data, result.display ?? shell.settings.display).split("\n");
+  }
+  return renderResult(result, shell.settings, PLAIN).split("\n").filter((l) => l.trim() !== "");
+}
+
+async function runStep(
+  shell: Shell,
+  script: Script,
+  step: Step,
+  lookup: (name: string) => string | undefined,
+  captures: Map<string, string>,
+  settings: ReplaySettings,
+): Promise<StepOutcome> {
+  const outcome: StepOutcome = { step, status: "passed", observed: [], values: [], ms: 0 };
+  const expect = step.expect;
+  let executed: string | undefined;
+  const controller = new AbortController();
+  const onAbort = () => controller.abort();
+  settings.signal?.addEventListener("abort", onAbort, { once: true });
+  const cap = setTimeout(() => controller.abort(), settings.commandDeadline);
+  try {
+    executed = substitute(parseTemplate(step.command, false), lookup);
+    const direct = !settings.update && step.name === "recv" && step.socket !== undefined &&
+      (expect?.kind === "data" || expect?.kind === "regex") &&
+      shell.registry.has(step.socket) &&
+      shell.registry.get(step.socket, "recv from") instanceof StreamSocket;
+    if (direct) {
+      const bytes = await streamRecv(shell, step.socket!, executed, expect!, controller.signal);
+      outcome.observed = render(bytes, shell.settings.display).split("\n");
+      checkData(expect!, bytes, captures);
+    } else {
+      let result: Result;
+      try {
+        result = await shell.execute(executed, { signal: controller.signal });
+      } catch (error) {
+        outcome.observed = [`! ${errorMessage(error)}`];
+        if (expect?.kind !== "error") {
+          throw new Mismatch({
+            reason: errorMessage(error),
+            hint: (error as { hint?: string }).hint,
+          });
+        }
+        const got = matchTemplate(expect.template, errorMessage(error), lookup);
+        if (!got) {
+          throw new Mismatch({ reason: "the command failed differently" });
+        }
+        for (const [k, v] of got) captures.set(k, v);
+        return outcome;
+      }
+      outcome.observed = observedLines(shell, result);
+      outcome.result = result;
+      checkResult(expect, result, outcome.observed, lookup, captures);
+    }
+  } catch (error) {
+    outcome.status = "failed";
+    const detail = error instanceof Mismatch
+      ? error.detail
+      : error instanceof UndefinedVariable
+      ? { reason: error.message, hint: "define it above: open/listen a socket, or capture it" }
+      : { reason: errorMessage(error) };
+    outcome.failure = {
+      file: script.file,
+      line: step.line,
+      command: step.command,
+      executed,
+      expected: writtenObservation(script, step),
+      actual: outcome.observed,
+      sockets: socketsTable(shell),
+      ...detail,
+    };
+  } finally {
+    clearTimeout(cap);
+    settings.signal?.removeEventListener("abort", onAbort);
+    if (settings.update) {
+      outcome.values = socketValues(shell.registry);
+      outcome.settings = { ...shell.settings };
+    }
+  }
+  return outcome;
+}
+
+/** Reads exactly what a stream observation needs, with the command's deadline. */
+async function streamRecv(
+  shell: Shell,
+  name: string,
+  line: string,
+  expect: Expectation,
+  signal: AbortSignal,
+): Promise<Uint8Array> {
+  const [, ...rest] = tokenize(line);
+  const args = parseArgs(shell.command("recv"), rest, line);
+  const timeout = (args.options.timeout as number | undefined) ?? shell.settings.timeout;
+  const socket = shell.registry.get(name, "recv from") as StreamSocket;
+  let read;
+  if (expect.kind === "regex") {
+    read = await socket.buffer.recvMatch(sticky(expect.regex), { timeout, signal });
+  } else {
+    // Fail as soon as the bytes differ, instead of waiting for a count that may never come.
+    const expected = expect.kind === "data" ? expect.bytes : new Uint8Array(0);
+    const diverged = new AbortController();
+    const check = () => {
+      const have = socket.buffer.peek();
+      const n = Math.min(have.length, expected.length);
+      for (let i = 0; i < n; i++) if (have[i] !== expected[i]) return diverged.abort();
+    };
+    const unsubscribe = shell.registry.subscribe((e) => {
+      if (e.name === name && e.type === "data") check();
+    });
+    check();
+    const onAbort = () => diverged.abort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      read = await socket.buffer.recvExact(expected.length, { timeout, signal: diverged.signal });
+    } finally {
+      unsubscribe();
+      signal.removeEventListener("abort", onAbort);
+    }
+    if (read.status === "cancelled" && !signal.aborted) {
+      const got = read.data.subarray(0, expected.length + 256);
+      throw new Mismatch({
+        reason: "received different bytes",
+        actual: render(got).split("\n"),
+        expectedBytes: expected,
+        actualBytes: got,
+      });
+    }
+  }
+  if (read.status === "ok") return read.data;
+  const want = expect.kind === "data" ? `${expect.bytes.length} bytes` : "a match";
+  const why = read.status === "timeout"
+    ? `timed out after ${formatDuration(timeout)} waiting for ${want}`
+    : read.status === "eof"
+    ? `end of stream (peer closed) while waiting for ${want}`
+    : read.status === "cancelled"
+    ? `cancelled while waiting for ${want}`
+    : `${read.error?.message ?? "read failed"} while waiting for ${want}`;
+  const got = read.data.length === 0 ? "nothing arrived" : `${read.data.length} bytes arrived`;
+  throw new Mismatch({
+    reason: `Cannot recv from "${name}": ${why}; ${got}`,
+    actual: read.data.length ? render(read.data).split("\n") : ["(nothing)"],
+    expectedBytes: expect.kind === "data" ? expect.bytes : undefined,
+    actualBytes: read.data,
+  });
+}
+
+/** The regex anchored at the first buffered byte. */
+function sticky(re: RegExp): RegExp {
+  return new RegExp(re.source, re.flags.replace(/[gy]/g, "") + "y");
+}
+
+function checkData(expect: Expectation, data: Uint8Array, captures: Map<string, string>): void {
+  if (expect.kind === "data") {
+    if (!sameBytes(expect.bytes, data)) {
+      throw new Mismatch({
+        reason: "received different bytes",
+        expectedBytes: expect.bytes,
+        actualBytes: data,
+      });
+    }
+    return;
+  }
+  if (expect.kind === "regex") {
+    const m = new RegExp(`^(?:${expect.regex.source})$`, expect.regex.flags).exec(latin1(data));
+    if (!m) throw new Mismatch({ reason: `received bytes do not match ${expect.source}` });
+    for (const [k, v] of Object.entries(m.groups ?? {})) captures.set(k, v ?? "");
+    return;
+  }
+  throw new Mismatch({ reason: "received bytes, but the script expects something else" });
+}
+
+function checkResult(
+  expect: Expectation | undefined,
+  result: Result,
+  observed: string[],
+  lookup: (name: string) => string | undefined,
+  captures: Map<string, string>,
+): void {
+  if (!expect) return;
+  if (expect.kind === "error") {
+    throw new Mismatch({ reason: "the command succeeded, but the script expects it to fail" });
+  }
+  if (expect.kind === "data" || expect.kind === "regex") {
+    if (result.kind !== "data") {
+      throw new Mismatch({
+        reason: "the script expects received bytes, the command returned none",
+      });
+    }
+    return checkData(expect, result.data, captures);
+  }
+  if (observed.length !== expect.lines.length) {
+    throw new Mismatch({
+      reason:
+        `the command showed ${observed.length} lines, the script expects ${expect.lines.length}`,
+    });
+  }
+  const got = new Map<string, string>();
+  const local = (name: string) => got.get(name) ?? lookup(name);
+  expect.lines.forEach((template, i) => {
+    const m = matchTemplate(template, observed[i], local);
+    if (!m) throw new Mismatch({ reason: `line ${i + 1} of the output differs` });
+    for (const [k, v] of m) got.set(k, v);
+  });
+  for (const [k, v] of got) captures.set(k, v);
+}
