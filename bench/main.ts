@@ -8,6 +8,7 @@
 const BENCHES = [
   "startup.ts",
   "bulk_send.ts",
+  "replay.ts",
 ];
 
 const only = Deno.args;
