@@ -135,15 +135,26 @@ export async function sendPayload(
         `Cannot send to "${target.text}": cancelled`,
       );
     } else {
-      let n = 0;
-      for await (const chunk of partChunks(parts)) n += await socket.write(chunk);
-      total = n;
+      // One write: on a datagram socket one send is one datagram, whatever its parts.
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of partChunks(parts)) chunks.push(hasFile ? chunk.slice() : chunk);
+      total = await socket.write(chunks.length === 1 ? chunks[0] : joined(chunks));
     }
   }
   const names = targets.length === 1
     ? (targets[0] as unknown as NamedSocket).name
     : `${targets.length} sockets (${target.text})`;
   return { kind: "message", text: `sent ${total} bytes to ${names}` };
+}
+
+function joined(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
 }
 
 /** Whether a socket is a stream (for commands that only make sense on streams). */

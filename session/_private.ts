@@ -5,6 +5,7 @@ import { SockitError } from "../sockets/errors.ts";
 /** Commands whose observation is received bytes (a data expectation). */
 export const READ_COMMANDS: ReadonlySet<string> = new Set([
   "recv",
+  "recvfrom",
   "recvexact",
   "recvline",
   "recvuntil",

@@ -34,12 +34,23 @@ export interface Template {
   parts: TemplatePart[];
 }
 
+/**
+ * What a datagram read adds to its bytes, as the shell shows it:
+ * `from 127.0.0.1:5000 "hello" (truncated)`.
+ */
+export interface DatagramClaims {
+  /** `from ADDR`: the sender, a template (`from ${a.local}`); absent: not checked. */
+  from?: Template;
+  /** ` (truncated)`: the datagram was longer than the read asked for. */
+  truncated?: boolean;
+}
+
 /** What a command is expected to observe. */
 export type Expectation =
   /** Received bytes, exact: a quoted string or hexdump lines. */
-  | { kind: "data"; bytes: Uint8Array }
+  | ({ kind: "data"; bytes: Uint8Array } & DatagramClaims)
   /** Received bytes matching `/REGEX/flags` (latin1); named groups become variables. */
-  | { kind: "regex"; regex: RegExp; source: string; names: string[] }
+  | ({ kind: "regex"; regex: RegExp; source: string; names: string[] } & DatagramClaims)
   /** The command fails with this message (`! message`). */
   | { kind: "error"; template: Template }
   /** The rendered output lines (messages, socket lines, tables). */

@@ -81,6 +81,14 @@ export async function conversations(script: Script): Promise<Conversation[]> {
     const args = parseArgs(commandMap.get(head.text) ?? COMMANDS[0], rest, step.command);
     const target = args.positional[0]?.text;
     if (step.name === "open" && args.positional[1]) {
+      if (args.positional[0].text !== "tcp") {
+        fail(
+          `the mock serves tcp connections; "${args.positional[1].text}" is ${
+            args.positional[0].text
+          }`,
+          "record a tcp session to mock it",
+        );
+      }
       const c: Conversation = { socket: args.positional[1].text, line: step.line, exchanges: [] };
       byName.set(c.socket, c);
       all.push(c);

@@ -30,7 +30,8 @@ import { parseLiteral } from "../shell/payload.ts";
 import { isHexdumpLine, parseRendered } from "../shell/render.ts";
 import { type Token, tokenize } from "../shell/tokenize.ts";
 import type { Expectation, Script, Step, Template } from "./format.ts";
-import { parseTemplate, type TemplateError, templateVars } from "./template.ts";
+import type { DatagramClaims } from "./format.ts";
+import { closingBrace, parseTemplate, type TemplateError, templateVars } from "./template.ts";
 import { errorMessage, READ_COMMANDS, ScriptError, SOCKET_PROPS } from "./_private.ts";
 
 /** Parser settings; all optional. */
@@ -260,10 +261,10 @@ function parseObservation(block: Line[], step: Step, scope: Scope, file: string)
   const fail = (at: number, column: number, reason: string, hint?: string): never => {
     throw new ScriptError(file, body[at].index + 1, body[at].column + column + 1, reason, hint);
   };
-  const first = body[0].text;
   const isRead = READ_COMMANDS.has(step.name);
-  if (first.startsWith("!")) {
+  if (body[0].text.startsWith("!")) {
     if (body.length > 1) fail(1, 0, "an expected error (`! message`) is one line");
+    const first = body[0].text;
     const message = first.slice(1).trimStart();
     const shift = first.length - message.length;
     const template = textTemplate(message, 0, scope, (a, c, r, h) => fail(a, c + shift, r, h));
@@ -272,6 +273,8 @@ function parseObservation(block: Line[], step: Step, scope: Scope, file: string)
   if (!isRead) {
     return { kind: "text", lines: body.map((l, at) => textTemplate(l.text, at, scope, fail)) };
   }
+  const claims = datagramClaims(body, scope, fail);
+  const first = body[0].text;
   if (first.startsWith('"')) {
     if (body.length > 1) {
       fail(1, 0, "quoted bytes are one line", "join the lines, or use a hexdump");
@@ -287,7 +290,7 @@ function parseObservation(block: Line[], step: Step, scope: Scope, file: string)
     }
     const bad = badEscape(tokens[0].text);
     if (bad) fail(0, 1 + bad.index, `bad escape "${bad.text}"`, ESCAPE_HINT);
-    return { kind: "data", bytes: parseRendered(first) };
+    return { kind: "data", bytes: parseRendered(first), ...claims };
   }
   if (first.startsWith("/")) {
     if (body.length > 1) fail(1, 0, "a /REGEX/ observation is one line");
@@ -299,7 +302,7 @@ function parseObservation(block: Line[], step: Step, scope: Scope, file: string)
     }
     const names = [...first.matchAll(/\(\?<([A-Za-z_]\w*)>/g)].map((m) => m[1]);
     for (const n of names) scope.captures.add(n);
-    return { kind: "regex", regex, source: first, names };
+    return { kind: "regex", regex, source: first, names, ...claims };
   }
   body.forEach((l, at) => {
     if (!isHexdumpLine(l.text)) {
@@ -311,7 +314,44 @@ function parseObservation(block: Line[], step: Step, scope: Scope, file: string)
       );
     }
   });
-  return { kind: "data", bytes: parseRendered(body.map((l) => l.text).join("\n")) };
+  return { kind: "data", bytes: parseRendered(body.map((l) => l.text).join("\n")), ...claims };
+}
+
+/**
+ * Takes what a datagram read shows around its bytes off the block (in place): a `from ADDR `
+ * prefix on the first line (ADDR a template without spaces outside `${…}`) and a
+ * ` (truncated)` suffix on the last.
+ */
+function datagramClaims(
+  body: { text: string; column: number }[],
+  scope: Scope,
+  fail: (at: number, column: number, reason: string, hint?: string) => never,
+): DatagramClaims {
+  const claims: DatagramClaims = {};
+  const last = body.at(-1)!;
+  if (last.text.endsWith(" (truncated)")) {
+    claims.truncated = true;
+    last.text = last.text.slice(0, -" (truncated)".length).trimEnd();
+  }
+  const first = body[0];
+  if (first.text.startsWith("from ")) {
+    let end = 5;
+    while (end < first.text.length && first.text[end] !== " ") {
+      if (first.text.startsWith("${", end)) {
+        const close = closingBrace(first.text, end);
+        end = close < 0 ? first.text.length : close + 1;
+      } else end++;
+    }
+    const address = first.text.slice(5, end);
+    if (address === "" || end >= first.text.length) {
+      fail(0, 0, "expected `from ADDR` and then the bytes", 'e.g. from ${a.local} "hello"');
+    }
+    claims.from = textTemplate(address, 0, scope, (a, c, r, h) => fail(a, c + 5, r, h));
+    const skip = end + 1 + /^ */.exec(first.text.slice(end + 1))![0].length;
+    first.text = first.text.slice(skip);
+    first.column += skip;
+  }
+  return claims;
 }
 
 function textTemplate(

@@ -59,10 +59,23 @@ export function resultLines(
   shell: Shell,
   values: [string, string][],
 ): string[] {
-  if (result.kind === "data") {
-    return render(result.data, result.display ?? shell.settings.display).split("\n");
-  }
+  if (result.kind === "data") return dataLines(result, shell.settings, values);
   return textLines(result, shell.settings, values);
+}
+
+/**
+ * Received bytes as observation lines: exact bytes, and for a datagram the shell's
+ * `from ADDR` (a known address becomes its variable) and ` (truncated)`.
+ */
+export function dataLines(
+  result: Result & { kind: "data" },
+  settings: Settings,
+  values: [string, string][],
+): string[] {
+  const lines = render(result.data, result.display ?? settings.display).split("\n");
+  if (result.from !== undefined) lines[0] = `from ${generalize(result.from, values)} ${lines[0]}`;
+  if (result.truncated) lines[lines.length - 1] += " (truncated)";
+  return lines;
 }
 
 /**

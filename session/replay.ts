@@ -204,10 +204,9 @@ function socketsTable(shell: Shell): Failure["sockets"] {
 
 /** The rendered lines of a result, as an observation would hold them. */
 function observedLines(shell: Shell, result: Result): string[] {
-  if (result.kind === "data") {
-    return render(result.data, result.display ?? shell.settings.display).split("\n");
-  }
-  return renderResult(result, shell.settings, PLAIN).split("\n").filter((l) => l.trim() !== "");
+  const lines = renderResult(result, shell.settings, PLAIN).split("\n");
+  // Received bytes (with a datagram's `from ADDR` and `(truncated)`) are shown whole.
+  return result.kind === "data" ? lines : lines.filter((l) => l.trim() !== "");
 }
 
 async function runStep(
@@ -228,7 +227,7 @@ async function runStep(
   try {
     executed = substitute(parseTemplate(step.command, false), lookup);
     const direct = !settings.update && step.name === "recv" && step.socket !== undefined &&
-      (expect?.kind === "data" || expect?.kind === "regex") &&
+      (expect?.kind === "data" || expect?.kind === "regex") && !expect.from && !expect.truncated &&
       shell.registry.has(step.socket) &&
       shell.registry.get(step.socket, "recv from") instanceof StreamSocket;
     if (direct) {
@@ -375,6 +374,37 @@ function checkData(expect: Expectation, data: Uint8Array, captures: Map<string, 
   throw new Mismatch({ reason: "received bytes, but the script expects something else" });
 }
 
+/** A datagram's sender and truncation, against the `from ADDR` and ` (truncated)` claimed. */
+function checkDatagram(
+  expect: Expectation & { kind: "data" | "regex" },
+  result: Result & { kind: "data" },
+  lookup: (name: string) => string | undefined,
+  captures: Map<string, string>,
+): void {
+  if (expect.from) {
+    if (result.from === undefined) {
+      throw new Mismatch({
+        reason: `the script expects a datagram from ${expect.from.source}; ` +
+          "the command shows no sender (recvfrom does)",
+      });
+    }
+    const got = matchTemplate(expect.from, result.from, lookup);
+    if (!got) {
+      throw new Mismatch({
+        reason: `the datagram came from ${result.from}, the script expects ${expect.from.source}`,
+      });
+    }
+    for (const [k, v] of got) captures.set(k, v);
+  }
+  if ((expect.truncated ?? false) !== (result.truncated ?? false)) {
+    throw new Mismatch({
+      reason: result.truncated
+        ? "the datagram was truncated (longer than the read asked for); the script expects it whole"
+        : "the script expects a truncated datagram; it arrived whole",
+    });
+  }
+}
+
 function checkResult(
   expect: Expectation | undefined,
   result: Result,
@@ -392,7 +422,8 @@ function checkResult(
         reason: "the script expects received bytes, the command returned none",
       });
     }
-    return checkData(expect, result.data, captures);
+    checkData(expect, result.data, captures);
+    return checkDatagram(expect, result, lookup, captures);
   }
   if (observed.length !== expect.lines.length) {
     throw new Mismatch({

@@ -35,7 +35,7 @@ export class TemplateError extends Error {
 }
 
 /** Index of the `}` closing the `${` at `open`, allowing balanced braces and `\` escapes. */
-function closingBrace(text: string, open: number): number {
+export function closingBrace(text: string, open: number): number {
   let depth = 0;
   for (let i = open + 2; i < text.length; i++) {
     const c = text[i];

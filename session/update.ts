@@ -23,7 +23,7 @@
 
 import type { Script } from "./format.ts";
 import type { ScriptResult, StepOutcome } from "./replay.ts";
-import { textLines } from "./recorder.ts";
+import { dataLines, textLines } from "./recorder.ts";
 import { generalize, matchTemplate } from "./template.ts";
 
 /** Observation lines for one step from what it observed, keeping what still matches. */
@@ -54,7 +54,10 @@ function newObservation(outcome: StepOutcome): string[] {
       return fresh[i] ?? general(line);
     });
   }
-  return observed; // received bytes: exact
+  if (outcome.result?.kind === "data") {
+    return dataLines(outcome.result, outcome.settings!, values); // received bytes: exact
+  }
+  return observed;
 }
 
 /**
