@@ -15,6 +15,12 @@ export const READ_COMMANDS: ReadonlySet<string> = new Set([
 /** Socket properties a script can use as `${NAME.prop}`. */
 export const SOCKET_PROPS: ReadonlySet<string> = new Set(["local", "remote", "host", "port"]);
 
+/**
+ * Variables every replay defines: `${tmp}`, a fresh temporary directory (made on first use,
+ * removed with everything in it when the replay ends), and `${dir}`, the script's directory.
+ */
+export const BUILTIN_VARIABLES: ReadonlySet<string> = new Set(["tmp", "dir"]);
+
 /** A variable or capture name: `port`, `srv.1.remote`. */
 export const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*$/;
 

@@ -32,7 +32,13 @@ import { type Token, tokenize } from "../shell/tokenize.ts";
 import type { Expectation, Script, Step, Template } from "./format.ts";
 import type { DatagramClaims } from "./format.ts";
 import { closingBrace, parseTemplate, type TemplateError, templateVars } from "./template.ts";
-import { errorMessage, READ_COMMANDS, ScriptError, SOCKET_PROPS } from "./_private.ts";
+import {
+  BUILTIN_VARIABLES,
+  errorMessage,
+  READ_COMMANDS,
+  ScriptError,
+  SOCKET_PROPS,
+} from "./_private.ts";
 
 /** Parser settings; all optional. */
 export interface ParseOptions {
@@ -51,7 +57,7 @@ class Scope {
   readonly sockets = new Set<string>();
   readonly listeners = new Set<string>();
   constructor(variables: Iterable<string> = []) {
-    this.captures = new Set(variables);
+    this.captures = new Set([...BUILTIN_VARIABLES, ...variables]);
   }
   has(name: string): boolean {
     if (this.captures.has(name)) return true;

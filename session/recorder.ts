@@ -42,7 +42,8 @@ import { PLAIN } from "../shell/colors.ts";
 import { render } from "../shell/render.ts";
 import { renderResult, renderTable } from "../shell/renderer.ts";
 import type { Executed, Shell } from "../shell/shell.ts";
-import { tokenize } from "../shell/tokenize.ts";
+import { type Token, tokenize } from "../shell/tokenize.ts";
+import { basename, dirname, isAbsolute, relative, resolve } from "node:path";
 import { VERSION } from "../version.ts";
 import { generalize } from "./template.ts";
 import { socketValues } from "./variables.ts";
@@ -94,14 +95,14 @@ export function textLines(
   return rendered.filter((l) => l.trim() !== "");
 }
 
-/** Turns `:PORT` arguments that name a recorded listener's port into `:${L.port}`. */
+/** Turns `:PORT` (and `localhost:PORT`) arguments naming a recorded listener's port into `:${L.port}`. */
 function generalizePorts(command: string, values: [string, string][]): string {
   const ports = new Map<string, string>();
   for (const [value, name] of values) {
     const m = /^127\.0\.0\.1:(\d+)$/.exec(value);
     if (m && name.endsWith(".local") && !ports.has(m[1])) ports.set(m[1], name.slice(0, -6));
   }
-  return command.replace(/(?<=\s):(\d+)(?=\s|$)/g, (all, port) => {
+  return command.replace(/(?<=\s(?:localhost)?):(\d+)(?=\s|$)/g, (all, port) => {
     const socket = ports.get(port);
     return socket ? `:\${${socket}.port}` : all;
   });
@@ -167,13 +168,58 @@ export class Recorder implements RecordingService {
       return `# failed: ${line}  (${errorMessage(e.error)})\n`;
     }
     if (head === undefined || head === "record" || head === "quit") return "";
-    const command = generalizePorts(generalize(line, this.#values()), this.#values());
+    const command = this.#paths(
+      generalizePorts(generalize(line, this.#values()), this.#values()),
+      e.result !== undefined,
+    );
     for (const name of this.#shell.registry.names()) {
       if (!this.#before.has(name)) this.#known.add(name);
     }
     if (e.result) return formatStep(command, resultLines(e.result, this.#shell, this.#values()));
     if (!this.#couldRun(line)) return `# failed: ${line}  (${errorMessage(e.error)})\n`;
     return formatStep(command, [`! ${generalize(errorMessage(e.error), this.#values())}`]);
+  }
+
+  /**
+   * Makes file paths replayable elsewhere: the socket file of a `listen unix` that succeeded
+   * becomes `${tmp}/NAME` (a fresh folder every replay); files under the script's folder
+   * (`--cert`, `--key`, `--ca`, `@file`, `open unix PATH`) become `${dir}/…`, other relative
+   * paths absolute.
+   */
+  #paths(command: string, ok: boolean): string {
+    let tokens;
+    try {
+      tokens = tokenize(command);
+    } catch {
+      return command;
+    }
+    const [head, ...rest] = tokens;
+    const base = dirname(resolve(this.#file ?? "."));
+    const place = (path: string) => {
+      const rel = relative(base, resolve(path));
+      if (rel !== "" && !rel.startsWith("..") && !isAbsolute(rel)) return `\${dir}/${rel}`;
+      return resolve(path);
+    };
+    const edits: [token: Token, text: string][] = [];
+    rest.forEach((t, i) => {
+      if (t.quoted || t.text.includes("${") || !t.spaceBefore) return;
+      const unix = i === 2 && rest[0].text === "unix" && !rest[0].quoted;
+      if (unix && head.text === "listen") {
+        if (ok) edits.push([t, `\${tmp}/${basename(t.text)}`]);
+      } else if (unix && head.text === "open") edits.push([t, place(t.text)]);
+      else if (/^--(cert|key|ca)$/.test(rest[i - 1]?.text ?? "")) edits.push([t, place(t.text)]);
+      else if (/^--(cert|key|ca)=./.test(t.text)) {
+        const eq = t.text.indexOf("=");
+        edits.push([t, `${t.text.slice(0, eq + 1)}${place(t.text.slice(eq + 1))}`]);
+      } else if (t.text.startsWith("@") && t.text.length > 1) {
+        edits.push([t, `@${place(t.text.slice(1))}`]);
+      }
+    });
+    let out = command;
+    for (const [t, text] of edits.reverse()) {
+      if (!/\s/.test(text)) out = out.slice(0, t.start) + text + out.slice(t.end);
+    }
+    return out;
   }
 
   /** Whether a line names a command and fits its usage (so its failure happened while running). */

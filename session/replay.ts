@@ -28,6 +28,7 @@
  * @module
  */
 
+import { dirname, resolve } from "node:path";
 import type { Result } from "../commands/result.ts";
 import type { Command, Settings } from "../commands/types.ts";
 import { parseArgs } from "../commands/_args.ts";
@@ -159,9 +160,12 @@ export async function replay(script: Script, options: ReplayOptions = {}): Promi
   const started = performance.now();
   const steps: StepOutcome[] = [];
   let failure: Failure | undefined;
+  // Declared before the shell, so it is removed after the shell closed its sockets.
+  await using builtins = new Builtins(script.file);
   await using shell = new Shell({ timeout: settings.timeout, commands: settings.commands });
   const captures = new Map(Object.entries(settings.variables));
-  const lookup = (name: string) => captures.get(name) ?? socketVariable(shell.registry, name);
+  const lookup = (name: string) =>
+    captures.get(name) ?? socketVariable(shell.registry, name) ?? builtins.get(name);
   for (const step of script.steps) {
     if (settings.signal?.aborted) break;
     const t0 = performance.now();
@@ -182,6 +186,23 @@ export async function replay(script: Script, options: ReplayOptions = {}): Promi
     failure,
     ms: performance.now() - started,
   };
+}
+
+/** `${tmp}` (made on first use, removed at the end) and `${dir}` (the script's folder). */
+class Builtins {
+  #file: string;
+  #tmp?: string;
+  constructor(file: string) {
+    this.#file = file;
+  }
+  get(name: string): string | undefined {
+    if (name === "dir") return dirname(resolve(this.#file));
+    if (name !== "tmp") return undefined;
+    return this.#tmp ??= Deno.makeTempDirSync({ prefix: "sockit-" });
+  }
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.#tmp) await Deno.remove(this.#tmp, { recursive: true }).catch(() => {});
+  }
 }
 
 function socketsTable(shell: Shell): Failure["sockets"] {

@@ -1,6 +1,7 @@
 /** Recorded sessions on datagram, Unix and TLS sockets: record with the shell, replay green. */
 import { deepEqual as assertEquals, equal, match as assertMatch } from "node:assert/strict";
 import { attachRecorder, formatFailure, replayFile, Shell } from "../mod.ts";
+import { makeTestCerts } from "./_peers.ts";
 
 /** Records what `session` does in a fresh shell; returns the script's lines (header dropped). */
 async function record(file: string, session: (shell: Shell) => Promise<void>): Promise<string[]> {
@@ -87,5 +88,59 @@ Deno.test("sockit test --update writes a datagram's sender as a variable", async
     equal(again.status, "passed", again.failure && formatFailure(again.failure));
   } finally {
     await Deno.remove(file);
+  }
+});
+
+Deno.test("a recorded Unix session puts its socket file in ${tmp} and replays anywhere", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = await Deno.makeTempFile({ suffix: ".sockit" });
+  try {
+    const lines = await record(file, async (shell) => {
+      await shell.execute(`listen unix srv ${dir}/s.sock`);
+      await shell.execute(`open unix a ${dir}/s.sock`);
+      await shell.execute("sendline a hello");
+      await shell.execute("recvline srv.1");
+    });
+    assertEquals(lines.slice(0, 4), [
+      "listen unix srv ${tmp}/s.sock",
+      "  srv  listening  unix ${srv.local}",
+      "open unix a ${srv.local}",
+      "  a  open  unix ${a.local} → ${srv.local}",
+    ]);
+    await Deno.remove(dir, { recursive: true });
+    const result = await replayFile(file);
+    equal(result.status, "passed", result.failure && formatFailure(result.failure));
+  } finally {
+    await Deno.remove(file);
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+});
+
+Deno.test("a recorded TLS session names its certificate files relative to the script, ${dir}/…", async () => {
+  await using certs = await makeTestCerts();
+  const file = `${certs.dir}/tls.sockit`;
+  const lines = await record(file, async (shell) => {
+    await shell.execute(`listen tls srv :0 --cert ${certs.leaf} --key ${certs.leafKey}`);
+    const port = local(shell, "srv").split(":")[1];
+    await shell.execute(`open tls a localhost:${port} --ca ${certs.ca}`);
+    await shell.execute("accept srv");
+    await shell.execute("sendline a hello");
+    await shell.execute("recvline srv.1");
+  });
+  assertEquals(lines.slice(0, 3), [
+    "listen tls srv :0 --cert ${dir}/leaf.pem --key ${dir}/leaf.key",
+    "  srv  listening  tls ${srv.local}",
+    "open tls a localhost:${srv.port} --ca ${dir}/ca.pem",
+  ]);
+  // The folder moves: the script still finds its files.
+  const moved = await Deno.makeTempDir();
+  try {
+    for (const f of ["tls.sockit", "leaf.pem", "leaf.key", "ca.pem"]) {
+      await Deno.copyFile(`${certs.dir}/${f}`, `${moved}/${f}`);
+    }
+    const result = await replayFile(`${moved}/tls.sockit`);
+    equal(result.status, "passed", result.failure && formatFailure(result.failure));
+  } finally {
+    await Deno.remove(moved, { recursive: true });
   }
 });
