@@ -139,9 +139,14 @@ export function program(): Command {
     .argument("<paths...>", "scripts, or folders of *.sockit scripts")
     .option("--update", "rewrite the observations from a fresh run, keeping comments and patterns")
     .option("--timeout <duration>", "default deadline of every wait (default 5s)")
-    .action(async (paths: string[], options: { update?: boolean; timeout?: string }) => {
+    .option("--strict", "fail a script that ends with received bytes nobody read")
+    .action(async (
+      paths: string[],
+      options: { update?: boolean; timeout?: string; strict?: boolean },
+    ) => {
       process.exitCode = await runTests(paths, {
         update: options.update,
+        strict: options.strict,
         timeout: options.timeout ? parseDuration(options.timeout, "test --timeout") : undefined,
         palette: paletteFor(Deno.stdout.isTerminal()),
       });

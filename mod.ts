@@ -63,7 +63,7 @@ export { type BatchOptions, runBatch } from "./shell/batch.ts";
 export type { Palette } from "./shell/colors.ts";
 export { type ReplOptions, runRepl } from "./shell/repl.ts";
 export type { Executed } from "./shell/shell.ts";
-export type { Expectation, Script, Step, Template } from "./session/format.ts";
+export type { DatagramClaims, Expectation, Script, Step, Template } from "./session/format.ts";
 export { type ParseOptions, parseScript } from "./session/parse.ts";
 export {
   type Failure,
@@ -71,9 +71,10 @@ export {
   type ReplayOptions,
   type ScriptResult,
   type StepOutcome,
+  type Unread,
 } from "./session/replay.ts";
 export { replayFile, runTests } from "./session/run.ts";
-export { formatFailure, formatSummary, scriptLine } from "./session/report.ts";
+export { formatFailure, formatSummary, formatUnread, scriptLine } from "./session/report.ts";
 export { updatedSource } from "./session/update.ts";
 export { attachRecorder, Recorder } from "./session/recorder.ts";
 export { testScripts, type TestScriptsOptions } from "./session/deno_test.ts";

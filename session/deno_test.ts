@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { relative } from "node:path";
 import { findScripts } from "./files.ts";
 import type { ReplayOptions, StepOutcome } from "./replay.ts";
-import { formatFailure } from "./report.ts";
+import { formatFailure, formatUnread } from "./report.ts";
 import { replayFile } from "./run.ts";
 
 /** Settings of {@linkcode testScripts}; all optional. */
@@ -74,6 +74,8 @@ export function testScripts(
           : options.onStep;
         const result = await replayFile(file, { ...options, onStep });
         if (result.failure) throw new Error(formatFailure(result.failure));
+        const warning = formatUnread(result);
+        if (warning) console.warn(`${result.file}:\n${warning}`);
       },
     });
   }

@@ -63,6 +63,11 @@ export interface ReplayOptions {
   onStep?: (step: Step, outcome: StepOutcome) => void | Promise<void>;
   /** Stops the replay (cancels the command under way). */
   signal?: AbortSignal;
+  /**
+   * Fail a script that passed when bytes are still unread at its end (`sockit test --strict`);
+   * by default they are a warning in {@linkcode ScriptResult.unread}.
+   */
+  strict?: boolean;
 }
 
 /** Complete replay settings. */
@@ -74,6 +79,7 @@ export interface ReplaySettings {
   variables: Record<string, string>;
   onStep?: ReplayOptions["onStep"];
   signal?: AbortSignal;
+  strict: boolean;
 }
 
 /** Fills in every replay default: the one place options become settings. */
@@ -86,6 +92,7 @@ export function replaySettings(options: ReplayOptions = {}): ReplaySettings {
     variables: options.variables ?? {},
     onStep: options.onStep,
     signal: options.signal,
+    strict: options.strict ?? false,
   };
 }
 
@@ -136,7 +143,17 @@ export interface ScriptResult {
   steps: StepOutcome[];
   /** The first failure. */
   failure?: Failure;
+  /** Sockets with bytes nobody read when the script ended (a warning, or with `strict` a failure). */
+  unread?: Unread[];
   ms: number;
+}
+
+/** Bytes still unread on a socket when a script ends. */
+export interface Unread {
+  socket: string;
+  bytes: number;
+  /** The first bytes, rendered on one line (streams). */
+  preview?: string;
 }
 
 /** A mismatch found while checking one step. */
@@ -179,13 +196,46 @@ export async function replay(script: Script, options: ReplayOptions = {}): Promi
     }
     if (step.name === "quit" && outcome.status === "passed") break;
   }
+  const unread = failure || settings.update ? [] : unreadBytes(shell);
+  if (unread.length > 0 && settings.strict) {
+    const last = steps.at(-1)?.step;
+    failure = {
+      file: script.file,
+      line: last?.line ?? 0,
+      command: last?.command ?? "",
+      reason: `the script ended with bytes nobody read: ${describeUnread(unread)}`,
+      hint: "read them (recv NAME), or leave out --strict to make this a warning",
+      sockets: socketsTable(shell),
+    };
+  }
   return {
     file: script.file,
     status: failure ? "failed" : "passed",
     steps,
     failure,
+    unread,
     ms: performance.now() - started,
   };
+}
+
+/** Open sockets that still hold received bytes (a bound udp socket's are its children's). */
+function unreadBytes(shell: Shell): Unread[] {
+  return shell.registry.all().flatMap((socket): Unread[] => {
+    const info = socket.info();
+    if (socket.closed || info.role === "listener" || info.role === "bound") return [];
+    if (!(info.buffered > 0)) return [];
+    const preview = socket instanceof StreamSocket
+      ? render(socket.buffer.peek().subarray(0, 32), "auto").split("\n")[0] +
+        (info.buffered > 32 ? "…" : "")
+      : undefined;
+    return [{ socket: info.name, bytes: info.buffered, preview }];
+  });
+}
+
+/** `5 bytes on a ("hello"), 2 bytes on u.1`. */
+export function describeUnread(unread: Unread[]): string {
+  return unread.map((u) => `${u.bytes} bytes on ${u.socket}${u.preview ? ` (${u.preview})` : ""}`)
+    .join(", ");
 }
 
 /** `${tmp}` (made on first use, removed at the end) and `${dir}` (the script's folder). */

@@ -25,7 +25,7 @@
 import { type Palette, PLAIN } from "../shell/colors.ts";
 import { isText, render } from "../shell/render.ts";
 import { renderTable } from "../shell/renderer.ts";
-import type { Failure, ScriptResult } from "./replay.ts";
+import { describeUnread, type Failure, type ScriptResult } from "./replay.ts";
 
 /** One line for a script: `ok   file (N steps, 12ms)` or `FAIL file:line  reason`. */
 export function scriptLine(result: ScriptResult, c: Palette = PLAIN): string {
@@ -38,10 +38,18 @@ export function scriptLine(result: ScriptResult, c: Palette = PLAIN): string {
   return `${c.red("FAIL")} ${where}  ${f.reason}`;
 }
 
-/** `3 passed, 1 failed`. */
+/** `3 passed, 1 failed` (and `; 1 left bytes unread` when some did). */
 export function formatSummary(results: ScriptResult[]): string {
   const passed = results.filter((r) => r.status === "passed").length;
-  return `${passed} passed, ${results.length - passed} failed`;
+  const unread = results.filter((r) => r.status === "passed" && r.unread?.length).length;
+  return `${passed} passed, ${results.length - passed} failed` +
+    (unread ? `; ${unread} left bytes unread` : "");
+}
+
+/** The warning for a passed script that ended with bytes nobody read, or undefined. */
+export function formatUnread(result: ScriptResult, c: Palette = PLAIN): string | undefined {
+  if (result.status !== "passed" || !result.unread?.length) return undefined;
+  return `     ${c.yellow("warning:")} unread at the end: ${describeUnread(result.unread)}`;
 }
 
 /** The full report of one failure, several lines. */

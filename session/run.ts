@@ -22,7 +22,7 @@
 import { type Palette, PLAIN } from "../shell/colors.ts";
 import { findScripts } from "./files.ts";
 import { parseScript } from "./parse.ts";
-import { formatFailure, formatSummary, scriptLine } from "./report.ts";
+import { formatFailure, formatSummary, formatUnread, scriptLine } from "./report.ts";
 import { replay, type ReplayOptions, type ScriptResult } from "./replay.ts";
 import { updatedSource } from "./update.ts";
 import { errorMessage, ScriptError } from "./_private.ts";
@@ -101,7 +101,11 @@ export async function runTests(paths: string[], options: RunTestsOptions = {}): 
           : `${c.yellow("updated")} ${file} ${c.dim(`(${rewritten.length} observations)`)}`,
       );
     } else if (result.failure) write(`${c.red("FAIL")} ${formatFailure(result.failure, c)}`);
-    else write(scriptLine(result, c));
+    else {
+      write(scriptLine(result, c));
+      const warning = formatUnread(result, c);
+      if (warning) write(warning);
+    }
   }
   const verb = options.update ? " (observations updated)" : "";
   write(
