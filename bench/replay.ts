@@ -53,22 +53,39 @@ async function direct(): Promise<void> {
   }
 }
 
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  for (let i = 0; i < 5; i++) await fn(); // warm up
-  const t0 = performance.now();
-  for (let i = 0; i < rounds; i++) await fn();
-  return (performance.now() - t0) / rounds;
-}
-
-const directMs = await timed(direct);
-const replayMs = await timed(async () => {
+async function replayed(): Promise<void> {
   const result = await replay(parseScript(source, "bench.sockit"));
   if (result.status !== "passed") throw new Error(JSON.stringify(result.failure));
-});
-const parseMs = await timed(() => Promise.resolve(parseScript(source, "bench.sockit")));
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/**
+ * The median time of each function, in ms. Rounds alternate between the functions, so a
+ * machine that slows down (another job, a CPU clock change) slows both alike.
+ */
+async function timed(...fns: (() => Promise<unknown>)[]): Promise<number[]> {
+  for (const fn of fns) for (let i = 0; i < 5; i++) await fn(); // warm up
+  const times = fns.map(() => [] as number[]);
+  for (let i = 0; i < rounds; i++) {
+    for (const [k, fn] of fns.entries()) {
+      const t0 = performance.now();
+      await fn();
+      times[k].push(performance.now() - t0);
+    }
+  }
+  return times.map(median);
+}
+
+const [directMs, replayMs, parseMs, parsedMs] = await timed(
+  direct,
+  replayed,
+  () => Promise.resolve(parseScript(source, "bench.sockit")),
+  () => replay(parsed),
+);
 
 const us = (ms: number) => `${(ms * 1000).toFixed(1)} µs`;
-console.log(`replay bench: ${commands} commands per script, ${rounds} rounds`);
+console.log(`replay bench: ${commands} commands per script, median of ${rounds} rounds`);
 console.log(
   `  direct Shell.execute   ${directMs.toFixed(2)} ms/script  ${us(directMs / commands)}/command`,
 );
@@ -77,7 +94,14 @@ console.log(
     (1000 / replayMs).toFixed(0)
   } scripts/s`,
 );
-console.log(`  of which parse         ${parseMs.toFixed(2)} ms/script`);
+console.log(
+  `  of which parse         ${parseMs.toFixed(2)} ms/script  ${us(parseMs / commands)}/command`,
+);
+console.log(
+  `  replay, parsed once    ${parsedMs.toFixed(2)} ms/script  ${us(parsedMs / commands)}/command  ${
+    us((parsedMs - directMs) / commands)
+  }/command over direct`,
+);
 console.log(
   `  replay overhead        ${us((replayMs - directMs) / commands)}/command, ratio ${
     (replayMs / directMs).toFixed(2)

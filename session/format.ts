@@ -64,6 +64,8 @@ export interface Step {
   column: number;
   /** The command as written, `${…}` not yet substituted, trailing comment kept. */
   command: string;
+  /** The command as a template (`${NAME}` variables), when the parser made it. */
+  template?: Template;
   /** The command's name (its first word). */
   name: string;
   /** The socket name a read command reads from, when it is a plain name. */

@@ -237,7 +237,7 @@ function parseCommand(
   const socket = READ_COMMANDS.has(name) && positional[0] && !positional[0].text.includes("${")
     ? positional[0].text
     : undefined;
-  return { line: 0, column: offset + 1, command, name, socket };
+  return { line: 0, column: offset + 1, command, template, name, socket };
 }
 
 function undefinedVariable(

@@ -39,7 +39,7 @@ import { renderResult } from "../shell/renderer.ts";
 import { Shell } from "../shell/shell.ts";
 import { tokenize } from "../shell/tokenize.ts";
 import { StreamSocket } from "../sockets/stream_socket.ts";
-import type { Expectation, Script, Step } from "./format.ts";
+import type { Expectation, Script, Step, Template } from "./format.ts";
 import { matchTemplate, parseTemplate, substitute, UndefinedVariable } from "./template.ts";
 import { socketValues, socketVariable } from "./variables.ts";
 import { errorMessage, latin1, sameBytes } from "./_private.ts";
@@ -183,13 +183,14 @@ export async function replay(script: Script, options: ReplayOptions = {}): Promi
   const captures = new Map(Object.entries(settings.variables));
   const lookup = (name: string) =>
     captures.get(name) ?? socketVariable(shell.registry, name) ?? builtins.get(name);
+  using watchdog = new Watchdog(settings.commandDeadline, settings.signal);
   for (const step of script.steps) {
     if (settings.signal?.aborted) break;
     const t0 = performance.now();
-    const outcome = await runStep(shell, script, step, lookup, captures, settings);
+    const outcome = await runStep(shell, script, step, lookup, captures, settings, watchdog);
     outcome.ms = performance.now() - t0;
     steps.push(outcome);
-    await settings.onStep?.(step, outcome);
+    if (settings.onStep) await settings.onStep(step, outcome);
     if (outcome.failure) {
       failure ??= outcome.failure;
       if (!settings.update) break;
@@ -236,6 +237,71 @@ function unreadBytes(shell: Shell): Unread[] {
 export function describeUnread(unread: Unread[]): string {
   return unread.map((u) => `${u.bytes} bytes on ${u.socket}${u.preview ? ` (${u.preview})` : ""}`)
     .join(", ");
+}
+
+/**
+ * The hard cap on each command, without a timer per command: one timer for the whole replay,
+ * re-armed only when it fires (so about once a minute), and one signal shared by the commands
+ * until one is cancelled. Commands remove their abort listeners when they finish.
+ */
+class Watchdog implements Disposable {
+  #cap: number;
+  #outer?: AbortSignal;
+  #controller = new AbortController();
+  #deadline = Infinity;
+  #timer?: ReturnType<typeof setTimeout>;
+  #onOuter = () => this.#controller.abort();
+
+  constructor(cap: number, outer?: AbortSignal) {
+    this.#cap = cap;
+    this.#outer = outer;
+    outer?.addEventListener("abort", this.#onOuter, { once: true });
+  }
+
+  /** The signal for the next command, which is cancelled `cap` ms from now. */
+  start(): AbortSignal {
+    if (this.#controller.signal.aborted && !this.#outer?.aborted) {
+      this.#controller = new AbortController();
+    }
+    this.#deadline = performance.now() + this.#cap;
+    if (this.#timer === undefined) this.#arm(this.#cap);
+    return this.#controller.signal;
+  }
+
+  /** The command finished. */
+  stop(): void {
+    this.#deadline = Infinity;
+  }
+
+  #arm(ms: number): void {
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      if (this.#deadline === Infinity) return;
+      const left = this.#deadline - performance.now();
+      if (left <= 0) this.#controller.abort();
+      else this.#arm(left);
+    }, ms);
+  }
+
+  [Symbol.dispose](): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#outer?.removeEventListener("abort", this.#onOuter);
+  }
+}
+
+/** Parsed command lines, per step (a script replayed again reuses them). */
+const commandTemplates = new WeakMap<Step, Template>();
+
+function commandLine(step: Step, lookup: (name: string) => string | undefined): string {
+  let template = step.template ?? commandTemplates.get(step);
+  if (!template) {
+    template = parseTemplate(step.command, false);
+    commandTemplates.set(step, template);
+  }
+  const [only] = template.parts;
+  if (template.parts.length === 0) return "";
+  if (template.parts.length === 1 && only.kind === "text") return only.text;
+  return substitute(template, lookup);
 }
 
 /** `${tmp}` (made on first use, removed at the end) and `${dir}` (the script's folder). */
@@ -287,28 +353,26 @@ async function runStep(
   lookup: (name: string) => string | undefined,
   captures: Map<string, string>,
   settings: ReplaySettings,
+  watchdog: Watchdog,
 ): Promise<StepOutcome> {
   const outcome: StepOutcome = { step, status: "passed", observed: [], values: [], ms: 0 };
   const expect = step.expect;
   let executed: string | undefined;
-  const controller = new AbortController();
-  const onAbort = () => controller.abort();
-  settings.signal?.addEventListener("abort", onAbort, { once: true });
-  const cap = setTimeout(() => controller.abort(), settings.commandDeadline);
+  const signal = watchdog.start();
   try {
-    executed = substitute(parseTemplate(step.command, false), lookup);
+    executed = commandLine(step, lookup);
     const direct = !settings.update && step.name === "recv" && step.socket !== undefined &&
       (expect?.kind === "data" || expect?.kind === "regex") && !expect.from && !expect.truncated &&
       shell.registry.has(step.socket) &&
       shell.registry.get(step.socket, "recv from") instanceof StreamSocket;
     if (direct) {
-      const bytes = await streamRecv(shell, step.socket!, executed, expect!, controller.signal);
+      const bytes = await streamRecv(shell, step.socket!, executed, expect!, signal);
       outcome.observed = render(bytes, shell.settings.display).split("\n");
       checkData(expect!, bytes, captures);
     } else {
       let result: Result;
       try {
-        result = await shell.execute(executed, { signal: controller.signal });
+        result = await shell.execute(executed, { signal });
       } catch (error) {
         outcome.observed = [`! ${errorMessage(error)}`];
         if (expect?.kind !== "error") {
@@ -346,8 +410,7 @@ async function runStep(
       ...detail,
     };
   } finally {
-    clearTimeout(cap);
-    settings.signal?.removeEventListener("abort", onAbort);
+    watchdog.stop();
     if (settings.update) {
       outcome.values = socketValues(shell.registry);
       outcome.settings = { ...shell.settings };
@@ -364,10 +427,28 @@ async function streamRecv(
   expect: Expectation,
   signal: AbortSignal,
 ): Promise<Uint8Array> {
+  const socket = shell.registry.get(name, "recv from") as StreamSocket;
+  if (expect.kind === "data" && socket.buffer.size >= expect.bytes.length) {
+    // Everything needed has arrived (the usual case): compare, take, no waiting.
+    const expected = expect.bytes;
+    const have = socket.buffer.peek();
+    for (let i = 0; i < expected.length; i++) {
+      if (have[i] !== expected[i]) {
+        const got = have.subarray(0, expected.length + 256);
+        throw new Mismatch({
+          reason: "received different bytes",
+          actual: render(got).split("\n"),
+          expectedBytes: expected,
+          actualBytes: got,
+        });
+      }
+    }
+    const now = await socket.buffer.recvExact(expected.length);
+    if (now.status === "ok") return now.data;
+  }
   const [, ...rest] = tokenize(line);
   const args = parseArgs(shell.command("recv"), rest, line);
   const timeout = (args.options.timeout as number | undefined) ?? shell.settings.timeout;
-  const socket = shell.registry.get(name, "recv from") as StreamSocket;
   let read;
   if (expect.kind === "regex") {
     read = await socket.buffer.recvMatch(sticky(expect.regex), { timeout, signal });

@@ -149,6 +149,11 @@ export class UndefinedVariable extends Error {
   }
 }
 
+/** Text with every run of white space as one space. */
+function squash(text: string): string {
+  return text.replace(/\s+/g, " ");
+}
+
 /** Literal text as a regex in which every run of spaces matches any run of spaces. */
 function spaced(text: string): string {
   return text.split(/\s+/).map(escapeRegExp).join("\\s+");
@@ -164,6 +169,19 @@ export function matchTemplate(
   line: string,
   lookup: Lookup,
 ): Map<string, string> | undefined {
+  // Most lines have no wildcard or capture: compare text, no regex needed.
+  if (template.parts.every((p) => p.kind !== "pattern")) {
+    let expected = "";
+    for (const part of template.parts) {
+      if (part.kind === "text") expected += part.text;
+      else if (part.kind === "var") {
+        const value = lookup(part.name);
+        if (value === undefined) throw new UndefinedVariable(part.name);
+        expected += value;
+      }
+    }
+    return expected === line || squash(expected) === squash(line) ? new Map() : undefined;
+  }
   const names: string[] = [];
   let source = "^";
   const local = new Map<string, string>();

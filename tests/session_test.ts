@@ -115,6 +115,24 @@ Deno.test("every wait has a deadline: a command that waits too long is cancelled
   assertMatch(result.failure!.reason, /cancelled/);
 });
 
+Deno.test("the per-command cap counts from each command's start, not the script's", async () => {
+  // Three 40ms commands under a 100ms cap pass; the fourth waits too long and is cancelled
+  // 100ms after it started (about 220ms in), and under --update the next command runs again.
+  const script = parseScript("sleep 40ms\nsleep 40ms\nsleep 40ms\nsleep 10s\nsleep 1ms\n", "s");
+  const started = performance.now();
+  const result = await replay(script, { commandDeadline: 100, update: true });
+  const ms = performance.now() - started;
+  assertEquals(result.steps.map((s) => s.status), [
+    "passed",
+    "passed",
+    "passed",
+    "failed",
+    "passed",
+  ]);
+  assert(ms > 200 && ms < 2000, `took ${ms}ms`);
+  assert(result.steps[3].ms >= 95, `cancelled after ${result.steps[3].ms}ms`);
+});
+
 Deno.test("a failing replay reports the command, expected vs actual and the sockets' states", async () => {
   const script = parseScript(
     "listen tcp srv :0\nopen tcp a ${srv.local}\nsend srv.1 hex:0001\nrecv a\n  00000000  00 02\n",
