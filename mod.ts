@@ -63,7 +63,14 @@ export { type BatchOptions, runBatch } from "./shell/batch.ts";
 export type { Palette } from "./shell/colors.ts";
 export { type ReplOptions, runRepl } from "./shell/repl.ts";
 export type { Executed } from "./shell/shell.ts";
-export type { DatagramClaims, Expectation, Script, Step, Template } from "./session/format.ts";
+export type {
+  DatagramClaims,
+  Expectation,
+  Script,
+  Step,
+  Template,
+  TemplatePart,
+} from "./session/format.ts";
 export { type ParseOptions, parseScript } from "./session/parse.ts";
 export {
   type Failure,
@@ -73,7 +80,8 @@ export {
   type StepOutcome,
   type Unread,
 } from "./session/replay.ts";
-export { replayFile, runTests } from "./session/run.ts";
+export { replayFile, runTests, type RunTestsOptions } from "./session/run.ts";
+export type { RecordingService } from "./commands/record.ts";
 export { formatFailure, formatSummary, formatUnread, scriptLine } from "./session/report.ts";
 export { updatedSource } from "./session/update.ts";
 export { attachRecorder, Recorder } from "./session/recorder.ts";

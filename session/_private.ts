@@ -59,6 +59,7 @@ export function errorMessage(error: unknown): string {
 
 /** A script syntax error: `file:line:column: message` and a hint. */
 export class ScriptError extends SockitError {
+  /** The error's class name. */
   override name = "ScriptError";
   /** The script file (or a label such as `<script>`). */
   readonly file: string;
@@ -68,6 +69,7 @@ export class ScriptError extends SockitError {
   readonly column: number;
   /** The message without the location. */
   readonly reason: string;
+  /** A problem at `file:line:column`, with a hint for fixing it. */
   constructor(file: string, line: number, column: number, reason: string, hint?: string) {
     super(`${file}:${line}:${column}: ${reason}`, { hint });
     this.file = file;

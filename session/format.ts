@@ -31,6 +31,7 @@ export type TemplatePart =
 export interface Template {
   /** As written (without the indentation). */
   source: string;
+  /** The pieces, in order. */
   parts: TemplatePart[];
 }
 
@@ -82,5 +83,6 @@ export interface Script {
   file: string;
   /** The source text, split into lines (for `--update`). */
   lines: string[];
+  /** The commands, in order. */
   steps: Step[];
 }

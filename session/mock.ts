@@ -60,6 +60,7 @@ export interface Conversation {
   socket: string;
   /** The line of its `open`. */
   line: number;
+  /** What the client sent and the server answered, in order. */
   exchanges: Exchange[];
 }
 

@@ -117,6 +117,7 @@ export class Recorder implements RecordingService {
   #writing: Promise<void> = Promise.resolve();
   #unobserve?: () => void;
 
+  /** A recorder for `shell`; nothing is recorded until {@linkcode Recorder.start}. */
   constructor(shell: Shell) {
     this.#shell = shell;
   }

@@ -98,7 +98,9 @@ export function replaySettings(options: ReplayOptions = {}): ReplaySettings {
 
 /** Why a step failed: everything a reporter shows. */
 export interface Failure {
+  /** The script file. */
   file: string;
+  /** 1-based line of the command (0 when the file could not be read). */
   line: number;
   /** Set for syntax errors. */
   column?: number;
@@ -106,7 +108,9 @@ export interface Failure {
   command: string;
   /** The command as run, after `${…}` substitution. */
   executed?: string;
+  /** What went wrong, one line. */
   reason: string;
+  /** How to fix it, when there is a hint. */
   hint?: string;
   /** The observation as written. */
   expected?: string[];
@@ -114,6 +118,7 @@ export interface Failure {
   actual?: string[];
   /** For data: the bytes, so a reporter can show a byte diff. */
   expectedBytes?: Uint8Array;
+  /** The bytes that arrived instead. */
   actualBytes?: Uint8Array;
   /** The sockets when it failed (an `ls` table). */
   sockets?: { columns: string[]; rows: string[][] };
@@ -121,7 +126,9 @@ export interface Failure {
 
 /** What one step did. */
 export interface StepOutcome {
+  /** The step of the script. */
   step: Step;
+  /** Whether it observed what the script says. */
   status: "passed" | "failed";
   /** What the command observed, as observation lines (`! message` for an error). */
   observed: string[];
@@ -131,13 +138,17 @@ export interface StepOutcome {
   settings?: Settings;
   /** With `update`: addresses live after the step, for turning values back into variables. */
   values: [value: string, name: string][];
+  /** Why it failed. */
   failure?: Failure;
+  /** How long it took, in ms. */
   ms: number;
 }
 
 /** The result of replaying one script. */
 export interface ScriptResult {
+  /** The script file. */
   file: string;
+  /** Passed when every step observed what the script says. */
   status: "passed" | "failed";
   /** Steps that ran, in order. */
   steps: StepOutcome[];
@@ -145,12 +156,15 @@ export interface ScriptResult {
   failure?: Failure;
   /** Sockets with bytes nobody read when the script ended (a warning, or with `strict` a failure). */
   unread?: Unread[];
+  /** How long the replay took, in ms. */
   ms: number;
 }
 
 /** Bytes still unread on a socket when a script ends. */
 export interface Unread {
+  /** The socket's name. */
   socket: string;
+  /** How many bytes it still holds. */
   bytes: number;
   /** The first bytes, rendered on one line (streams). */
   preview?: string;

@@ -77,6 +77,7 @@ function failed(
 export interface RunTestsOptions extends ReplayOptions {
   /** Receives each output line (default: stdout). */
   write?: (line: string) => void;
+  /** Colours for the output (default: none). */
   palette?: Palette;
 }
 
