@@ -1,5 +1,6 @@
 /**
- * Finding scripts: files, folders (every `*.sockit` below, sorted) and simple globs
+ * Finding scripts: files, folders (every `*.sockit` below, sorted, skipping folders whose
+ * name starts with `_` or `.`) and simple globs
  * (`scripts/*.sockit`, `tests/**\/*.sockit`). Synchronous, so that `Deno.test` registration can
  * use it at module load.
  *
@@ -31,8 +32,11 @@ function walk(dir: string, out: string[]): void {
   const entries = [...Deno.readDirSync(dir)].sort((a, b) => a.name.localeCompare(b.name));
   for (const e of entries) {
     const path = `${dir}/${e.name}`;
-    if (e.isDirectory) walk(path, out);
-    else if (e.name.endsWith(SCRIPT_EXTENSION)) out.push(path);
+    // Folders named _x or .x (such as scripts/_fixtures, which must fail) are skipped when
+    // walking; name them to run them.
+    if (e.isDirectory) {
+      if (!e.name.startsWith("_") && !e.name.startsWith(".")) walk(path, out);
+    } else if (e.name.endsWith(SCRIPT_EXTENSION)) out.push(path);
   }
 }
 

@@ -1,12 +1,12 @@
 /**
- * The failing fixtures in `scripts/fixtures/failing/`: each `NAME.sockit` must fail with the
+ * The failing fixtures in `scripts/_fixtures/failing/`: each `NAME.sockit` must fail with the
  * report in `NAME.report` (ports normalized). Set `SOCKIT_WRITE_REPORTS=1`
  * to rewrite the reports after a deliberate change, then review the diff.
  */
 import { equal as assertEquals } from "node:assert/strict";
 import { formatFailure, replayFile } from "../mod.ts";
 
-const DIR = new URL("../scripts/fixtures/failing/", import.meta.url).pathname;
+const DIR = new URL("../scripts/_fixtures/failing/", import.meta.url).pathname;
 
 /** Makes a report comparable across runs: ports vary (Linux ephemeral ports all have 5 digits). */
 function normalize(report: string): string {
@@ -20,7 +20,7 @@ const fixtures = [...Deno.readDirSync(DIR)]
 
 for (const name of fixtures) {
   Deno.test(`the failing fixture ${name} fails with the report in ${name.replace(".sockit", ".report")}`, async () => {
-    const file = `scripts/fixtures/failing/${name}`;
+    const file = `scripts/_fixtures/failing/${name}`;
     const result = await replayFile(`${DIR}${name}`, { timeout: 2000 });
     assertEquals(result.status, "failed");
     const report = normalize(formatFailure({ ...result.failure!, file }));
