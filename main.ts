@@ -4,6 +4,7 @@
  *   sockit                      interactive shell (commands from stdin when it is not a terminal)
  *   sockit -c 'cmd; cmd'        run commands, stop at the first failure
  *   sockit run FILE             run a file of commands
+ *   sockit serve PROTO KIND ADDR  run a built-in server in the foreground until Ctrl-C
  *
  * @module
  */
@@ -17,6 +18,7 @@ import { splitStatements } from "./shell/tokenize.ts";
 import { SockitError } from "./sockets/errors.ts";
 import { VERSION } from "./version.ts";
 import { renderError } from "./shell/renderer.ts";
+import { serveForeground } from "./protocols/foreground.ts";
 
 async function* stdinLines(): AsyncGenerator<string> {
   const decoder = new TextDecoder();
@@ -110,6 +112,26 @@ export function program(): Command {
       }
       const shell = makeShell(cli.opts());
       process.exitCode = await batch(shell, splitLines(text), file, cli.opts().events);
+    });
+
+  cli.command("serve")
+    .description(
+      "run a built-in server (echo, ack, chat, discard, daytime) until Ctrl-C or SIGTERM",
+    )
+    .argument("<protocol>", "echo, ack, chat, discard or daytime")
+    .argument("<transport>", "tcp, udp, unix or tls")
+    .argument("<address>", "HOST:PORT (:PORT binds 127.0.0.1), or a path for unix")
+    .option("--frame <frame>", "echo/ack per message: line, crlf, u16, u32, netstring")
+    .option("--cert <file>", "TLS certificate chain (PEM)")
+    .option("--key <file>", "TLS private key (PEM)")
+    .option("--max-queue <bytes>", "chat: drop a client this many bytes behind", Number)
+    .option("--quiet", "log only the listening and stopped lines")
+    .action(async (protocol: string, transport: string, address: string, options) => {
+      const controller = interruptible();
+      await serveForeground(protocol, transport, address, {
+        ...options,
+        signal: controller.signal,
+      });
     });
 
   return cli;

@@ -22,6 +22,8 @@ import { set } from "./set.ts";
 import { sleep } from "./sleep.ts";
 import { help } from "./help.ts";
 import { quit } from "./quit.ts";
+import { serve } from "./serve.ts";
+import { frame } from "./frame.ts";
 
 /** The built-in commands. */
 export const COMMANDS: readonly Command[] = [
@@ -35,6 +37,8 @@ export const COMMANDS: readonly Command[] = [
   recvline,
   recvuntil,
   expect,
+  frame,
+  serve,
   shutdown,
   close,
   ls,
