@@ -54,10 +54,11 @@ export async function startProcess(kind: string): Promise<ServerProcess> {
     args: ["-c", `ulimit -n 65536 2>/dev/null || ulimit -n $(ulimit -Hn); exec ${argv}`],
     stdout: "piped",
     stderr: "null",
-    stdin: "null",
+    stdin: "piped", // kept open: ncat in listen mode stops at end of its stdin
   }).spawn();
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let port = fixed;
+  let probe: Deno.Conn | undefined;
   if (!port) {
     let seen = "";
     while (!/:(\d+)\s*$/m.test(seen)) {
@@ -66,7 +67,7 @@ export async function startProcess(kind: string): Promise<ServerProcess> {
       seen += value;
     }
     port = Number(/:(\d+)\s*$/m.exec(seen)![1]);
-  } else await waitForPort(port);
+  } else probe = await waitForPort(port);
   const drain = (async () => {
     while (!(await reader.read()).done) { /* keep the pipe empty */ }
   })();
@@ -80,6 +81,9 @@ export async function startProcess(kind: string): Promise<ServerProcess> {
     },
     async stop() {
       try {
+        probe?.close();
+      } catch { /* closed */ }
+      try {
         child.kill("SIGTERM");
       } catch { /* gone */ }
       const timer = setTimeout(() => {
@@ -89,17 +93,27 @@ export async function startProcess(kind: string): Promise<ServerProcess> {
       }, 5000);
       await child.status;
       clearTimeout(timer);
+      await child.stdin.close().catch(() => {});
       await drain;
     },
   };
 }
 
-async function waitForPort(port: number): Promise<void> {
+/**
+ * Waits until the port accepts, and returns that first connection, kept open and drained:
+ * ncat 7.93 quits ("getpeername … failed … QUITTING") when a client leaves before it has looked
+ * at it, so a connect-and-close probe would kill it.
+ */
+async function waitForPort(port: number): Promise<Deno.Conn> {
   const until = Date.now() + 5000;
   while (true) {
     try {
-      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-      return;
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      (async () => {
+        const buf = new Uint8Array(16 * 1024);
+        while ((await conn.read(buf).catch(() => null)) !== null) { /* drain */ }
+      })();
+      return conn;
     } catch (error) {
       if (Date.now() > until) throw error;
       await new Promise((r) => setTimeout(r, 20));
@@ -107,7 +121,14 @@ async function waitForPort(port: number): Promise<void> {
   }
 }
 
-/** Connects `n` clients, at most `parallel` connects in flight at once. */
+/**
+ * Connects `n` clients, at most `parallel` connects in flight at once. A refused connect (a
+ * full listen backlog, as with ncat's backlog of 10) or reset is retried after 10 ms, for up
+ * to 60 s.
+ */
+/** Connects refused (and retried) so far, for the reports. */
+export let refused = 0;
+
 export async function connectMany(
   port: number,
   n: number,
@@ -115,10 +136,27 @@ export async function connectMany(
 ): Promise<Deno.TcpConn[]> {
   const conns: Deno.TcpConn[] = new Array(n);
   let next = 0;
+  let made = 0;
   await Promise.all(Array.from({ length: Math.min(parallel, n) }, async () => {
     while (next < n) {
       const i = next++;
-      conns[i] = await Deno.connect({ hostname: "127.0.0.1", port });
+      const until = Date.now() + 60_000;
+      while (true) {
+        try {
+          conns[i] = await Deno.connect({ hostname: "127.0.0.1", port });
+          made++;
+          break;
+        } catch (error) {
+          const retry = error instanceof Deno.errors.ConnectionRefused ||
+            error instanceof Deno.errors.ConnectionReset;
+          if (!retry || Date.now() > until) {
+            for (const c of conns) c?.close();
+            throw new Error(`connect ${made + 1} of ${n} failed: ${(error as Error).message}`);
+          }
+          refused++;
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      }
       conns[i].setNoDelay(true);
     }
   }));
@@ -177,7 +215,7 @@ export async function scanLines(conn: Deno.Conn, onLine: (head: string) => boole
     let pos = 0;
     while (pos < n) {
       const nl = buf.indexOf(0x0a, pos);
-      const end = nl === -1 || nl > n ? n : nl;
+      const end: number = nl === -1 || nl > n ? n : nl;
       for (let i = pos; i < end && head.length < 3; i++) head += String.fromCharCode(buf[i]);
       if (end === n) break;
       if (onLine(head)) return;
