@@ -8,6 +8,7 @@
  *   sockit --record FILE        record the session as a script
  *   sockit record --proxy LISTEN TARGET FILE   record real clients talking to a real server
  *   sockit mock FILE            serve the server side of a recording
+ *   sockit serve PROTO KIND ADDR  run a built-in server in the foreground until Ctrl-C
  *
  * @module
  */
@@ -27,6 +28,7 @@ import { attachRecorder } from "./session/recorder.ts";
 import { startMock } from "./session/mock.ts";
 import { parseScript } from "./session/parse.ts";
 import { startProxy } from "./session/proxy.ts";
+import { serveForeground } from "./protocols/foreground.ts";
 
 async function* stdinLines(): AsyncGenerator<string> {
   const decoder = new TextDecoder();
@@ -189,6 +191,26 @@ export function program(): Command {
       await mock.ready;
       stdoutLine(`mock listening on ${mock.address}, serving ${file}`);
       await untilSignal();
+    });
+
+  cli.command("serve")
+    .description(
+      "run a built-in server (echo, ack, chat, discard, daytime) until Ctrl-C or SIGTERM",
+    )
+    .argument("<protocol>", "echo, ack, chat, discard or daytime")
+    .argument("<transport>", "tcp, udp, unix or tls")
+    .argument("<address>", "HOST:PORT (:PORT binds 127.0.0.1), or a path for unix")
+    .option("--frame <frame>", "echo/ack per message: line, crlf, u16, u32, netstring")
+    .option("--cert <file>", "TLS certificate chain (PEM)")
+    .option("--key <file>", "TLS private key (PEM)")
+    .option("--max-queue <bytes>", "chat: drop a client this many bytes behind", Number)
+    .option("--quiet", "log only the listening and stopped lines")
+    .action(async (protocol: string, transport: string, address: string, options) => {
+      const controller = interruptible();
+      await serveForeground(protocol, transport, address, {
+        ...options,
+        signal: controller.signal,
+      });
     });
 
   return cli;

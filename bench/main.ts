@@ -9,6 +9,9 @@ const BENCHES = [
   "startup.ts",
   "bulk_send.ts",
   "replay.ts",
+  "echo_latency.ts",
+  "many_clients.ts",
+  "chat.ts",
 ];
 
 const only = Deno.args;

@@ -2,6 +2,7 @@ import { SockitError } from "../sockets/errors.ts";
 import type { NamedSocket } from "../sockets/named_socket.ts";
 import { StreamSocket } from "../sockets/stream_socket.ts";
 import { parsePayload, type PayloadPart } from "../shell/payload.ts";
+import { frameOf } from "../protocols/framing.ts";
 import type { Result } from "./result.ts";
 import type { Args, CommandContext } from "./types.ts";
 
@@ -111,7 +112,17 @@ async function checkFiles(parts: PayloadPart[]): Promise<number> {
   return total;
 }
 
-/** The shared body of `send` and `sendline`: payload after the target, optional suffix. */
+/** The whole payload as one message (for a framed socket, whose frame needs its length). */
+async function wholeMessage(parts: PayloadPart[]): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of partChunks(parts)) chunks.push(chunk.slice());
+  return joined(chunks);
+}
+
+/**
+ * The shared body of `send` and `sendline`: payload after the target, optional suffix. A
+ * framed socket (`frame NAME …`) gets the payload as one framed message, without the suffix.
+ */
 export async function sendPayload(
   ctx: CommandContext,
   args: Args,
@@ -120,6 +131,7 @@ export async function sendPayload(
   const [target, ...payloadTokens] = args.positional;
   const targets = ctx.registry.match(target.text, "send to").map((s) => sendable(s, "send to"));
   const parts = parsePayload(payloadTokens);
+  const raw = [...parts];
   if (suffix) parts.push({ kind: "bytes", bytes: suffix });
   const size = await checkFiles(parts);
   const hasFile = parts.some((p) => p.kind === "file");
@@ -128,7 +140,9 @@ export async function sendPayload(
     : undefined;
   let total = 0;
   for (const socket of targets) {
-    if (hasFile && socket.writeFrom) {
+    const frame = frameOf(socket as unknown as NamedSocket);
+    if (frame) total = await socket.write(frame.encode(await wholeMessage(raw)));
+    else if (hasFile && socket.writeFrom) {
       total = await untilAborted(
         socket.writeFrom(partChunks(parts, progress, ctx.signal)),
         ctx.signal,

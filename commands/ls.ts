@@ -1,3 +1,4 @@
+import { ServerSocket } from "../protocols/server_socket.ts";
 import type { Command } from "./types.ts";
 
 /** `ls`: one row per socket. */
@@ -19,7 +20,11 @@ export const ls: Command = {
         i.remote,
         String(i.bytesIn),
         String(i.bytesOut),
-        i.role === "listener" ? `${i.buffered} waiting` : String(i.buffered),
+        s instanceof ServerSocket
+          ? "-" // a built-in server hands out no connections; its note counts them
+          : i.role === "listener"
+          ? `${i.buffered} waiting`
+          : String(i.buffered),
         i.note ?? "",
       ];
     });

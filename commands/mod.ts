@@ -27,6 +27,8 @@ import { sendto } from "./sendto.ts";
 import { recvfrom } from "./recvfrom.ts";
 import { multicast } from "./multicast.ts";
 import { starttls } from "./starttls.ts";
+import { serve } from "./serve.ts";
+import { frame } from "./frame.ts";
 
 /** The built-in commands. */
 export const COMMANDS: readonly Command[] = [
@@ -44,6 +46,8 @@ export const COMMANDS: readonly Command[] = [
   recvfrom,
   multicast,
   starttls,
+  frame,
+  serve,
   shutdown,
   close,
   ls,

@@ -1,4 +1,6 @@
 import { SockitError } from "../sockets/errors.ts";
+import type { ReceiveBuffer } from "../sockets/receive_buffer.ts";
+import { frameOf } from "../protocols/framing.ts";
 import { parseInteger } from "./_args.ts";
 import type { Command } from "./types.ts";
 import {
@@ -10,11 +12,15 @@ import {
   TIMEOUT_OPTION,
 } from "./_sockets.ts";
 
-/** `recv NAME [MAX]`: returns as soon as any bytes are there, up to MAX. */
+/**
+ * `recv NAME [MAX]`: returns as soon as any bytes are there, up to MAX. With a frame set
+ * (`frame NAME …`), returns one whole message instead and MAX does not apply.
+ */
 export const recv: Command = {
   name: "recv",
   usage: "recv NAME [MAX]",
-  summary: "receive what is buffered or arrives next, up to MAX bytes (default 65536)",
+  summary:
+    "receive what is buffered or arrives next, up to MAX bytes (default 65536); framed: one message",
   options: [TIMEOUT_OPTION, ...DISPLAY_OPTIONS],
   args: ["socket", "none"],
   minArgs: 1,
@@ -25,7 +31,10 @@ export const recv: Command = {
     if (max === 0) throw new SockitError(`Cannot recv from "${name}": MAX must be at least 1`);
     const socket = receivingSocket(ctx, name, "recv from");
     const opts = readOptions(ctx, args);
-    const read = await socket.buffer.recv(max, opts);
+    const frame = frameOf(socket); // only stream sockets, whose buffer is a ReceiveBuffer
+    const read = frame
+      ? await frame.read(socket.buffer as ReceiveBuffer, opts)
+      : await socket.buffer.recv(max, opts);
     return dataResult(name, "recv from", read, opts.timeout, displayOf(args));
   },
 };

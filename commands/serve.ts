@@ -1,0 +1,50 @@
+import { PROTOCOLS } from "../protocols/mod.ts";
+import { ServerSocket } from "../protocols/server_socket.ts";
+import type { Command } from "./types.ts";
+
+/** `serve PROTOCOL TRANSPORT NAME ADDR`: starts a built-in server as a named listener. */
+export const serve: Command = {
+  name: "serve",
+  usage: "serve PROTOCOL TRANSPORT NAME ADDR",
+  summary: "start a built-in server (echo, ack, chat, discard, daytime) as a named listener",
+  details:
+    [...PROTOCOLS.values()].map((p) =>
+      `  ${p.name.padEnd(8)} ${p.summary} (${p.transports.join(", ")})`
+    ).join("\n") +
+    "\nADDR is HOST:PORT (:PORT binds 127.0.0.1, port 0 picks a free port) or, for unix, a path.\n" +
+    "ls shows the server with its connection counts; close NAME stops it and its connections.\n" +
+    "Events name its connections NAME#1, NAME#2, … (they are served, not registered).\nExamples:\n" +
+    "  serve echo tcp e :0\n  serve ack tcp a :0 --frame u16\n  serve chat tcp room :7000\n" +
+    "  serve echo udp u :0\n  serve echo unix ue /tmp/echo.sock\n" +
+    "  serve echo tls te :0 --cert cert.pem --key key.pem",
+  options: [
+    {
+      name: "frame",
+      type: "string",
+      summary: "--frame F  echo/ack per message: line, crlf, u16, u32, netstring",
+    },
+    { name: "cert", type: "string", summary: "--cert FILE  TLS certificate chain (PEM), for tls" },
+    { name: "key", type: "string", summary: "--key FILE  TLS private key (PEM), for tls" },
+    {
+      name: "max-queue",
+      type: "integer",
+      summary: "--max-queue BYTES  chat: a client this far behind is dropped (default 1 MiB)",
+    },
+  ],
+  args: ["none", "kind", "none", "none"],
+  minArgs: 4,
+  maxArgs: 4,
+  async run(ctx, args) {
+    const [protocol, transport, name, address] = args.positional.map((t) => t.text);
+    ctx.registry.checkFreeName(name, "serve");
+    const o = args.options;
+    const socket = await ServerSocket.start(name, protocol, transport, address, {
+      frame: o.frame as string | undefined,
+      cert: o.cert as string | undefined,
+      key: o.key as string | undefined,
+      maxQueue: o["max-queue"] as number | undefined,
+    }, ctx.registry.emit);
+    ctx.registry.add(socket);
+    return { kind: "socket", info: socket.info(), verb: "listening" };
+  },
+};

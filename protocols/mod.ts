@@ -1,0 +1,229 @@
+/**
+ * The built-in servers, by name, and {@link startServer}, which starts one on a transport.
+ *
+ * | protocol  | transports          | does                                                   |
+ * | --------- | ------------------- | ------------------------------------------------------ |
+ * | `echo`    | tcp, udp, unix, tls | returns every byte (RFC 862); `--frame`: per message   |
+ * | `ack`     | tcp, udp, unix, tls | answers each line with `ACK n "line"`; `--frame` too   |
+ * | `chat`    | tcp, unix, tls      | a chat room: nickname first, then `nick: text` to all  |
+ * | `discard` | tcp, udp, unix, tls | reads and drops everything (RFC 863)                   |
+ * | `daytime` | tcp, udp, unix, tls | sends the date and closes (RFC 867)                    |
+ *
+ * @example An echo server on a free port
+ * ```ts
+ * import { startServer } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const server = await startServer("echo", "tcp", "127.0.0.1:0");
+ * const { hostname, port } = server.addr as Deno.NetAddr;
+ * const conn = await Deno.connect({ hostname, port });
+ * await conn.write(new TextEncoder().encode("hi"));
+ * const buf = new Uint8Array(2);
+ * assert.equal(await conn.read(buf), 2);
+ * conn.close();
+ * await server.close();
+ * ```
+ *
+ * @module
+ */
+import { parseHostPort } from "../sockets/address.ts";
+import { SockitError } from "../sockets/errors.ts";
+import { netError } from "../sockets/errors_map.ts";
+import { nearest } from "../sockets/nearest.ts";
+import { ackDatagram, ackStream } from "./ack.ts";
+import { chatRoom } from "./chat.ts";
+import { daytimeDatagram, daytimeStream } from "./daytime.ts";
+import { discardDatagram, discardStream } from "./discard.ts";
+import { echoDatagram, echoStream } from "./echo.ts";
+import { type Framer, framer } from "./framing.ts";
+import {
+  type DatagramHandler,
+  DatagramServer,
+  type RunningServer,
+  type ServerEventSink,
+  type StreamHandler,
+  StreamServer,
+} from "./server.ts";
+
+export type { RunningServer, ServerEvent, ServerEventSink, ServerStats } from "./server.ts";
+
+/** The transports a built-in server can run on. */
+export type ServeTransport = "tcp" | "udp" | "unix" | "tls";
+
+/** Settings for a built-in server; all optional. */
+export interface ServeOptions {
+  /** Cut messages with this frame (echo and ack). */
+  frame?: string;
+  /** TLS certificate chain (PEM file), for `tls`. */
+  cert?: string;
+  /** TLS private key (PEM file), for `tls`. */
+  key?: string;
+  /** chat: bytes that may wait for one client before it is dropped (default 1 MiB). */
+  maxQueue?: number;
+  /** Listen backlog for stream transports (default 4096). */
+  backlog?: number;
+}
+
+/** Settings a protocol's handlers get. */
+interface HandlerSettings {
+  frame?: Framer;
+  maxQueue?: number;
+}
+
+/** One built-in server. */
+export interface Protocol {
+  name: string;
+  summary: string;
+  transports: readonly ServeTransport[];
+  /** Accepts `--frame`. */
+  framed: boolean;
+  stream?(settings: HandlerSettings): StreamHandler;
+  datagram?(settings: HandlerSettings): DatagramHandler;
+}
+
+const ALL: readonly ServeTransport[] = ["tcp", "udp", "unix", "tls"];
+
+/** The built-in servers by name. */
+export const PROTOCOLS: ReadonlyMap<string, Protocol> = new Map<string, Protocol>([
+  ["echo", {
+    name: "echo",
+    summary: "returns every byte as received (RFC 862)",
+    transports: ALL,
+    framed: true,
+    stream: (s) => echoStream(s.frame),
+    datagram: () => echoDatagram(),
+  }],
+  ["ack", {
+    name: "ack",
+    summary: 'answers each line with ACK n "line"',
+    transports: ALL,
+    framed: true,
+    stream: (s) => ackStream(s.frame),
+    datagram: () => ackDatagram(),
+  }],
+  ["chat", {
+    name: "chat",
+    summary: "a chat room: first line is the nickname, then nick: text to everyone else",
+    transports: ["tcp", "unix", "tls"],
+    framed: false,
+    stream: (s) => chatRoom({ maxQueue: s.maxQueue }),
+  }],
+  ["discard", {
+    name: "discard",
+    summary: "reads and drops everything (RFC 863)",
+    transports: ALL,
+    framed: false,
+    stream: () => discardStream(),
+    datagram: () => discardDatagram(),
+  }],
+  ["daytime", {
+    name: "daytime",
+    summary: "sends the date and time, then closes (RFC 867)",
+    transports: ALL,
+    framed: false,
+    stream: () => daytimeStream(),
+    datagram: () => daytimeDatagram(),
+  }],
+]);
+
+function pick(table: Iterable<string>, value: string, what: string, action: string): void {
+  const names = [...table];
+  if (names.includes(value)) return;
+  const guess = nearest(value, names);
+  throw new SockitError(`Cannot ${action}: unknown ${what} "${value}"`, {
+    hint: guess ? `did you mean ${guess}?` : `${what}s: ${names.join(", ")}`,
+  });
+}
+
+async function readPem(path: string | undefined, option: string, action: string) {
+  if (!path) {
+    throw new SockitError(`Cannot ${action}: tls needs --cert FILE and --key FILE`, {
+      hint: "for a test certificate: openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost",
+    });
+  }
+  try {
+    return await Deno.readTextFile(path);
+  } catch (error) {
+    const why = error instanceof Deno.errors.NotFound ? "not found" : (error as Error).message;
+    throw new SockitError(`Cannot ${action}: ${option} file "${path}": ${why}`);
+  }
+}
+
+/**
+ * Starts a built-in server. `address` is `HOST:PORT` (a bare `:PORT` binds 127.0.0.1, port 0
+ * picks a free one) or, for `unix`, a socket path (removed again when the server stops).
+ * `name` words errors: `Cannot serve "e": address 127.0.0.1:7 already in use`.
+ */
+export async function startServer(
+  protocol: string,
+  transport: string,
+  address: string,
+  options: ServeOptions = {},
+  emit: ServerEventSink = () => {},
+  name: string = protocol,
+): Promise<RunningServer> {
+  const action = `serve "${name}"`;
+  pick(PROTOCOLS.keys(), protocol, "protocol", action);
+  const proto = PROTOCOLS.get(protocol)!;
+  pick(ALL, transport, "transport", action);
+  if (!proto.transports.includes(transport as ServeTransport)) {
+    throw new SockitError(`Cannot ${action}: ${protocol} does not run on ${transport}`, {
+      hint: `${protocol} runs on ${proto.transports.join(", ")}`,
+    });
+  }
+  let frame: Framer | undefined;
+  if (options.frame !== undefined && options.frame !== "none") {
+    if (!proto.framed) {
+      throw new SockitError(`Cannot ${action}: --frame applies to echo and ack, not ${protocol}`);
+    }
+    if (transport === "udp") {
+      throw new SockitError(`Cannot ${action}: --frame is for streams; UDP keeps datagrams whole`);
+    }
+    frame = framer(options.frame);
+  }
+  const settings: HandlerSettings = { frame, maxQueue: options.maxQueue };
+  const backlog = options.backlog ?? 4096;
+
+  if (transport === "udp") {
+    const { host, port } = parseHostPort(address, action);
+    let conn: Deno.DatagramConn;
+    try {
+      conn = Deno.listenDatagram({ hostname: host, port, transport: "udp" });
+    } catch (error) {
+      throw netError("serve", name, address, error);
+    }
+    return new DatagramServer(conn, proto.datagram!(settings), emit);
+  }
+  if (transport === "unix") {
+    let listener: Deno.Listener;
+    try {
+      listener = Deno.listen({ transport: "unix", path: address });
+    } catch (error) {
+      throw netError("serve", name, address, error);
+    }
+    const cleanup = () => {
+      try {
+        Deno.removeSync(address);
+      } catch { /* already gone */ }
+    };
+    return new StreamServer(listener, proto.stream!(settings), emit, cleanup);
+  }
+  const { host, port } = parseHostPort(address, action);
+  let listener: Deno.Listener;
+  if (transport === "tls") {
+    const cert = await readPem(options.cert, "--cert", action);
+    const key = await readPem(options.key, "--key", action);
+    try {
+      listener = Deno.listenTls({ hostname: host, port, cert, key, tcpBacklog: backlog });
+    } catch (error) {
+      throw netError("serve", name, address, error);
+    }
+  } else {
+    try {
+      listener = Deno.listen({ hostname: host, port, transport: "tcp", tcpBacklog: backlog });
+    } catch (error) {
+      throw netError("serve", name, address, error);
+    }
+  }
+  return new StreamServer(listener, proto.stream!(settings), emit);
+}
