@@ -1,5 +1,4 @@
 import { parsePayload, payloadBytes } from "../shell/payload.ts";
-import { startTls } from "../sockets/tls_sockets.ts";
 import type { Command } from "./types.ts";
 import { streamSocket, TIMEOUT_OPTION } from "./_sockets.ts";
 import { TLS_CLIENT_OPTIONS, TLS_SERVER_OPTIONS } from "./_tls_options.ts";
@@ -27,6 +26,8 @@ export const starttls: Command = {
     const [target, ...payload] = args.positional;
     const socket = streamSocket(ctx, target.text, "starttls");
     const last = payload.length ? await payloadBytes(parsePayload(payload)) : undefined;
+    // node:tls loads on first use, to keep shell start-up fast.
+    const { startTls } = await import("../sockets/tls_sockets.ts");
     await startTls(socket, {
       ...args.options,
       timeout: (args.options.timeout as number | undefined) ?? ctx.settings.timeout,

@@ -1,5 +1,3 @@
-import pc from "picocolors";
-
 /** The few colours the renderer uses; plain identity functions when colour is off. */
 export interface Palette {
   /** Faint text: hints, headers. */
@@ -31,19 +29,28 @@ export const PLAIN: Palette = {
   magenta: plain,
 };
 
-/** ANSI colours. */
+/** Wraps text in an SGR code and its own reset (22 for bold/dim, 39 for colours). */
+const sgr = (on: number, off: number) => (s: string) => `\x1b[${on}m${s}\x1b[${off}m`;
+
+/** ANSI colours (written here rather than imported: an npm import costs start-up time). */
 export const ANSI: Palette = {
-  dim: pc.createColors(true).dim,
-  bold: pc.createColors(true).bold,
-  red: pc.createColors(true).red,
-  green: pc.createColors(true).green,
-  yellow: pc.createColors(true).yellow,
-  cyan: pc.createColors(true).cyan,
-  magenta: pc.createColors(true).magenta,
+  dim: sgr(2, 22),
+  bold: sgr(1, 22),
+  red: sgr(31, 39),
+  green: sgr(32, 39),
+  yellow: sgr(33, 39),
+  cyan: sgr(36, 39),
+  magenta: sgr(35, 39),
 };
 
 /**
  * Colour only on a terminal and never with NO_COLOR set (any value but empty).
+ *
+ * @example Colour is off when NO_COLOR is set or output is not a terminal
+ * ```ts
+ * import { paletteFor, PLAIN } from "./colors.ts";
+ * console.assert(paletteFor(false) === PLAIN);
+ * ```
  */
 export function paletteFor(isTerminal: boolean): Palette {
   const noColor = (Deno.env.get("NO_COLOR") ?? "") !== "";

@@ -5,8 +5,10 @@ import type { SocketRegistry } from "./registry.ts";
 import { type DialOptions, listenTcp, openTcp } from "./tcp.ts";
 import { listenUdp, openUdp } from "./udp.ts";
 import { listenUnix, openUnix } from "./unix.ts";
-import { listenTls, openTls } from "./tls_sockets.ts";
 import type { TlsOptions } from "./tls.ts";
+
+// TLS loads node:tls, which costs start-up time: it is imported on first use.
+const tls = () => import("./tls_sockets.ts");
 
 /** Transport-specific options passed through from `open`/`listen` (e.g. TLS files). */
 export type TransportOptions = DialOptions & Record<string, unknown>;
@@ -32,7 +34,7 @@ export const dialers = new Map<string, Dialer>([
   ["tcp", (r, n, a, o) => openTcp(r, n, a, o)],
   ["udp", (r, n, a) => openUdp(r, n, a)],
   ["unix", (r, n, a, o) => openUnix(r, n, a, o)],
-  ["tls", (r, n, a, o) => openTls(r, n, a, o as TlsOptions)],
+  ["tls", async (r, n, a, o) => (await tls()).openTls(r, n, a, o as TlsOptions)],
 ]);
 
 /** `listen KIND …` by kind. Transports add themselves here. */
@@ -40,7 +42,7 @@ export const binders = new Map<string, Binder>([
   ["tcp", (r, n, a) => Promise.resolve(listenTcp(r, n, a))],
   ["udp", (r, n, a, o) => listenUdp(r, n, a, o as { multicast?: string[]; interface?: string })],
   ["unix", (r, n, a, o) => listenUnix(r, n, a, o)],
-  ["tls", (r, n, a, o) => listenTls(r, n, a, o as TlsOptions)],
+  ["tls", async (r, n, a, o) => (await tls()).listenTls(r, n, a, o as TlsOptions)],
 ]);
 
 /** Looks up a transport kind, suggesting the nearest on a typo. */

@@ -1,0 +1,162 @@
+/**
+ * The sockit command line's options and subcommands (commander): a thin layer over the library.
+ * `main.ts` loads it for any invocation with arguments.
+ *
+ * @module
+ */
+import { Command } from "commander";
+import process from "node:process";
+import { splitLines, stderrLine, stdoutLine } from "./shell/batch.ts";
+import { paletteFor } from "./shell/colors.ts";
+import {
+  batch,
+  type GlobalOptions,
+  interactive,
+  interruptible,
+  makeShell,
+  stdinLines,
+} from "./cli_shell.ts";
+import { splitStatements } from "./shell/tokenize.ts";
+import { SockitError } from "./sockets/errors.ts";
+import { VERSION } from "./version.ts";
+import { parseDuration } from "./sockets/address.ts";
+import { runTests } from "./session/run.ts";
+import { startMock } from "./session/mock.ts";
+import { parseScript } from "./session/parse.ts";
+import { startProxy } from "./session/proxy.ts";
+import { serveForeground } from "./protocols/foreground.ts";
+
+/** Builds the CLI program; `parseAsync` runs it and returns the exit code via `process.exitCode`. */
+export function program(): Command {
+  const cli = new Command("sockit")
+    .description("An interactive, scriptable socket shell")
+    .version(VERSION)
+    .option("-c, --command <commands>", "run commands separated by ; or newlines, then exit")
+    .option("--display <mode>", "how received bytes show: auto, text or hex")
+    .option("--timeout <duration>", "default deadline for recv, expect, accept, open")
+    .option("--events", "in batch mode, print socket events to stderr")
+    .option("--record <file>", "record the session as a script that sockit test replays")
+    .showSuggestionAfterError(true)
+    .action(async (options: GlobalOptions) => {
+      const shell = await makeShell(options);
+      if (options.command !== undefined) {
+        process.exitCode = await batch(
+          shell,
+          splitStatements(options.command),
+          "-c",
+          options.events,
+        );
+      } else if (Deno.stdin.isTerminal()) {
+        process.exitCode = await interactive(shell);
+      } else {
+        process.exitCode = await batch(shell, stdinLines(), "stdin", options.events);
+      }
+    });
+
+  cli.command("run")
+    .description("run a file of shell commands, stopping at the first failure")
+    .argument("<file>", "the file of commands")
+    .action(async (file: string) => {
+      let text: string;
+      try {
+        text = await Deno.readTextFile(file);
+      } catch (error) {
+        const why = error instanceof Deno.errors.NotFound ? "not found" : (error as Error).message;
+        throw new SockitError(`Cannot run "${file}": ${why}`);
+      }
+      const shell = await makeShell(cli.opts());
+      process.exitCode = await batch(shell, splitLines(text), file, cli.opts().events);
+    });
+
+  cli.command("test")
+    .description("replay recorded scripts (files, folders, globs); exit 0 only when all pass")
+    .argument("<paths...>", "scripts, or folders of *.sockit scripts")
+    .option("--update", "rewrite the observations from a fresh run, keeping comments and patterns")
+    .option("--timeout <duration>", "default deadline of every wait (default 5s)")
+    .option("--strict", "fail a script that ends with received bytes nobody read")
+    .action(async (
+      paths: string[],
+      options: { update?: boolean; timeout?: string; strict?: boolean },
+    ) => {
+      process.exitCode = await runTests(paths, {
+        update: options.update,
+        strict: options.strict,
+        timeout: options.timeout ? parseDuration(options.timeout, "test --timeout") : undefined,
+        palette: paletteFor(Deno.stdout.isTerminal()),
+      });
+    });
+
+  cli.command("record")
+    .description(
+      "record through a proxy: listen, forward each connection to TARGET, write a script",
+    )
+    .option("--proxy", "sit between a real client and a real server (the only mode for now)")
+    .argument("<listen>", "where clients connect, e.g. :7000 or 127.0.0.1:0")
+    .argument("<target>", "the real server, HOST:PORT")
+    .argument("<file>", "the script to write")
+    .action(async (listen: string, target: string, file: string, options: { proxy?: boolean }) => {
+      if (!options.proxy) {
+        throw new SockitError("record: say --proxy", {
+          hint: "sockit record --proxy LISTEN TARGET FILE; in the shell, use record start FILE",
+        });
+      }
+      const proxy = await startProxy({ listen, target, file, onLog: stderrLine });
+      stdoutLine(`proxy listening on ${proxy.address} → ${target}, recording to ${file}`);
+      await untilSignal();
+      await proxy.close();
+      stdoutLine(`recorded ${proxy.connections} connections to ${file}`);
+    });
+
+  cli.command("mock")
+    .description("serve the server side of a client recording to real clients")
+    .argument("<file>", "the recorded script")
+    .option("--listen <addr>", "where to listen (default 127.0.0.1:0, a free port)")
+    .option("--timeout <duration>", "how long to wait for the client's next bytes (default 10s)")
+    .action(async (file: string, options: { listen?: string; timeout?: string }) => {
+      const script = parseScript(await Deno.readTextFile(file), file);
+      await using mock = startMock(script, {
+        listen: options.listen,
+        timeout: options.timeout ? parseDuration(options.timeout, "mock --timeout") : undefined,
+        onDiagnostic: (m) => stderrLine(`mock: ${m}`),
+        onLog: (m) => stderrLine(`mock: ${m}`),
+      });
+      await mock.ready;
+      stdoutLine(`mock listening on ${mock.address}, serving ${file}`);
+      await untilSignal();
+    });
+
+  cli.command("serve")
+    .description(
+      "run a built-in server (echo, ack, chat, discard, daytime) until Ctrl-C or SIGTERM",
+    )
+    .argument("<protocol>", "echo, ack, chat, discard or daytime")
+    .argument("<transport>", "tcp, udp, unix or tls")
+    .argument("<address>", "HOST:PORT (:PORT binds 127.0.0.1), or a path for unix")
+    .option("--frame <frame>", "echo/ack per message: line, crlf, u16, u32, netstring")
+    .option("--cert <file>", "TLS certificate chain (PEM)")
+    .option("--key <file>", "TLS private key (PEM)")
+    .option("--max-queue <bytes>", "chat: drop a client this many bytes behind", Number)
+    .option("--quiet", "log only the listening and stopped lines")
+    .action(async (protocol: string, transport: string, address: string, options) => {
+      const controller = interruptible();
+      await serveForeground(protocol, transport, address, {
+        ...options,
+        signal: controller.signal,
+      });
+    });
+
+  return cli;
+}
+
+/** Resolves on Ctrl-C or SIGTERM. */
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      Deno.removeSignalListener("SIGINT", stop);
+      Deno.removeSignalListener("SIGTERM", stop);
+      resolve();
+    };
+    Deno.addSignalListener("SIGINT", stop);
+    Deno.addSignalListener("SIGTERM", stop);
+  });
+}
