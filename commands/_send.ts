@@ -1,3 +1,4 @@
+import { concatBytes } from "../sockets/bytes.ts";
 import { SockitError } from "../sockets/errors.ts";
 import type { NamedSocket } from "../sockets/named_socket.ts";
 import { StreamSocket } from "../sockets/stream_socket.ts";
@@ -116,7 +117,7 @@ async function checkFiles(parts: PayloadPart[]): Promise<number> {
 async function wholeMessage(parts: PayloadPart[]): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   for await (const chunk of partChunks(parts)) chunks.push(chunk.slice());
-  return joined(chunks);
+  return concatBytes(chunks);
 }
 
 /**
@@ -152,23 +153,13 @@ export async function sendPayload(
       // One write: on a datagram socket one send is one datagram, whatever its parts.
       const chunks: Uint8Array[] = [];
       for await (const chunk of partChunks(parts)) chunks.push(hasFile ? chunk.slice() : chunk);
-      total = await socket.write(chunks.length === 1 ? chunks[0] : joined(chunks));
+      total = await socket.write(concatBytes(chunks));
     }
   }
   const names = targets.length === 1
     ? (targets[0] as unknown as NamedSocket).name
     : `${targets.length} sockets (${target.text})`;
   return { kind: "message", text: `sent ${total} bytes to ${names}` };
-}
-
-function joined(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }
 
 /** Whether a socket is a stream (for commands that only make sense on streams). */

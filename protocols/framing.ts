@@ -44,6 +44,7 @@
  * @module
  */
 
+import { indexOfBytes } from "../sockets/bytes.ts";
 import { SockitError } from "../sockets/errors.ts";
 import type { ReadOptions, ReadResult, ReceiveBuffer } from "../sockets/receive_buffer.ts";
 import type { NamedSocket } from "../sockets/named_socket.ts";
@@ -134,7 +135,7 @@ class DelimitedFramer implements Framer {
   constructor(readonly name: "line" | "crlf", readonly delim: Uint8Array) {}
 
   encode(message: Uint8Array): Uint8Array {
-    const at = indexOf(message, this.delim, 0, message.length);
+    const at = indexOfBytes(message, this.delim);
     if (at !== -1) {
       throw new SockitError(
         `Cannot frame a message as ${this.name}: it contains the delimiter at byte ${at}`,
@@ -164,7 +165,12 @@ class DelimitedFramer implements Framer {
         const out: Uint8Array[] = [];
         while (true) {
           const view = store.view();
-          const at = indexOf(view, delim, Math.max(0, scanned - delim.length + 1), view.length);
+          const at = indexOfBytes(
+            view,
+            delim,
+            Math.max(0, scanned - delim.length + 1),
+            view.length,
+          );
           if (at === -1) {
             scanned = view.length;
             if (view.length > maxMessage) throw tooBig("line", view.length, maxMessage);
@@ -340,18 +346,6 @@ const FRAMERS: Record<FrameName, Framer> = {
 };
 
 // --- helpers ---------------------------------------------------------------------------------
-
-/** Index of `needle` in `hay[from, to)`, or -1. */
-function indexOf(hay: Uint8Array, needle: Uint8Array, from: number, to: number): number {
-  const first = needle[0];
-  const last = to - needle.length;
-  for (let i = hay.indexOf(first, from); i !== -1 && i <= last; i = hay.indexOf(first, i + 1)) {
-    let j = 1;
-    while (j < needle.length && hay[i + j] === needle[j]) j++;
-    if (j === needle.length) return i;
-  }
-  return -1;
-}
 
 /**
  * A decoder's storage: one growable array with start/end offsets. `take` returns a view and

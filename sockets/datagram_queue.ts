@@ -6,6 +6,7 @@
  * @module
  */
 
+import { indexOfBytes, latin1 } from "./bytes.ts";
 import type { ReadOptions, ReadResult } from "./receive_buffer.ts";
 import type { Receiver } from "./receiver.ts";
 
@@ -36,23 +37,6 @@ interface PendingRead {
 
 const DEFAULT_CAP = 4 * 1024 * 1024;
 const MAX_TIMER_MS = 2 ** 31 - 1;
-
-function latin1(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 8192) {
-    s += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192) as unknown as number[]);
-  }
-  return s;
-}
-
-function indexOf(hay: Uint8Array, needle: Uint8Array): number {
-  outer: for (let i = hay.indexOf(needle[0]); i !== -1; i = hay.indexOf(needle[0], i + 1)) {
-    if (i + needle.length > hay.length) return -1;
-    for (let j = 1; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
-    return i;
-  }
-  return -1;
-}
 
 /**
  * Whole datagrams in arrival order. Datagram boundaries are kept: one read returns bytes of one
@@ -273,7 +257,7 @@ export class DatagramView implements Receiver {
     return this.#queue.read(this.#accepts, (d) => {
       let best: { at: number; len: number } | undefined;
       for (const delim of list) {
-        const at = indexOf(d, delim);
+        const at = indexOfBytes(d, delim);
         if (at >= 0 && (!best || at < best.at)) best = { at, len: delim.length };
       }
       if (!best) return `the next datagram (${d.length} bytes) holds no delimiter`;

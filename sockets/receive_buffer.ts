@@ -6,6 +6,7 @@
  * @module
  */
 
+import { indexOfBytes, latin1 } from "./bytes.ts";
 import { type ReadStatus, SockitError } from "./errors.ts";
 
 /** Options accepted by every read of a {@link ReceiveBuffer}. */
@@ -55,31 +56,6 @@ const DEFAULT_CAP = 4 * 1024 * 1024;
 const DEFAULT_INITIAL_SIZE = 16 * 1024;
 /** setTimeout cannot wait longer than this; longer timeouts mean "forever". */
 const MAX_TIMER_MS = 2 ** 31 - 1;
-const LATIN1_CHUNK = 8192;
-
-/** Decodes bytes to a string with one char per byte (latin1 / ISO-8859-1, not windows-1252). */
-function latin1(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i += LATIN1_CHUNK) {
-    s += String.fromCharCode.apply(
-      null,
-      bytes.subarray(i, i + LATIN1_CHUNK) as unknown as number[],
-    );
-  }
-  return s;
-}
-
-/** Index of `needle` in `hay[from, to)`, or -1. */
-function indexOfBytes(hay: Uint8Array, needle: Uint8Array, from: number, to: number): number {
-  const first = needle[0];
-  const last = to - needle.length;
-  for (let i = hay.indexOf(first, from); i !== -1 && i <= last; i = hay.indexOf(first, i + 1)) {
-    let j = 1;
-    while (j < needle.length && hay[i + j] === needle[j]) j++;
-    if (j === needle.length) return i;
-  }
-  return -1;
-}
 
 /**
  * An in-order byte buffer between a transport's read pump and the reads of a script, modelled on
