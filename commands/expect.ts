@@ -1,13 +1,5 @@
 import { SockitError } from "../sockets/errors.ts";
-import type { Command } from "./types.ts";
-import {
-  dataResult,
-  DISPLAY_OPTIONS,
-  displayOf,
-  readOptions,
-  receivingSocket,
-  TIMEOUT_OPTION,
-} from "./_sockets.ts";
+import { readingCommand } from "./_reading.ts";
 
 /** Parses `/REGEX/flags` into a RegExp, naming the action and the value on error. */
 export function parseRegex(text: string, action: string): RegExp {
@@ -26,26 +18,22 @@ export function parseRegex(text: string, action: string): RegExp {
 }
 
 /** `expect NAME /REGEX/`: reads until the regex matches; consumes through the match. */
-export const expect: Command = {
+export const expect = readingCommand({
   name: "expect",
   usage: "expect NAME /REGEX/",
   summary: "receive until /REGEX/ matches; returns everything through the match",
   details: "The regex runs over the buffered bytes as latin1 text (one character per byte).\n" +
     "Example:\n  expect a /^\\+OK.*\\r\\n/",
-  options: [TIMEOUT_OPTION, ...DISPLAY_OPTIONS],
   args: ["socket", "none"],
   minArgs: 2,
-  async run(ctx, args) {
-    const name = args.positional[0].text;
+  action: "expect on",
+  reader(args, name) {
     const [first, ...rest] = args.positional.slice(1);
     // A regex may hold spaces: take it as typed, from its first to its last token.
     const text = rest.length === 0 && first.quoted
       ? first.text
       : args.line.slice(first.start, (rest.at(-1) ?? first).end);
     const re = parseRegex(text, `expect on "${name}"`);
-    const socket = receivingSocket(ctx, name, "expect on");
-    const opts = readOptions(ctx, args);
-    const read = await socket.buffer.recvMatch(re, opts);
-    return dataResult(name, "expect on", read, opts.timeout, displayOf(args));
+    return (socket, opts) => socket.buffer.recvMatch(re, opts);
   },
-};
+});
