@@ -24,26 +24,8 @@ export const BUILTIN_VARIABLES: ReadonlySet<string> = new Set(["tmp", "dir"]);
 /** A variable or capture name: `port`, `srv.1.remote`. */
 export const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*$/;
 
-/** Decodes bytes one char per byte (latin1), as `expect` and regex observations see them. */
-export function latin1(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 8192) {
-    s += String.fromCharCode(...bytes.subarray(i, i + 8192));
-  }
-  return s;
-}
-
-/** Joins byte chunks into one array. */
-export function concat(chunks: Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
+/** latin1 decodes bytes one char per byte, as `expect` and regex observations see them. */
+export { concatBytes as concat, latin1 } from "../sockets/bytes.ts";
 
 /** Whether two byte arrays hold the same bytes. */
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
