@@ -1,4 +1,4 @@
-import { concat, utf8, writeAll } from "./_io.ts";
+import { utf8, writeAll } from "./_io.ts";
 import { framer } from "./framing.ts";
 import type { Peer, StreamHandler } from "./server.ts";
 
@@ -18,14 +18,76 @@ export const CHAT_MAX_QUEUE = 1024 * 1024;
 const CHAT_MAX_LINE = 64 * 1024;
 const NICK = /^[^\s:]{1,32}$/u;
 
+/** Bytes a broadcast log block holds (a longer message gets a block of its own size). */
+const BLOCK = 64 * 1024;
+
+/** One block of the broadcast log; `used` grows while it is the newest block. */
+interface Block {
+  readonly data: Uint8Array;
+  used: number;
+  next?: Block;
+}
+
 /**
- * A client's outgoing queue. Messages are shared `Uint8Array`s (encoded once per broadcast);
- * one write loop per client sends whatever queued up meanwhile as a single write. Bytes queued
- * plus bytes being written are bounded; past the bound `onOverflow` runs and nothing more is
- * queued.
+ * The room's broadcast log: every broadcast message is stored once, appended to a chain of
+ * blocks. Outboxes hold ranges of it, so a message sent to 5,000 members costs 5,000 length
+ * updates, not 5,000 queue entries. Only the newest block is referenced from here; older blocks
+ * stay alive exactly as long as some outbox still has bytes in them (the garbage collector does
+ * the bookkeeping).
+ */
+class BroadcastLog {
+  #tail: Block = { data: new Uint8Array(BLOCK), used: 0 };
+
+  /**
+   * Appends `message`; returns where it starts and where the log ended before it (a range of
+   * some outbox that ends there can grow over the message).
+   */
+  append(message: Uint8Array): Position {
+    let tail = this.#tail;
+    const before: Block = tail;
+    const beforeOff = tail.used;
+    if (tail.used + message.length > tail.data.length) {
+      tail = { data: new Uint8Array(Math.max(BLOCK, message.length)), used: 0 };
+      this.#tail.next = tail;
+      this.#tail = tail;
+    }
+    const off = tail.used;
+    tail.data.set(message, off);
+    tail.used += message.length;
+    return { block: tail, off, before, beforeOff, length: message.length };
+  }
+}
+
+interface Position {
+  block: Block;
+  off: number;
+  /** The log's end before this message. */
+  before: Block;
+  beforeOff: number;
+  length: number;
+}
+
+/** `length` bytes of the broadcast log from `block.data[off]` on (hopping to `next` blocks). */
+interface Range {
+  block: Block;
+  off: number;
+  length: number;
+  /** Where the range ends, to tell whether the next broadcast continues it. */
+  endBlock: Block;
+  endOff: number;
+}
+
+/**
+ * A client's outgoing queue: ranges of the shared broadcast log, interleaved with the client's
+ * own replies (`* welcome`, `/who`, …). A broadcast that directly follows the queue's last range
+ * in the log lengthens that range (no allocation), so the queue has a few entries however many
+ * messages wait. One write loop per client writes whatever queued up meanwhile, each write one
+ * contiguous piece (a reply, or a range's part within one log block as a view of the shared
+ * block: nothing is copied per client). Bytes queued plus bytes being written are bounded; past
+ * the bound `onOverflow` runs and nothing more is queued.
  */
 class Outbox {
-  #queue: Uint8Array[] = [];
+  #queue: (Uint8Array | Range)[] = [];
   #queued = 0;
   #writing = false;
   #dead = false;
@@ -42,10 +104,39 @@ class Outbox {
     return this.#dead;
   }
 
+  /** Queues a reply for this client alone. */
   push(message: Uint8Array): void {
     if (this.#dead) return;
     this.#queue.push(message);
-    this.#queued += message.length;
+    this.#added(message.length);
+  }
+
+  /** Queues a message of the broadcast log. */
+  pushShared(at: Position): void {
+    if (this.#dead) return;
+    const last = this.#queue[this.#queue.length - 1];
+    if (
+      last !== undefined && !(last instanceof Uint8Array) &&
+      last.endBlock === at.before && last.endOff === at.beforeOff
+    ) {
+      last.length += at.length;
+    } else {
+      this.#queue.push({
+        block: at.block,
+        off: at.off,
+        length: at.length,
+        endBlock: at.block,
+        endOff: 0,
+      });
+    }
+    const range = this.#queue[this.#queue.length - 1] as Range;
+    range.endBlock = at.block;
+    range.endOff = at.off + at.length;
+    this.#added(at.length);
+  }
+
+  #added(bytes: number): void {
+    this.#queued += bytes;
     if (this.#queued > this.limit) {
       const queued = this.#queued;
       this.kill();
@@ -55,13 +146,33 @@ class Outbox {
     if (!this.#writing) void this.#flush();
   }
 
+  /**
+   * Takes the next contiguous piece off the front of the queue: a reply as it is, or the part
+   * of a range that lies in one log block, as a view of the shared block (no copy).
+   */
+  #take(): Uint8Array {
+    const item = this.#queue[0];
+    if (item instanceof Uint8Array) {
+      this.#queue.shift();
+      return item;
+    }
+    if (item.off === item.block.used) {
+      item.block = item.block.next!;
+      item.off = 0;
+    }
+    const n = Math.min(item.length, item.block.used - item.off);
+    const piece = item.block.data.subarray(item.off, item.off + n);
+    item.off += n;
+    item.length -= n;
+    if (item.length === 0) this.#queue.shift();
+    return piece;
+  }
+
   async #flush(): Promise<void> {
     this.#writing = true;
     try {
       while (this.#queue.length > 0 && !this.#dead) {
-        const chunks = this.#queue;
-        this.#queue = [];
-        const data = chunks.length === 1 ? chunks[0] : concat(chunks);
+        const data = this.#take();
         await writeAll(this.conn, data);
         this.peer.bytesOut += data.length;
         this.#queued -= data.length;
@@ -120,8 +231,11 @@ export function chatRoom(options: ChatOptions = {}): StreamHandler & { members()
   const members = new Map<string, Member>();
   const decoder = new TextDecoder();
 
+  const log = new BroadcastLog();
+
   const broadcast = (from: Member | undefined, message: Uint8Array) => {
-    for (const m of members.values()) if (m !== from) m.outbox.push(message);
+    const at = log.append(message);
+    for (const m of members.values()) if (m !== from) m.outbox.pushShared(at);
   };
 
   const leave = (m: Member, line: string | undefined) => {

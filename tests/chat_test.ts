@@ -180,3 +180,23 @@ Deno.test("chat: a member who stops reading is dropped with a notice and never b
   );
   for (const c of [lazy, talker, reader]) c.close();
 });
+
+Deno.test("chat: lines longer than a broadcast log block arrive whole and in order", async () => {
+  await using server = await startServer("chat", "tcp", "127.0.0.1:0", {}, () => {});
+  const port = (server.addr as Deno.NetAddr).port;
+  const alice = await join(port, "alice");
+  const bob = await join(port, "bob");
+  // Sizes around the 64 KiB log block: a line that needs a block of its own, lines that
+  // straddle a block's end, and short ones between them.
+  const sizes = [10, 60_000, 10, 65_000, 5, 30_000, 40_000, 1, 64_000];
+  const lines = sizes.map((n, i) => `${i} ${String.fromCharCode(97 + i).repeat(n)}`);
+  const got: string[] = [];
+  const reading = readLines(bob, (line) => {
+    if (line.startsWith("alice: ")) got.push(line.slice("alice: ".length));
+    return got.length === lines.length;
+  });
+  await write(alice, lines.map((l) => `${l}\n`).join(""));
+  await reading;
+  assertEquals(got, lines);
+  for (const c of [alice, bob]) c.close();
+});
