@@ -127,7 +127,9 @@ Deno.test({
       }
       const text = await Deno.readTextFile(file);
       assertMatch(text, /^send c\d+ "GET \/hello\.txt HTTP\/1\.1\\r\\nHost: sockit\.test\\r\\n/m);
-      assertMatch(text, /^ {2}! Cannot recv from "c\d+": end of stream, peer closed/m);
+      // HTTP/1.0: the server hangs up after the body and curl, having read Content-Length
+      // bytes, hangs up too; whichever the proxy sees first ends the recording.
+      assertMatch(text, /^( {2}! Cannot recv from "c\d+": end of stream, peer closed|close c\d+)/m);
       await using mock = startMock(parseScript(text, file));
       const served = await curl(portOf(mock.address));
       equal(served.out, "hello from a real server", mock.diagnostics.join("\n"));
