@@ -47,16 +47,16 @@ export function withDeadline<T>(
   });
 }
 
-/** Connects a named TCP socket to `HOST:PORT` and registers it. */
-export async function openTcp(
-  registry: SocketRegistry,
+/**
+ * Dials TCP for the socket `name` within the deadline, with Nagle off; errors are one line
+ * naming the socket and the address. TLS dials through here too.
+ */
+export async function dialTcp(
   name: string,
-  address: string,
-  options: DialOptions = {},
-): Promise<StreamSocket> {
-  registry.checkFreeName(name, "open");
-  const { host, port } = parseHostPort(address, `open "${name}"`);
-  const shown = formatHostPort(host, port);
+  host: string,
+  port: number,
+  options: DialOptions,
+): Promise<Deno.TcpConn> {
   let conn: Deno.TcpConn;
   try {
     conn = await withDeadline(
@@ -68,9 +68,22 @@ export async function openTcp(
     if (error instanceof SockitError && error.message === "cancelled") {
       throw new SockitError(`Cannot open "${name}": cancelled`);
     }
-    throw netError("open", name, shown, error);
+    throw netError("open", name, formatHostPort(host, port), error);
   }
   conn.setNoDelay(true);
+  return conn;
+}
+
+/** Connects a named TCP socket to `HOST:PORT` and registers it. */
+export async function openTcp(
+  registry: SocketRegistry,
+  name: string,
+  address: string,
+  options: DialOptions = {},
+): Promise<StreamSocket> {
+  registry.checkFreeName(name, "open");
+  const { host, port } = parseHostPort(address, `open "${name}"`);
+  const conn = await dialTcp(name, host, port, options);
   registry.checkFreeName(name, "open");
   const socket = new StreamSocket(name, "tcp", conn, registry.emit, { role: "client" });
   registry.add(socket);

@@ -11,7 +11,7 @@ import { netError } from "./errors_map.ts";
 import { Listener } from "./listener.ts";
 import type { SocketRegistry } from "./registry.ts";
 import { StreamSocket } from "./stream_socket.ts";
-import { type DialOptions, withDeadline } from "./tcp.ts";
+import { type DialOptions, dialTcp, withDeadline } from "./tcp.ts";
 import { portOf, startTlsOver, type TlsOptions, tlsSettings, type TlsTransport } from "./tls.ts";
 
 /** Waits for a handshake, closing the transport and wording the error when it fails. */
@@ -52,18 +52,7 @@ export async function openTls(
   const shown = formatHostPort(host, port);
   const start = { ...options, isServer: false, host, action: `open "${name}"` };
   const prepared = await tlsSettings(start);
-  let conn: Deno.TcpConn;
-  try {
-    conn = await withDeadline(
-      Deno.connect({ hostname: host, port, transport: "tcp" }),
-      options,
-      (late) => late.close(),
-    );
-  } catch (error) {
-    if (error instanceof SockitError) throw new SockitError(`Cannot open "${name}": cancelled`);
-    throw netError("open", name, shown, error);
-  }
-  conn.setNoDelay(true);
+  const conn = await dialTcp(name, host, port, options);
   const t = await startTlsOver(portOf(conn), start, prepared);
   await handshake(t, `open "${name}"`, shown, options);
   registry.checkFreeName(name, "open");
