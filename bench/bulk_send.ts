@@ -4,7 +4,7 @@
  *
  *   deno task bench bulk            (SOCKIT_BENCH_MIB=256 for a quicker run)
  */
-import { median, sink, sockitArgv, timed } from "./_peers.ts";
+import { median, sink, sockitArgv, timed } from "./_util.ts";
 
 const MIB = Number(Deno.env.get("SOCKIT_BENCH_MIB") ?? 1024);
 const ROUNDS = Number(Deno.env.get("SOCKIT_BENCH_ROUNDS") ?? 3);

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { fmt, startProcess, table } from "./_util.ts";
+import { fmt, median, startProcess, table } from "./_util.ts";
 
 const MESSAGES = Number(Deno.args[0] ?? 20_000);
 const ROUNDS = Number(Deno.args[1] ?? 7);
@@ -40,7 +40,6 @@ for (let round = 0; round < ROUNDS && performance.now() - started < 120_000; rou
 }
 for (const s of servers) await s.stop();
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const best = (xs: number[]) => Math.min(...xs);
 const base = results.get("deno-minimal-echo")!;
 const rounds = results.get(SERVERS[0])!.length;

@@ -7,6 +7,7 @@
  * @module
  */
 import { parseScript, replay, Shell } from "../mod.ts";
+import { median } from "./_util.ts";
 
 const exchanges = Number(Deno.args[0] ?? 50);
 const rounds = Number(Deno.args[1] ?? 40);
@@ -57,8 +58,6 @@ async function replayed(): Promise<void> {
   const result = await replay(parseScript(source, "bench.sockit"));
   if (result.status !== "passed") throw new Error(JSON.stringify(result.failure));
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /**
  * The median time of each function, in ms. Rounds alternate between the functions, so a

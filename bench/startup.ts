@@ -4,7 +4,7 @@
  *
  *   deno task bench startup
  */
-import { median, sockitArgv } from "./_peers.ts";
+import { median, sockitArgv } from "./_util.ts";
 
 const ROUNDS = 10;
 
