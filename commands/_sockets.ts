@@ -36,13 +36,7 @@ export function receivingSocket(
   name: string,
   action: string,
 ): ReceivingSocket {
-  const socket = ctx.registry.get(name, action);
-  if (socket instanceof Listener) {
-    throw new SockitError(`Cannot ${action} "${name}": it is a listener`, {
-      hint: `its connections are ${name}.1, ${name}.2, …`,
-    });
-  }
-  if (socket.closed) throw new SockitError(`Cannot ${action} "${name}": socket is closed`);
+  const socket = openSocket(ctx, name, action);
   const buffer = (socket as Partial<ReceivingSocket>).buffer;
   if (!buffer) throw new SockitError(`Cannot ${action} "${name}": it does not receive`);
   return socket as ReceivingSocket;
@@ -50,17 +44,21 @@ export function receivingSocket(
 
 /** The stream socket of that name, or a one-line error naming the action. */
 export function streamSocket(ctx: CommandContext, name: string, action: string): StreamSocket {
+  const socket = openSocket(ctx, name, action);
+  if (socket instanceof StreamSocket) return socket;
+  throw new SockitError(`Cannot ${action} "${name}": not a stream socket (${socket.kind})`);
+}
+
+/** The open, non-listener socket of that name, or a one-line error naming the action. */
+function openSocket(ctx: CommandContext, name: string, action: string): NamedSocket {
   const socket = ctx.registry.get(name, action);
-  if (socket instanceof StreamSocket) {
-    if (socket.closed) throw new SockitError(`Cannot ${action} "${name}": socket is closed`);
-    return socket;
-  }
   if (socket instanceof Listener) {
     throw new SockitError(`Cannot ${action} "${name}": it is a listener`, {
       hint: `its connections are ${name}.1, ${name}.2, …`,
     });
   }
-  throw new SockitError(`Cannot ${action} "${name}": not a stream socket (${socket.kind})`);
+  if (socket.closed) throw new SockitError(`Cannot ${action} "${name}": socket is closed`);
+  return socket;
 }
 
 /** The read options for a call: its deadline and the cancel signal. */
