@@ -8,6 +8,7 @@
 
 import { indexOfBytes, latin1 } from "./bytes.ts";
 import { type ReadStatus, SockitError } from "./errors.ts";
+import { PendingReads } from "./pending_reads.ts";
 
 /** Options accepted by every read of a {@link ReceiveBuffer}. */
 export interface ReadOptions {
@@ -43,19 +44,8 @@ export interface ReceiveBufferOptions {
   initialSize?: number;
 }
 
-/** A read waiting its turn; only the head of the queue is ever attempted. */
-interface PendingRead {
-  attempt: () => ReadResult | undefined;
-  resolve: (result: ReadResult) => void;
-  timer?: ReturnType<typeof setTimeout>;
-  signal?: AbortSignal;
-  onAbort?: () => void;
-}
-
 const DEFAULT_CAP = 4 * 1024 * 1024;
 const DEFAULT_INITIAL_SIZE = 16 * 1024;
-/** setTimeout cannot wait longer than this; longer timeouts mean "forever". */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * An in-order byte buffer between a transport's read pump and the reads of a script, modelled on
@@ -110,7 +100,8 @@ export class ReceiveBuffer {
   #failed: Error | undefined;
   /** The storage and offset handed out by the last reserve(), until commit(). */
   #reservation: { buf: Uint8Array; at: number } | undefined;
-  #queue: PendingRead[] = [];
+  /** Reads waiting their turn, in call order; abandoned ones report the buffered bytes. */
+  readonly #reads = new PendingReads<ReadResult>((status) => ({ status, data: this.peek() }));
   #spaceWaiters: (() => void)[] = [];
   /** Latin1 cache of buffered bytes starting at absolute position #binStart. */
   #bin = "";
@@ -160,7 +151,7 @@ export class ReceiveBuffer {
     this.#ensureFree(chunk.length);
     this.#buf.set(chunk, this.#end);
     this.#end += chunk.length;
-    this.#pumpReads();
+    this.#reads.serve();
   }
 
   /**
@@ -192,7 +183,7 @@ export class ReceiveBuffer {
       throw new SockitError(`Cannot commit ${n} bytes: the buffer changed since reserve()`);
     }
     this.#end += n;
-    if (n > 0) this.#pumpReads();
+    if (n > 0) this.#reads.serve();
   }
 
   /** End of stream: waiting reads whose condition cannot be met anymore resolve with "eof". */
@@ -200,7 +191,7 @@ export class ReceiveBuffer {
     if (this.#ended || this.#failed) return;
     this.#ended = true;
     this.#reservation = undefined;
-    this.#pumpReads();
+    this.#reads.serve();
     this.#wakeSpace();
   }
 
@@ -212,7 +203,7 @@ export class ReceiveBuffer {
     if (this.#ended || this.#failed) return;
     this.#failed = error;
     this.#reservation = undefined;
-    this.#pumpReads();
+    this.#reads.serve();
     this.#wakeSpace();
   }
 
@@ -341,53 +332,11 @@ export class ReceiveBuffer {
   }
 
   #read(attempt: () => ReadResult | undefined, opts: ReadOptions = {}): Promise<ReadResult> {
-    const { timeout, signal } = opts;
+    const { timeout } = opts;
     if (timeout !== undefined && Number.isNaN(timeout)) {
       throw new SockitError(`Invalid read timeout ${timeout}`);
     }
-    if (signal?.aborted) return Promise.resolve({ status: "cancelled", data: this.peek() });
-    if (this.#queue.length === 0) {
-      const result = attempt();
-      if (result) return Promise.resolve(result);
-    }
-    return new Promise((resolve) => {
-      const p: PendingRead = { attempt, resolve };
-      this.#queue.push(p);
-      if (timeout !== undefined && timeout <= MAX_TIMER_MS) {
-        p.timer = setTimeout(() => this.#abandon(p, "timeout"), Math.max(0, timeout));
-      }
-      if (signal) {
-        p.signal = signal;
-        p.onAbort = () => this.#abandon(p, "cancelled");
-        signal.addEventListener("abort", p.onAbort, { once: true });
-      }
-    });
-  }
-
-  /** Ends a waiting read without consuming anything. */
-  #abandon(p: PendingRead, status: "timeout" | "cancelled"): void {
-    const i = this.#queue.indexOf(p);
-    if (i === -1) return;
-    this.#queue.splice(i, 1);
-    this.#settle(p, { status, data: this.peek() });
-    if (i === 0) this.#pumpReads();
-  }
-
-  #settle(p: PendingRead, result: ReadResult): void {
-    if (p.timer !== undefined) clearTimeout(p.timer);
-    if (p.onAbort) p.signal!.removeEventListener("abort", p.onAbort);
-    p.resolve(result);
-  }
-
-  /** Attempts the head read, and the next ones while they complete. */
-  #pumpReads(): void {
-    while (this.#queue.length > 0) {
-      const p = this.#queue[0];
-      const result = p.attempt();
-      if (!result) return;
-      this.#queue.shift();
-      this.#settle(p, result);
-    }
+    return this.#reads.read(attempt, opts);
   }
 
   #wakeSpace(): void {
