@@ -7,6 +7,7 @@
  */
 
 import { indexOfBytes, latin1 } from "./bytes.ts";
+import { PendingReads } from "./pending_reads.ts";
 import type { ReadOptions, ReadResult } from "./receive_buffer.ts";
 import type { Receiver } from "./receiver.ts";
 
@@ -26,17 +27,7 @@ interface Datagram {
   from: string;
 }
 
-interface PendingRead {
-  accepts: (from: string) => boolean;
-  attempt: () => DatagramReadResult | undefined;
-  resolve: (result: DatagramReadResult) => void;
-  timer?: ReturnType<typeof setTimeout>;
-  signal?: AbortSignal;
-  onAbort?: () => void;
-}
-
 const DEFAULT_CAP = 4 * 1024 * 1024;
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Whole datagrams in arrival order. Datagram boundaries are kept: one read returns bytes of one
@@ -63,7 +54,10 @@ export class DatagramQueue {
   #items: Datagram[] = [];
   #bytes = 0;
   #cap: number;
-  #pending: PendingRead[] = [];
+  /** Waiting reads, in one lane per view (per `accepts`): a view's reads go in call order. */
+  readonly #reads = new PendingReads<DatagramReadResult, (from: string) => boolean>(
+    (status, accepts) => ({ status, data: this.peekFrom(accepts) }),
+  );
   #ended = false;
   /** Datagrams dropped because the queue was full. */
   dropped = 0;
@@ -101,14 +95,14 @@ export class DatagramQueue {
     }
     this.#items.push({ data: data.slice(), from });
     this.#bytes += data.length;
-    this.#serve();
+    this.#reads.serve();
     return true;
   }
 
   /** Ends the queue: waiting and later reads that find nothing resolve `eof`. */
   end(): void {
     this.#ended = true;
-    this.#serve();
+    this.#reads.serve();
   }
 
   /** Index of the next datagram a view accepts, or -1. */
@@ -157,58 +151,7 @@ export class DatagramQueue {
       this.#take(i, verdict.discardRest ? length : verdict.take);
       return { status: "ok", data, from: d.from, ...(truncated ? { truncated, length } : {}) };
     };
-    const { timeout, signal } = opts;
-    if (signal?.aborted) {
-      return Promise.resolve({ status: "cancelled", data: this.peekFrom(accepts) });
-    }
-    if (!this.#pending.some((p) => p.accepts === accepts)) {
-      const now = attempt();
-      if (now) return Promise.resolve(now);
-    }
-    return new Promise((resolve) => {
-      const p: PendingRead = { accepts, attempt, resolve };
-      this.#pending.push(p);
-      if (timeout !== undefined && timeout <= MAX_TIMER_MS) {
-        p.timer = setTimeout(() => this.#abandon(p, "timeout"), Math.max(0, timeout));
-      }
-      if (signal) {
-        p.signal = signal;
-        p.onAbort = () => this.#abandon(p, "cancelled");
-        signal.addEventListener("abort", p.onAbort, { once: true });
-      }
-    });
-  }
-
-  #abandon(p: PendingRead, status: "timeout" | "cancelled"): void {
-    const i = this.#pending.indexOf(p);
-    if (i < 0) return;
-    this.#pending.splice(i, 1);
-    this.#settle(p, { status, data: this.peekFrom(p.accepts) });
-    this.#serve();
-  }
-
-  #settle(p: PendingRead, result: DatagramReadResult): void {
-    if (p.timer !== undefined) clearTimeout(p.timer);
-    if (p.onAbort) p.signal!.removeEventListener("abort", p.onAbort);
-    p.resolve(result);
-  }
-
-  /** Gives queued datagrams to waiting reads, oldest read first. */
-  #serve(): void {
-    let progress = true;
-    while (progress) {
-      progress = false;
-      for (const p of this.#pending) {
-        // Only the oldest waiting read of a view may go (reads of one view are served in order).
-        if (this.#pending.find((q) => q.accepts === p.accepts) !== p) continue;
-        const result = p.attempt();
-        if (!result) continue;
-        this.#pending.splice(this.#pending.indexOf(p), 1);
-        this.#settle(p, result);
-        progress = true;
-        break;
-      }
-    }
+    return this.#reads.read(attempt, opts, accepts);
   }
 }
 
