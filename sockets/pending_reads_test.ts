@@ -92,7 +92,7 @@ Deno.test("reads are served in call order", async () => {
   assertEquals(await Promise.all(results), ["1", "2", "3"]);
 });
 
-Deno.test("a read behind a waiting read is not attempted, even when it could complete", async () => {
+Deno.test("a read behind a waiting read is not attempted until that read is done", async () => {
   const reads = stream();
   const never = () => undefined;
   const src = new Items();
@@ -158,23 +158,12 @@ Deno.test("a read that times out is not attempted again, so it consumes nothing"
 Deno.test("a waiting read's timeout counts from its call, not from its turn", async () => {
   const reads = stream();
   const src = new Items();
-  const head = reads.read(src.take, { timeout: 200 });
-  const started = Date.now();
+  const head = reads.read(src.take, { timeout: 1000 });
   assertEquals(await reads.read(src.take, { timeout: 20 }), "timeout");
-  nodeAssert.ok(Date.now() - started < 150);
+  assertEquals(reads.size, 1);
   src.items.push("for the head");
   reads.serve();
   assertEquals(await head, "for the head");
-});
-
-Deno.test("when the oldest read times out, the next read gets its turn at once", async () => {
-  const reads = stream();
-  const src = new Items();
-  src.items.push("waiting");
-  const head = reads.read(() => undefined, { timeout: 5 });
-  const next = reads.read(src.take, {});
-  assertEquals(await head, "timeout");
-  assertEquals(await next, "waiting");
 });
 
 Deno.test("a negative timeout counts as zero", async () => {
