@@ -136,6 +136,11 @@ export function program(): Command {
     .option("--cert <file>", "TLS certificate chain (PEM)")
     .option("--key <file>", "TLS private key (PEM)")
     .option("--max-queue <bytes>", "chat: drop a client this many bytes behind", Number)
+    .option(
+      "--busy-poll <µs>",
+      "echo tcp: keep polling this long after a message (default 50)",
+      Number,
+    )
     .option("--quiet", "log only the listening and stopped lines")
     .action(async (protocol: string, transport: string, address: string, options) => {
       const controller = interruptible();

@@ -25,6 +25,20 @@ export function serverCommand(kind: string, port = 0): string[] {
   switch (kind) {
     case "sockit-echo":
       return [...deno, `${ROOT}main.ts`, "serve", "echo", "tcp", `127.0.0.1:${port}`, "--quiet"];
+    case "sockit-echo-no-poll": // the native loop, blocking at once in epoll_wait
+      return [...serverCommand("sockit-echo", port), "--busy-poll", "0"];
+    case "sockit-echo-deno": // without --allow-ffi: the Deno.listen server
+      return [
+        Deno.execPath(),
+        "run",
+        "--allow-net",
+        "--allow-read",
+        "--allow-env",
+        "--allow-sys",
+        "--config",
+        `${ROOT}deno.json`,
+        ...serverCommand("sockit-echo", port).slice(5),
+      ];
     case "sockit-chat":
       return [...deno, `${ROOT}main.ts`, "serve", "chat", "tcp", `127.0.0.1:${port}`, "--quiet"];
     case "deno-minimal-echo":

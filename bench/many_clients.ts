@@ -107,7 +107,7 @@ async function chatRun(server: ServerProcess, senders = 10): Promise<Row> {
 }
 
 const rows: Row[] = [];
-for (const kind of ["sockit-echo", "deno-minimal-echo", "python-selectors"]) {
+for (const kind of ["sockit-echo", "sockit-echo-deno", "deno-minimal-echo", "python-selectors"]) {
   const server = await startProcess(kind);
   rows.push(await echoRun(server));
   await server.stop();

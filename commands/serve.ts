@@ -30,6 +30,11 @@ export const serve: Command = {
       type: "integer",
       summary: "--max-queue BYTES  chat: a client this far behind is dropped (default 1 MiB)",
     },
+    {
+      name: "busy-poll",
+      type: "integer",
+      summary: "--busy-poll µS  echo tcp: keep polling this long after a message (default 50)",
+    },
   ],
   args: ["none", "kind", "none", "none"],
   minArgs: 4,
@@ -43,6 +48,7 @@ export const serve: Command = {
       cert: o.cert as string | undefined,
       key: o.key as string | undefined,
       maxQueue: o["max-queue"] as number | undefined,
+      busyPoll: o["busy-poll"] as number | undefined,
     }, ctx.registry.emit);
     ctx.registry.add(socket);
     return { kind: "socket", info: socket.info(), verb: "listening" };

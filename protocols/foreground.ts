@@ -32,7 +32,8 @@ const encoder = new TextEncoder();
 /**
  * `sockit serve PROTOCOL TRANSPORT ADDR`: runs a built-in server with one log line per event
  * until `signal` aborts, then closes every connection and returns. The first line is
- * `PROTOCOL listening on TRANSPORT ADDRESS`; the last is `stopped`.
+ * `PROTOCOL listening on TRANSPORT ADDRESS`, then how it runs where that matters
+ * (`(native loop, busy-poll 50 µs)`); the last is `stopped`.
  */
 export async function serveForeground(
   protocol: string,
@@ -47,6 +48,7 @@ export async function serveForeground(
   const server = await startServer(protocol, transport, address, options, log);
   const frame = options.frame && options.frame !== "none" ? ` --frame ${options.frame}` : "";
   write(`${protocol}${frame} listening on ${transport} ${showAddr(server.addr)}`);
+  if (server.detail) write(`(${server.detail})`);
   if (!options.signal.aborted) {
     await new Promise<void>((resolve) =>
       options.signal.addEventListener("abort", () => resolve(), { once: true })

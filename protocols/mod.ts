@@ -36,6 +36,7 @@ import { daytimeDatagram, daytimeStream } from "./daytime.ts";
 import { discardDatagram, discardStream } from "./discard.ts";
 import { echoDatagram, echoStream } from "./echo.ts";
 import { type Framer, framer } from "./framing.ts";
+import { DEFAULT_BUSY_POLL_US, startNativeEcho } from "./native/echo_server.ts";
 import {
   type DatagramHandler,
   DatagramServer,
@@ -62,6 +63,16 @@ export interface ServeOptions {
   maxQueue?: number;
   /** Listen backlog for stream transports (default 4096). */
   backlog?: number;
+  /**
+   * echo over tcp: microseconds the native loop keeps polling after a message before it sleeps
+   * (default 50; 0: never poll). See `native/echo_loop.ts`.
+   */
+  busyPoll?: number;
+  /**
+   * echo over tcp: use the native loop where it can run (Linux, `--allow-ffi`, an IP address;
+   * default true). False always uses the `Deno.listen` server.
+   */
+  native?: boolean;
 }
 
 /** Settings a protocol's handlers get. */
@@ -209,6 +220,18 @@ export async function startServer(
     return new StreamServer(listener, proto.stream!(settings), emit, cleanup);
   }
   const { host, port } = parseHostPort(address, action);
+  const busyPoll = options.busyPoll ?? DEFAULT_BUSY_POLL_US;
+  if (!Number.isInteger(busyPoll) || busyPoll < 0 || busyPoll > 1_000_000) {
+    throw new SockitError(`Cannot ${action}: bad --busy-poll "${busyPoll}": use 0-1000000 µs`);
+  }
+  if (protocol === "echo" && transport === "tcp" && !frame && options.native !== false) {
+    try {
+      const native = startNativeEcho({ host, port, backlog, busyPollUs: busyPoll }, emit);
+      if (native) return native;
+    } catch (error) {
+      throw netError("serve", name, address, error);
+    }
+  }
   let listener: Deno.Listener;
   if (transport === "tls") {
     const cert = await readPem(options.cert, "--cert", action);

@@ -57,6 +57,8 @@ export interface ServerStats {
 /** A running built-in server. */
 export interface RunningServer {
   readonly addr: Deno.Addr;
+  /** How it runs, when that is worth a word in the log: `native loop, busy-poll 50 µs`. */
+  readonly detail?: string;
   stats(): ServerStats;
   /** Stops accepting, closes every connection and waits for the handlers; idempotent. */
   close(): Promise<void>;

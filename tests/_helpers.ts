@@ -5,6 +5,7 @@ const CONFIG = new URL("../deno.json", import.meta.url).pathname;
 
 /** The permission flags the `sockit` task uses. */
 export const PERMISSIONS = [
+  "--allow-ffi",
   "--allow-net",
   "--allow-read",
   "--allow-write",

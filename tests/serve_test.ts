@@ -254,7 +254,16 @@ Deno.test("serve refuses a name already in use", async () => {
   await assertRejects(shell.execute("serve echo tcp e :0"), /name already in use/);
 });
 
-Deno.test("sockit serve logs one line per event and stops cleanly on SIGTERM", async () => {
+/**
+ * Runs `sockit serve PROTOCOL tcp 127.0.0.1:0`, checks its log lines (`detail`: the line after
+ * the first, if any), one exchange, and a clean stop on SIGTERM.
+ */
+async function serveInForeground(
+  protocol: string,
+  detail: RegExp | undefined,
+  sent: string,
+  reply: string,
+) {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -263,7 +272,7 @@ Deno.test("sockit serve logs one line per event and stops cleanly on SIGTERM", a
       "-A",
       new URL("../main.ts", import.meta.url).pathname,
       "serve",
-      "ack",
+      protocol,
       "tcp",
       "127.0.0.1:0",
     ],
@@ -285,15 +294,19 @@ Deno.test("sockit serve logs one line per event and stops cleanly on SIGTERM", a
     return line;
   };
   const first = await nextLine();
-  const m = /^ack listening on tcp 127\.0\.0\.1:(\d+)$/.exec(first);
+  const m = new RegExp(`^${protocol} listening on tcp 127\\.0\\.0\\.1:(\\d+)$`).exec(first);
   assert(m, first);
+  if (detail) assertMatch(await nextLine(), detail);
   const conn = await Deno.connect({ hostname: "127.0.0.1", port: Number(m[1]) });
   assertMatch(await nextLine(), /^#1 accepted from 127\.0\.0\.1:\d+$/);
-  await conn.write(enc("hi\n"));
-  assertEquals(dec(await readAll(conn, 11)), 'ACK 1 "hi"\n');
+  await conn.write(enc(sent));
+  assertEquals(dec(await readAll(conn, reply.length)), reply);
   child.kill("SIGTERM");
   assertEquals(await nextLine(), "stopping: closing 1 connection");
-  assertEquals(await nextLine(), "#1 closed (in 3 bytes, out 11 bytes): server stopped");
+  assertEquals(
+    await nextLine(),
+    `#1 closed (in ${sent.length} bytes, out ${reply.length} bytes): server stopped`,
+  );
   assertEquals(await nextLine(), "stopped");
   assertEquals(await readAll(conn), new Uint8Array(0)); // the client sees a clean end of stream
   conn.close();
@@ -301,6 +314,14 @@ Deno.test("sockit serve logs one line per event and stops cleanly on SIGTERM", a
   await child.stdout.cancel().catch(() => {});
   await child.stderr.cancel();
   assertEquals((await child.status).code, 0);
+}
+
+Deno.test("sockit serve logs one line per event and stops cleanly on SIGTERM", async () => {
+  await serveInForeground("ack", undefined, "hi\n", 'ACK 1 "hi"\n');
+});
+
+Deno.test("sockit serve echo says it runs the native loop, and stops cleanly too", async () => {
+  await serveInForeground("echo", /^\(native loop, busy-poll 50 µs\)$/, "hi\n", "hi\n");
 });
 
 Deno.test("sockit serve with an unknown protocol fails with one line and exit code 1", async () => {
