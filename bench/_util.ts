@@ -16,6 +16,8 @@ export interface ServerProcess {
   pid: number;
   /** Peak resident memory so far (VmHWM), in MiB. */
   peakMiB(): number;
+  /** CPU time used so far (user + system, all threads), in milliseconds. */
+  cpuMs(): number;
   stop(): Promise<void>;
 }
 
@@ -93,6 +95,13 @@ export async function startProcess(kind: string): Promise<ServerProcess> {
     peakMiB() {
       const status = Deno.readTextFileSync(`/proc/${child.pid}/status`);
       return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
+    },
+    cpuMs() {
+      // Fields after the command name: utime and stime are the 12th and 13th, in clock ticks
+      // (100 per second on Linux).
+      const stat = Deno.readTextFileSync(`/proc/${child.pid}/stat`);
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      return (Number(fields[11]) + Number(fields[12])) * 10;
     },
     async stop() {
       try {

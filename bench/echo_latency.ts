@@ -42,10 +42,19 @@ async function roundTrips(port: number, n: number): Promise<number> {
 const servers = [];
 for (const kind of SERVERS) servers.push(await startProcess(kind));
 const results = new Map<string, number[]>(SERVERS.map((s) => [s, []]));
+const cpu = new Map<string, number[]>(SERVERS.map((s) => [s, []]));
 const started = performance.now();
 for (let round = 0; round < ROUNDS && performance.now() - started < 120_000; round++) {
-  for (const s of servers) results.get(s.name)!.push(await roundTrips(s.port, MESSAGES));
+  for (const s of servers) {
+    const before = s.cpuMs();
+    results.get(s.name)!.push(await roundTrips(s.port, MESSAGES));
+    cpu.get(s.name)!.push(((s.cpuMs() - before) * 1000) / (MESSAGES + 1000));
+  }
 }
+// What busy polling costs when nobody talks: CPU time over a second with no traffic.
+const idleBefore = servers.map((s) => s.cpuMs());
+await new Promise((r) => setTimeout(r, 1000));
+const idle = servers.map((s, i) => s.cpuMs() - idleBefore[i]);
 for (const s of servers) await s.stop();
 
 const best = (xs: number[]) => Math.min(...xs);
@@ -60,9 +69,11 @@ table([
     "median µs/rt",
     "median vs minimal",
     "median vs Python",
+    "server CPU µs/rt",
+    "idle CPU ms/s",
     "rounds (µs)",
   ],
-  ...SERVERS.map((name) => {
+  ...SERVERS.map((name, i) => {
     const xs = results.get(name)!;
     return [
       name,
@@ -70,6 +81,8 @@ table([
       fmt(median(xs)),
       `${fmt(median(xs) / median(base), 3)}x`,
       `${fmt(median(xs) / median(python), 3)}x`,
+      fmt(median(cpu.get(name)!)),
+      String(idle[i]),
       xs.map((x) => fmt(x)).join(" "),
     ];
   }),
