@@ -172,33 +172,36 @@ export function runEchoLoop(libc: Libc, setup: EchoLoopSetup, post: (m: EchoLoop
   watch(C.EPOLL_CTL_ADD, setup.wakeFd, C.EPOLLIN);
   const pollMs = setup.busyPollUs / 1000;
   let pollUntil = 0;
-  while (running) {
-    const polling = pollMs > 0 && performance.now() < pollUntil;
-    const n = fn.epoll_wait(ep, events, MAX_EVENTS, polling ? 0 : -1);
-    if (n === 0) continue;
-    if (n < 0) {
-      const errno = libc.errno();
-      if (errno === C.EINTR) continue;
-      throw new Error(`epoll_wait: ${libc.describe(errno)}`);
-    }
-    for (let i = 0; i < n; i++) {
-      const mask = eventsView.getUint32(i * size, true);
-      const fd = eventsView.getInt32(i * size + 4, true);
-      if (fd === setup.listenFd) accept();
-      else if (fd === setup.wakeFd) running = false;
-      else {
-        const c = conns.get(fd);
-        if (!c) continue;
-        if (c.unsent) {
-          if (mask & (C.EPOLLOUT | C.EPOLLERR | C.EPOLLHUP)) writable(c);
-        } else readable(c);
+  try {
+    while (running) {
+      const polling = pollMs > 0 && performance.now() < pollUntil;
+      const n = fn.epoll_wait(ep, events, MAX_EVENTS, polling ? 0 : -1);
+      if (n === 0) continue;
+      if (n < 0) {
+        const errno = libc.errno();
+        if (errno === C.EINTR) continue;
+        throw new Error(`epoll_wait: ${libc.describe(errno)}`);
       }
+      for (let i = 0; i < n; i++) {
+        const mask = eventsView.getUint32(i * size, true);
+        const fd = eventsView.getInt32(i * size + 4, true);
+        if (fd === setup.listenFd) accept();
+        else if (fd === setup.wakeFd) running = false;
+        else {
+          const c = conns.get(fd);
+          if (!c) continue;
+          if (c.unsent) {
+            if (mask & (C.EPOLLOUT | C.EPOLLERR | C.EPOLLHUP)) writable(c);
+          } else readable(c);
+        }
+      }
+      if (pollMs > 0) pollUntil = performance.now() + pollMs;
     }
-    if (pollMs > 0) pollUntil = performance.now() + pollMs;
+  } finally {
+    running = false; // also when the loop failed: every descriptor is closed either way
+    fn.close(setup.listenFd);
+    for (const c of [...conns.values()]) close(c, "server stopped");
+    fn.close(ep);
   }
-
-  fn.close(setup.listenFd);
-  for (const c of [...conns.values()]) close(c, "server stopped");
-  fn.close(ep);
   post({ type: "stopped" });
 }
