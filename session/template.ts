@@ -223,7 +223,7 @@ export function substitute(template: Template, lookup: Lookup): string {
 
 /** Escapes literal text so that it reads back unchanged as a template (`${` → `$${`). */
 export function escapeTemplate(text: string): string {
-  return text.replaceAll("${", "$${");
+  return text.replaceAll("${", () => "$${"); // a function: in a replacement string "$$" is "$"
 }
 
 /**
