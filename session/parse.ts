@@ -234,6 +234,10 @@ function parseCommand(
     scope.sockets.add(positional[1].text);
     if (name === "listen") scope.listeners.add(positional[1].text);
   }
+  // A built-in server is a socket too (its connections are not registered, so no children).
+  if (name === "serve" && positional[2] && !positional[2].quoted) {
+    scope.sockets.add(positional[2].text);
+  }
   const socket = READ_COMMANDS.has(name) && positional[0] && !positional[0].text.includes("${")
     ? positional[0].text
     : undefined;
@@ -252,7 +256,7 @@ function undefinedVariable(
     `undefined variable \${${name}}`,
     guess
       ? `did you mean \${${guess}}?`
-      : "variables are NAME.local/.remote/.host/.port of sockets opened or listened above, " +
+      : "variables are NAME.local/.remote/.host/.port of sockets opened, listened or served above, " +
         "or captures such as ${id:\\d+}",
   );
 }
