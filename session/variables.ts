@@ -20,8 +20,10 @@
  * @module
  */
 
+import { SockitError } from "../sockets/errors.ts";
 import type { SocketRegistry } from "../sockets/registry.ts";
 import { SOCKET_PROPS } from "./_private.ts";
+import { parseTemplate, substitute, TemplateError, UndefinedVariable } from "./template.ts";
 
 /** The value of `${SOCKET.prop}`, or undefined when there is no such socket or property. */
 export function socketVariable(registry: SocketRegistry, name: string): string | undefined {
@@ -60,4 +62,37 @@ export function socketValues(
       `${i.name}.remote`,
     ]),
   ];
+}
+
+/**
+ * A command line with its socket variables filled in, as a script's commands are: `${srv.port}`
+ * becomes the port, `$${` stays a literal `${`. The interactive shell and batch mode run every
+ * line through this, so a line behaves the same typed, piped or replayed.
+ */
+export function expandSocketVariables(line: string, registry: SocketRegistry): string {
+  if (!line.includes("${")) return line;
+  try {
+    return substitute(parseTemplate(line, false), (name) => socketVariable(registry, name));
+  } catch (error) {
+    const hint = "use ${NAME.local|remote|host|port}; $${ is a literal ${";
+    if (error instanceof UndefinedVariable) {
+      throw new SockitError(
+        `Cannot expand \${${error.variable}}: ${whyUndefined(registry, error.variable)}`,
+        { hint },
+      );
+    }
+    if (error instanceof TemplateError) {
+      throw new SockitError(`Cannot expand "${line}": ${error.message}`, { hint });
+    }
+    throw error;
+  }
+}
+
+function whyUndefined(registry: SocketRegistry, variable: string): string {
+  const dot = variable.lastIndexOf(".");
+  const socket = dot < 0 ? variable : variable.slice(0, dot);
+  const prop = variable.slice(dot + 1);
+  if (dot < 0 || !registry.has(socket)) return `no socket "${socket}"`;
+  if (!SOCKET_PROPS.has(prop)) return `unknown property "${prop}"`;
+  return `"${socket}" has no ${prop === "remote" ? "remote address" : prop}`;
 }

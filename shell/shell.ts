@@ -16,6 +16,11 @@ export interface ShellOptions {
   timeout?: number;
   /** Extra commands to add beside the built-in ones. */
   commands?: readonly Command[];
+  /**
+   * Rewrites each line before it runs (the CLI expands socket variables such as `${srv.local}`
+   * with it); throws a SockitError for a line it cannot rewrite. Default: lines run as given.
+   */
+  expand?: (line: string, registry: SocketRegistry) => string;
 }
 
 /** Fills in every default: the one place settings become complete. */
@@ -64,12 +69,14 @@ export class Shell {
   readonly services: Record<string, unknown> = {};
   /** Called after every executed line with its result or error (the session recorder). */
   readonly observers: Set<(executed: Executed) => void> = new Set();
+  #expand?: (line: string, registry: SocketRegistry) => string;
 
   /** A shell with no sockets; `options` fill in defaults in {@link shellSettings}. */
   constructor(options: ShellOptions = {}) {
     this.registry = new SocketRegistry();
     this.settings = shellSettings(options);
     this.commands = new Map([...COMMANDS, ...(options.commands ?? [])].map((c) => [c.name, c]));
+    this.#expand = options.expand;
   }
 
   /** The command a line starts with, or a "did you mean" error. */
@@ -85,11 +92,15 @@ export class Shell {
   /**
    * Runs one command line and returns its result. Throws a SockitError (one line naming the
    * action and the value) when the command fails; the shell and its sockets stay as they were.
+   * Observers see the line as it ran (after `expand`).
    */
   async execute(line: string, options: ExecuteOptions = {}): Promise<Result> {
-    if (this.observers.size === 0) return await this.#run(line, options);
+    if (this.observers.size === 0) {
+      return await this.#run(this.#expand ? this.#expand(line, this.registry) : line, options);
+    }
     let result: Result;
     try {
+      if (this.#expand) line = this.#expand(line, this.registry);
       result = await this.#run(line, options);
     } catch (error) {
       for (const observe of this.observers) observe({ line, error });
