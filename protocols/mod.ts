@@ -9,6 +9,9 @@
  * | `discard` | tcp, udp, unix, tls | reads and drops everything (RFC 863)                   |
  * | `daytime` | tcp, udp, unix, tls | sends the date and closes (RFC 867)                    |
  *
+ * `echo` over tcp runs on the native epoll loop of `native/` where it can (Linux, `--allow-ffi`,
+ * an IP address; see {@link ServeOptions.busyPoll}), and on `Deno.listen` elsewhere.
+ *
  * @example An echo server on a free port
  * ```ts
  * import { startServer } from "./mod.ts";
