@@ -121,7 +121,8 @@ export function program(): Command {
         onLog: (m) => stderrLine(`mock: ${m}`),
       });
       await mock.ready;
-      stdoutLine(`mock listening on ${mock.address}, serving ${file}`);
+      const on = mock.transport === "udp" ? "udp " : "";
+      stdoutLine(`mock listening on ${on}${mock.address}, serving ${file}`);
       await untilSignal();
     });
 
