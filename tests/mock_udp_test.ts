@@ -1,27 +1,22 @@
-import { equal, match as assertMatch, ok as assert } from "node:assert/strict";
+import { equal, match as assertMatch } from "node:assert/strict";
 import { parseScript } from "../mod.ts";
 import { startMock } from "../session/mock.ts";
 import { startServer } from "../protocols/mod.ts";
 import { formatAddr } from "../sockets/address.ts";
 import { sockit } from "./_helpers.ts";
+import { spawnPeer } from "./_peers.ts";
 
 const PYTHON_UDP_CLIENT = new URL("./python/udp_client.py", import.meta.url).pathname;
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** Runs a program to completion with optional stdin. */
-async function run(program: string, args: string[], stdin = "") {
-  const child = new Deno.Command(program, {
-    args,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(encoder.encode(stdin));
-  await writer.close();
-  const out = await child.output();
-  return { code: out.code, out: decoder.decode(out.stdout), err: decoder.decode(out.stderr) };
+/** Runs a real client to the end with `input` on its stdin; returns what it printed. */
+async function client(program: string, args: string[], input = "") {
+  await using peer = spawnPeer(program, args);
+  if (input) await peer.write(input);
+  await peer.exited();
+  return { out: peer.stdout(), err: peer.stderr() };
 }
 
 /** A UDP client socket on loopback that sends to one address and reads datagrams one by one. */
@@ -101,8 +96,8 @@ Deno.test("a UDP session recorded against a real ack server is answered by the m
     await mock.ready;
     equal(mock.transport, "udp");
     const [host, port] = mock.address.split(":");
-    const client = await run("python3", [PYTHON_UDP_CLIENT, host, port, "ping", "two"]);
-    equal(client.out, 'ACK 1 "ping"\nACK 2 "two"\n', client.err);
+    const python = await client("python3", [PYTHON_UDP_CLIENT, host, port, "ping", "two"]);
+    equal(python.out, 'ACK 1 "ping"\nACK 2 "two"\n', python.err);
     equal(mock.diagnostics.length, 0, mock.diagnostics.join("\n"));
     equal(mock.completed, 1);
   });
@@ -115,8 +110,8 @@ Deno.test("a UDP client that sends a different datagram gets no answer, and the 
   );
   const diagnostic = nextDiagnostic();
   await using mock = startMock(script, diagnostic);
-  const client = await run("socat", ["-t", "0.3", "-", `UDP:${mock.address}`], "pint");
-  equal(client.out, "");
+  const socat = await client("socat", ["-t", "0.3", "-", `UDP:${mock.address}`], "pint");
+  equal(socat.out, "");
   equal(
     await diagnostic.promise,
     'ping.sockit:2: peer 1 (recorded as c): the client sent a different datagram; expected "ping", got "pint"',
@@ -192,39 +187,17 @@ Deno.test("sockit mock says it listens on udp, serves the Python client, and rep
   await withScript(
     'open udp c 127.0.0.1:9\nsend c ping\nrecv c\n  "pong"\nsend c two\nrecv c\n  "three"\n',
     async (file) => {
-      const child = new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          new URL("../main.ts", import.meta.url).pathname,
-          "mock",
-          "--timeout",
-          "200ms",
-          file,
-        ],
-        stdout: "piped",
-        stderr: "piped",
-        env: { NO_COLOR: "1" },
-      }).spawn();
-      const stderr = new Response(child.stderr).text();
-      try {
-        const reader = child.stdout.getReader();
-        const line = decoder.decode((await reader.read()).value);
-        reader.releaseLock();
-        const m = /^mock listening on udp 127\.0\.0\.1:(\d+), serving (.*)$/m.exec(line);
-        assert(m, line);
-        equal(m[2], file);
-        const client = await run("python3", [PYTHON_UDP_CLIENT, "127.0.0.1", m[1], "ping", "two"]);
-        equal(client.out, "pong\nthree\n", client.err);
-        const quiet = await run("socat", ["-t", "0.6", "-", `UDP:127.0.0.1:${m[1]}`], "ping");
-        equal(quiet.out, "pong");
-      } finally {
-        child.kill("SIGTERM");
-        await child.status;
-        await child.stdout.cancel().catch(() => {});
-      }
+      const args = ["run", "-A", MAIN, "mock", "--timeout", "200ms", file];
+      await using mock = spawnPeer(Deno.execPath(), args);
+      const [line, port] = await mock.waitFor(/^mock listening on udp 127\.0\.0\.1:(\d+), .*$/m);
+      equal(line, `mock listening on udp 127.0.0.1:${port}, serving ${file}`);
+      const served = await client("python3", [PYTHON_UDP_CLIENT, "127.0.0.1", port, "ping", "two"]);
+      equal(served.out, "pong\nthree\n", served.err);
+      const quiet = await client("socat", ["-t", "0.3", "-", `UDP:127.0.0.1:${port}`], "ping");
+      equal(quiet.out, "pong");
+      await mock.waitFor(/nothing more/, 5000, "stderr");
       equal(
-        await stderr,
+        mock.stderr(),
         "mock: peer 1 (c): played to the end\n" +
           `mock: ${file}:5: peer 2 (recorded as c): the client sent nothing more for 200ms; expected "two"\n`,
       );
