@@ -112,7 +112,9 @@ export function program(): Command {
     .argument("<file>", "the recorded script")
     .option("--listen <addr>", "where to listen (default 127.0.0.1:0, a free port)")
     .option("--timeout <duration>", "how long to wait for the client's next bytes (default 10s)")
-    .action(async (file: string, options: { listen?: string; timeout?: string }) => {
+    .action(async (file: string, _local: unknown, command: Command) => {
+      // `--timeout` after `mock` lands in the global option of the same name.
+      const options = command.optsWithGlobals<{ listen?: string; timeout?: string }>();
       const script = parseScript(await Deno.readTextFile(file), file);
       await using mock = startMock(script, {
         listen: options.listen,
@@ -121,7 +123,8 @@ export function program(): Command {
         onLog: (m) => stderrLine(`mock: ${m}`),
       });
       await mock.ready;
-      stdoutLine(`mock listening on ${mock.address}, serving ${file}`);
+      const on = mock.transport === "udp" ? "udp " : "";
+      stdoutLine(`mock listening on ${on}${mock.address}, serving ${file}`);
       await untilSignal();
     });
 
