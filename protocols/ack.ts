@@ -1,4 +1,5 @@
-import { quoteBytes, utf8, writeAll } from "./_io.ts";
+import { quote } from "../shell/render.ts";
+import { utf8, writeAll } from "./_io.ts";
 import { type Framer, framer } from "./framing.ts";
 import type { DatagramHandler, Peer, StreamHandler } from "./server.ts";
 
@@ -16,7 +17,7 @@ export const ACK_MAX_LINE = 64 * 1024;
  * ```
  */
 export function ackReply(n: number, message: Uint8Array): string {
-  return `ACK ${n} ${quoteBytes(message)}`;
+  return `ACK ${n} ${quote(message)}`;
 }
 
 /**

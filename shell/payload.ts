@@ -53,6 +53,7 @@
  * @module
  */
 
+import { concatBytes as concat } from "../sockets/bytes.ts";
 import { SockitError } from "../sockets/errors.ts";
 import type { Token } from "./tokenize.ts";
 
@@ -194,19 +195,6 @@ export function parseLiteral(token: Token): PayloadPart {
     return { kind: "file", path: word.slice(1) };
   }
   return { kind: "bytes", bytes: encoder.encode(word) };
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
-  let size = 0;
-  for (const c of chunks) size += c.length;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }
 
 /**
