@@ -1,5 +1,11 @@
 import { ServerSocket } from "../protocols/server_socket.ts";
+import type { SocketInfo } from "../sockets/named_socket.ts";
 import type { Command } from "./types.ts";
+
+/** The cells every socket table starts with: name, kind, state, local, remote, in, out. */
+export function socketCells(i: SocketInfo): string[] {
+  return [i.name, i.kind, i.state, i.local, i.remote, String(i.bytesIn), String(i.bytesOut)];
+}
 
 /** `ls`: one row per socket. */
 export const ls: Command = {
@@ -13,13 +19,7 @@ export const ls: Command = {
     const rows = sockets.map((s) => {
       const i = s.info();
       return [
-        i.name,
-        i.kind,
-        i.state,
-        i.local,
-        i.remote,
-        String(i.bytesIn),
-        String(i.bytesOut),
+        ...socketCells(i),
         s instanceof ServerSocket
           ? "-" // a built-in server hands out no connections; its note counts them
           : i.role === "listener"

@@ -37,6 +37,7 @@ import { PLAIN } from "../shell/colors.ts";
 import { render } from "../shell/render.ts";
 import { renderResult } from "../shell/renderer.ts";
 import { Shell } from "../shell/shell.ts";
+import { socketCells } from "../commands/ls.ts";
 import { tokenize } from "../shell/tokenize.ts";
 import { StreamSocket } from "../sockets/stream_socket.ts";
 import type { Expectation, Script, Step, Template } from "./format.ts";
@@ -339,16 +340,7 @@ function socketsTable(shell: Shell): Failure["sockets"] {
   const columns = ["name", "kind", "state", "local", "remote", "in", "out", "buffered"];
   const rows = shell.registry.all().map((s) => {
     const i = s.info();
-    return [
-      i.name,
-      i.kind,
-      i.state,
-      i.local,
-      i.remote,
-      `${i.bytesIn}`,
-      `${i.bytesOut}`,
-      `${i.buffered}`,
-    ];
+    return [...socketCells(i), `${i.buffered}`];
   });
   return { columns, rows };
 }
