@@ -16,10 +16,10 @@ import {
   makeShell,
   stdinLines,
 } from "./cli_shell.ts";
-import { splitStatements } from "./shell/tokenize.ts";
-import { SockitError } from "./sockets/errors.ts";
+import { splitStatements } from "./grammar/tokenize.ts";
+import { SockitError } from "./grammar/errors.ts";
 import { VERSION } from "./version.ts";
-import { parseDuration } from "./sockets/address.ts";
+import { parseDuration } from "./grammar/duration.ts";
 import { runTests } from "./session/run.ts";
 import { startMock } from "./session/mock.ts";
 import { parseScript } from "./session/parse.ts";

@@ -33,7 +33,7 @@
  */
 export { type ExecuteOptions, Shell, type ShellOptions } from "./shell/shell.ts";
 export type { Result } from "./commands/result.ts";
-export type { Token } from "./shell/tokenize.ts";
+export type { Token } from "./grammar/tokenize.ts";
 export type {
   ArgKind,
   Args,
@@ -57,8 +57,8 @@ export {
   ReceiveBuffer,
   type ReceiveBufferOptions,
 } from "./sockets/receive_buffer.ts";
-export { type ReadStatus, SockitError } from "./sockets/errors.ts";
-export { type DisplayMode, parseRendered, render } from "./shell/render.ts";
+export { type ReadStatus, SockitError } from "./grammar/errors.ts";
+export { type DisplayMode, parseRendered, render } from "./grammar/render.ts";
 export { type BatchOptions, runBatch } from "./shell/batch.ts";
 export type { Palette } from "./shell/colors.ts";
 export { type ReplOptions, runRepl } from "./shell/repl.ts";

@@ -1,8 +1,8 @@
-import { concatBytes } from "../sockets/bytes.ts";
-import { SockitError } from "../sockets/errors.ts";
+import { concatBytes } from "../grammar/bytes.ts";
+import { SockitError } from "../grammar/errors.ts";
 import type { NamedSocket } from "../sockets/named_socket.ts";
 import { StreamSocket } from "../sockets/stream_socket.ts";
-import { parsePayload, type PayloadPart } from "../shell/payload.ts";
+import { parsePayload, type PayloadPart } from "../grammar/payload.ts";
 import { frameOf } from "../protocols/framing.ts";
 import type { Result } from "./result.ts";
 import type { Args, CommandContext } from "./types.ts";

@@ -1,11 +1,12 @@
-import { SockitError } from "../sockets/errors.ts";
+import { SockitError } from "../grammar/errors.ts";
 import { Listener } from "../sockets/listener.ts";
 import type { ReadOptions, ReadResult } from "../sockets/receive_buffer.ts";
 import type { NamedSocket } from "../sockets/named_socket.ts";
 import type { Receiver } from "../sockets/receiver.ts";
 import { StreamSocket } from "../sockets/stream_socket.ts";
-import { render } from "../shell/render.ts";
-import type { DisplayMode } from "../shell/render.ts";
+import { preview } from "../grammar/render.ts";
+import { formatDuration } from "../grammar/duration.ts";
+import type { DisplayMode } from "../grammar/render.ts";
 import type { Result } from "./result.ts";
 import type { Args, CommandContext, OptionSpec } from "./types.ts";
 
@@ -21,11 +22,6 @@ export const DISPLAY_OPTIONS: OptionSpec[] = [
   { name: "hex", type: "flag", summary: "--hex  show the bytes as a hexdump" },
   { name: "text", type: "flag", summary: "--text  show the bytes as a quoted string" },
 ];
-
-/** Formats milliseconds for people: `500ms`, `2s`, `1.5s`. */
-export function formatDuration(ms: number): string {
-  return ms < 1000 ? `${ms}ms` : `${Number((ms / 1000).toFixed(3))}s`;
-}
 
 /** A socket that can be read from (a stream, or a datagram socket). */
 export type ReceivingSocket = NamedSocket & { buffer: Receiver };
@@ -116,10 +112,4 @@ export function dataResult(
         `Cannot ${action} "${name}": ${read.error?.message ?? "read failed"} (${kept})`,
       );
   }
-}
-
-/** A short one-line preview of bytes for error messages. */
-export function preview(data: Uint8Array, max = 40): string {
-  const head = render(data.subarray(0, max), "text");
-  return data.length > max ? `${head}…` : head;
 }

@@ -1,7 +1,8 @@
-import { SockitError } from "../sockets/errors.ts";
+import { SockitError } from "../grammar/errors.ts";
 import { Listener } from "../sockets/listener.ts";
 import type { Command } from "./types.ts";
-import { formatDuration, TIMEOUT_OPTION } from "./_sockets.ts";
+import { formatDuration } from "../grammar/duration.ts";
+import { TIMEOUT_OPTION } from "./_sockets.ts";
 
 /** `accept NAME`: waits for the next accepted connection not yet handed out. */
 export const accept: Command = {

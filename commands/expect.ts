@@ -1,4 +1,4 @@
-import { SockitError } from "../sockets/errors.ts";
+import { SockitError } from "../grammar/errors.ts";
 import { readingCommand } from "./_reading.ts";
 
 /** Parses `/REGEX/flags` into a RegExp, naming the action and the value on error. */

@@ -1,4 +1,4 @@
-import { SockitError } from "../sockets/errors.ts";
+import { SockitError } from "../grammar/errors.ts";
 import { FRAME_NAMES, frameOf, framer, setFrame } from "../protocols/framing.ts";
 import { streamSocket } from "./_sockets.ts";
 import type { Command } from "./types.ts";

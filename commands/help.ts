@@ -1,5 +1,5 @@
-import { SockitError } from "../sockets/errors.ts";
-import { nearest } from "../sockets/nearest.ts";
+import { SockitError } from "../grammar/errors.ts";
+import { nearest } from "../grammar/nearest.ts";
 import type { Command } from "./types.ts";
 
 /** `help [COMMAND]`: the command list, or one command's usage, options and examples. */

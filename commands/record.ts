@@ -1,4 +1,4 @@
-import { SockitError } from "../sockets/errors.ts";
+import { SockitError } from "../grammar/errors.ts";
 import type { Command } from "./types.ts";
 
 /**

@@ -1,7 +1,7 @@
-import { SockitError } from "../sockets/errors.ts";
+import { SockitError } from "../grammar/errors.ts";
 import type { ReceiveBuffer } from "../sockets/receive_buffer.ts";
 import { frameOf } from "../protocols/framing.ts";
-import { parseInteger } from "./_args.ts";
+import { parseInteger } from "./args.ts";
 import { readingCommand } from "./_reading.ts";
 
 /**

@@ -1,4 +1,4 @@
-import { parseInteger } from "./_args.ts";
+import { parseInteger } from "./args.ts";
 import { readingCommand } from "./_reading.ts";
 
 /** `recvexact NAME N`: exactly N bytes. */

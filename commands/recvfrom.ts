@@ -1,5 +1,5 @@
-import { SockitError } from "../sockets/errors.ts";
-import { parseInteger } from "./_args.ts";
+import { SockitError } from "../grammar/errors.ts";
+import { parseInteger } from "./args.ts";
 import type { Command } from "./types.ts";
 import { dataResult, DISPLAY_OPTIONS, displayOf, readOptions, TIMEOUT_OPTION } from "./_sockets.ts";
 import { datagramSocket } from "./sendto.ts";

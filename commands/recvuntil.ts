@@ -1,5 +1,5 @@
-import { SockitError } from "../sockets/errors.ts";
-import { parsePayload, payloadBytes } from "../shell/payload.ts";
+import { SockitError } from "../grammar/errors.ts";
+import { parsePayload, payloadBytes } from "../grammar/payload.ts";
 import { readingCommand } from "./_reading.ts";
 
 /** `recvuntil NAME DELIM`: up to and including a delimiter. */

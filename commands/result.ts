@@ -1,6 +1,6 @@
-import type { ReadStatus } from "../sockets/errors.ts";
+import type { ReadStatus } from "../grammar/errors.ts";
 import type { SocketInfo } from "../sockets/named_socket.ts";
-import type { DisplayMode } from "../shell/render.ts";
+import type { DisplayMode } from "../grammar/render.ts";
 
 /**
  * What a command returns: data, never printed text. The shell's renderer turns it into

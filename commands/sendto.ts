@@ -1,6 +1,6 @@
-import { SockitError } from "../sockets/errors.ts";
+import { SockitError } from "../grammar/errors.ts";
 import type { DatagramSocket } from "../sockets/udp.ts";
-import { parsePayload, payloadBytes } from "../shell/payload.ts";
+import { parsePayload, payloadBytes } from "../grammar/payload.ts";
 import type { Command, CommandContext } from "./types.ts";
 
 /** The UDP socket of that name, or a one-line error naming the action. */

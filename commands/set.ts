@@ -1,9 +1,9 @@
-import { parseDuration } from "../sockets/address.ts";
-import { SockitError } from "../sockets/errors.ts";
-import { nearest } from "../sockets/nearest.ts";
-import type { DisplayMode } from "../shell/render.ts";
+import { parseDuration } from "../grammar/duration.ts";
+import { SockitError } from "../grammar/errors.ts";
+import { nearest } from "../grammar/nearest.ts";
+import type { DisplayMode } from "../grammar/render.ts";
 import type { Command } from "./types.ts";
-import { formatDuration } from "./_sockets.ts";
+import { formatDuration } from "../grammar/duration.ts";
 
 const DISPLAYS: DisplayMode[] = ["auto", "text", "hex"];
 

@@ -1,5 +1,5 @@
-import { parseDuration } from "../sockets/address.ts";
-import { SockitError } from "../sockets/errors.ts";
+import { parseDuration } from "../grammar/duration.ts";
+import { SockitError } from "../grammar/errors.ts";
 import type { Command } from "./types.ts";
 import { NONE } from "./result.ts";
 

@@ -1,4 +1,4 @@
-import { parsePayload, payloadBytes } from "../shell/payload.ts";
+import { parsePayload, payloadBytes } from "../grammar/payload.ts";
 import type { Command } from "./types.ts";
 import { streamSocket, TIMEOUT_OPTION } from "./_sockets.ts";
 import { TLS_CLIENT_OPTIONS, TLS_SERVER_OPTIONS } from "./_tls_options.ts";

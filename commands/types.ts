@@ -1,6 +1,6 @@
 import type { SocketRegistry } from "../sockets/registry.ts";
-import type { Token } from "../shell/tokenize.ts";
-import type { DisplayMode } from "../shell/render.ts";
+import type { Token } from "../grammar/tokenize.ts";
+import type { DisplayMode } from "../grammar/render.ts";
 import type { Result } from "./result.ts";
 
 /** Shell-wide settings that `set` changes. */

@@ -1,4 +1,4 @@
-import { quote } from "../shell/render.ts";
+import { quote } from "../grammar/render.ts";
 import { utf8, writeAll } from "./_io.ts";
 import { type Framer, framer } from "./framing.ts";
 import type { DatagramHandler, Peer, StreamHandler } from "./server.ts";

@@ -44,11 +44,11 @@
  * @module
  */
 
-import { indexOfBytes } from "../sockets/bytes.ts";
-import { SockitError } from "../sockets/errors.ts";
+import { indexOfBytes } from "../grammar/bytes.ts";
+import { SockitError } from "../grammar/errors.ts";
 import type { ReadOptions, ReadResult, ReceiveBuffer } from "../sockets/receive_buffer.ts";
 import type { NamedSocket } from "../sockets/named_socket.ts";
-import { nearest } from "../sockets/nearest.ts";
+import { nearest } from "../grammar/nearest.ts";
 
 /** The frames `frame NAME …` and `--frame` accept (`none` clears the frame). */
 export const FRAME_NAMES = ["line", "crlf", "u16", "u32", "netstring", "none"] as const;

@@ -30,9 +30,9 @@
  * @module
  */
 import { parseHostPort } from "../sockets/address.ts";
-import { SockitError } from "../sockets/errors.ts";
+import { SockitError } from "../grammar/errors.ts";
 import { netError } from "../sockets/errors_map.ts";
-import { nearest } from "../sockets/nearest.ts";
+import { nearest } from "../grammar/nearest.ts";
 import { ackDatagram, ackStream } from "./ack.ts";
 import { chatRoom } from "./chat.ts";
 import { daytimeDatagram, daytimeStream } from "./daytime.ts";

@@ -1,6 +1,6 @@
 /** Small helpers shared by the session files. */
 
-import { SockitError } from "../sockets/errors.ts";
+import { SockitError } from "../grammar/errors.ts";
 
 /** Commands whose observation is received bytes (a data expectation). */
 export const READ_COMMANDS: ReadonlySet<string> = new Set([
@@ -25,7 +25,7 @@ export const BUILTIN_VARIABLES: ReadonlySet<string> = new Set(["tmp", "dir"]);
 export const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*$/;
 
 /** latin1 decodes bytes one char per byte, as `expect` and regex observations see them. */
-export { concatBytes as concat, latin1 } from "../sockets/bytes.ts";
+export { concatBytes as concat, latin1 } from "../grammar/bytes.ts";
 
 /** Whether two byte arrays hold the same bytes. */
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

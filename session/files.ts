@@ -23,7 +23,7 @@
  */
 
 import { fileURLToPath } from "node:url";
-import { SockitError } from "../sockets/errors.ts";
+import { SockitError } from "../grammar/errors.ts";
 
 /** The extension of script files. */
 export const SCRIPT_EXTENSION = ".sockit";

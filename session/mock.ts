@@ -33,13 +33,14 @@
  * @module
  */
 
-import { parseArgs } from "../commands/_args.ts";
+import { parseArgs } from "../commands/args.ts";
 import { COMMANDS } from "../commands/mod.ts";
-import { formatDuration, preview } from "../commands/_sockets.ts";
+import { formatDuration } from "../grammar/duration.ts";
+import { preview } from "../grammar/render.ts";
 import { formatAddr, parseHostPort } from "../sockets/address.ts";
 import { ReceiveBuffer } from "../sockets/receive_buffer.ts";
-import { parsePayload, payloadBytes } from "../shell/payload.ts";
-import { tokenize } from "../shell/tokenize.ts";
+import { parsePayload, payloadBytes } from "../grammar/payload.ts";
+import { tokenize } from "../grammar/tokenize.ts";
 import type { Script, Step } from "./format.ts";
 import { concat, READ_COMMANDS, ScriptError } from "./_private.ts";
 import { serveDatagrams } from "./mock_udp.ts";

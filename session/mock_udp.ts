@@ -10,7 +10,8 @@
  * @module
  */
 
-import { formatDuration, preview } from "../commands/_sockets.ts";
+import { formatDuration } from "../grammar/duration.ts";
+import { preview } from "../grammar/render.ts";
 import { formatAddr } from "../sockets/address.ts";
 import { sameBytes } from "./_private.ts";
 import type { Conversation, MockPlay } from "./mock.ts";

@@ -22,13 +22,13 @@
  */
 
 import { COMMANDS } from "../commands/mod.ts";
-import { parseArgs } from "../commands/_args.ts";
+import { parseArgs } from "../commands/args.ts";
 import { parseRegex } from "../commands/expect.ts";
 import type { Command } from "../commands/types.ts";
-import { nearest } from "../sockets/nearest.ts";
-import { parseLiteral } from "../shell/payload.ts";
-import { isHexdumpLine, parseRendered } from "../shell/render.ts";
-import { type Token, tokenize } from "../shell/tokenize.ts";
+import { nearest } from "../grammar/nearest.ts";
+import { parseLiteral } from "../grammar/payload.ts";
+import { isHexdumpLine, parseRendered } from "../grammar/render.ts";
+import { type Token, tokenize } from "../grammar/tokenize.ts";
 import type { Expectation, Script, Step, Template } from "./format.ts";
 import type { DatagramClaims } from "./format.ts";
 import { closingBrace, parseTemplate, type TemplateError, templateVars } from "./template.ts";

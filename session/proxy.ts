@@ -38,8 +38,8 @@
  */
 
 import { formatHostPort, parseHostPort } from "../sockets/address.ts";
-import { SockitError } from "../sockets/errors.ts";
-import { isText, quote, render } from "../shell/render.ts";
+import { SockitError } from "../grammar/errors.ts";
+import { isText, quote, render } from "../grammar/render.ts";
 import { VERSION } from "../version.ts";
 import { formatStep } from "./recorder.ts";
 import { escapeTemplate } from "./template.ts";

@@ -34,15 +34,15 @@
  * @module
  */
 
-import { parseArgs } from "../commands/_args.ts";
+import { parseArgs } from "../commands/args.ts";
 import type { RecordingService } from "../commands/record.ts";
 import type { Result } from "../commands/result.ts";
 import type { Settings } from "../commands/types.ts";
 import { PLAIN } from "../shell/colors.ts";
-import { render } from "../shell/render.ts";
+import { render } from "../grammar/render.ts";
 import { renderResult, renderTable } from "../shell/renderer.ts";
 import type { Executed, Shell } from "../shell/shell.ts";
-import { type Token, tokenize } from "../shell/tokenize.ts";
+import { type Token, tokenize } from "../grammar/tokenize.ts";
 import { basename, dirname, isAbsolute, relative, resolve } from "node:path";
 import { VERSION } from "../version.ts";
 import { generalize } from "./template.ts";

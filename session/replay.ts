@@ -31,14 +31,14 @@
 import { dirname, resolve } from "node:path";
 import type { Result } from "../commands/result.ts";
 import type { Command, Settings } from "../commands/types.ts";
-import { parseArgs } from "../commands/_args.ts";
-import { formatDuration } from "../commands/_sockets.ts";
+import { parseArgs } from "../commands/args.ts";
+import { formatDuration } from "../grammar/duration.ts";
 import { PLAIN } from "../shell/colors.ts";
-import { render } from "../shell/render.ts";
+import { render } from "../grammar/render.ts";
 import { renderResult } from "../shell/renderer.ts";
 import { Shell } from "../shell/shell.ts";
 import { socketCells } from "../commands/ls.ts";
-import { tokenize } from "../shell/tokenize.ts";
+import { tokenize } from "../grammar/tokenize.ts";
 import { StreamSocket } from "../sockets/stream_socket.ts";
 import type { Expectation, Script, Step, Template } from "./format.ts";
 import { matchTemplate, parseTemplate, substitute, UndefinedVariable } from "./template.ts";

@@ -23,7 +23,7 @@
  */
 
 import { type Palette, PLAIN } from "../shell/colors.ts";
-import { isText, render } from "../shell/render.ts";
+import { isText, render } from "../grammar/render.ts";
 import { renderTable } from "../shell/renderer.ts";
 import { describeUnread, type Failure, type ScriptResult } from "./replay.ts";
 

@@ -20,7 +20,7 @@
  * @module
  */
 
-import { SockitError } from "../sockets/errors.ts";
+import { SockitError } from "../grammar/errors.ts";
 import type { SocketRegistry } from "../sockets/registry.ts";
 import { SOCKET_PROPS } from "./_private.ts";
 import { parseTemplate, substitute, TemplateError, UndefinedVariable } from "./template.ts";

@@ -1,9 +1,9 @@
 import type { Result } from "../commands/result.ts";
 import type { Settings } from "../commands/types.ts";
-import { SockitError } from "../sockets/errors.ts";
+import { SockitError } from "../grammar/errors.ts";
 import type { SocketEvent, SocketInfo } from "../sockets/named_socket.ts";
 import { type Palette, PLAIN } from "./colors.ts";
-import { render } from "./render.ts";
+import { render } from "../grammar/render.ts";
 
 /** Visible width of a string that may hold ANSI colour codes. */
 export function visibleLength(s: string): number {

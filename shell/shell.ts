@@ -1,12 +1,12 @@
 import { COMMANDS } from "../commands/mod.ts";
-import { parseArgs } from "../commands/_args.ts";
+import { parseArgs } from "../commands/args.ts";
 import { NONE, type Result } from "../commands/result.ts";
 import type { Command, CommandContext, Settings } from "../commands/types.ts";
-import { SockitError } from "../sockets/errors.ts";
-import { nearest } from "../sockets/nearest.ts";
+import { SockitError } from "../grammar/errors.ts";
+import { nearest } from "../grammar/nearest.ts";
 import { SocketRegistry } from "../sockets/registry.ts";
-import type { DisplayMode } from "./render.ts";
-import { tokenize } from "./tokenize.ts";
+import type { DisplayMode } from "../grammar/render.ts";
+import { tokenize } from "../grammar/tokenize.ts";
 
 /** Shell settings; every field is optional and defaults in one place. */
 export interface ShellOptions {

@@ -1,4 +1,4 @@
-import { SockitError } from "./errors.ts";
+import { SockitError } from "../grammar/errors.ts";
 
 /** A parsed `HOST:PORT` address. `host` has no brackets, even for IPv6. */
 export interface HostPort {
@@ -61,17 +61,4 @@ export function formatAddr(addr: Deno.Addr | undefined): string {
     return formatHostPort(addr.hostname, addr.port);
   }
   return (addr as Deno.UnixAddr).path || "(unnamed)";
-}
-
-/** Parses a duration such as `500ms`, `2s`, `1.5s`, `1m` or a bare number of seconds into ms. */
-export function parseDuration(text: string, action: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text);
-  if (!m) {
-    throw new SockitError(`Cannot ${action}: bad duration "${text}"`, {
-      hint: "use e.g. 500ms, 2s, 1.5s or 1m",
-    });
-  }
-  const n = Number(m[1]);
-  const unit = m[2] ?? "s";
-  return unit === "ms" ? n : unit === "s" ? n * 1000 : n * 60_000;
 }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { indexOfBytes, latin1 } from "./bytes.ts";
+import { indexOfBytes, latin1 } from "../grammar/bytes.ts";
 import { PendingReads } from "./pending_reads.ts";
 import type { ReadOptions, ReadResult } from "./receive_buffer.ts";
 import type { Receiver } from "./receiver.ts";

@@ -1,4 +1,4 @@
-import { SockitError } from "./errors.ts";
+import { SockitError } from "../grammar/errors.ts";
 
 /**
  * Words a runtime network error as a one-line SockitError naming the action, the socket and

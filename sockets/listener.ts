@@ -1,4 +1,4 @@
-import { SockitError } from "./errors.ts";
+import { SockitError } from "../grammar/errors.ts";
 import { type EventSink, NamedSocket, type SocketInfo } from "./named_socket.ts";
 import type { StreamSocket } from "./stream_socket.ts";
 

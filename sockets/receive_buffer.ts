@@ -6,8 +6,8 @@
  * @module
  */
 
-import { indexOfBytes, latin1 } from "./bytes.ts";
-import { type ReadStatus, SockitError } from "./errors.ts";
+import { indexOfBytes, latin1 } from "../grammar/bytes.ts";
+import { type ReadStatus, SockitError } from "../grammar/errors.ts";
 import { PendingReads } from "./pending_reads.ts";
 
 /** Options accepted by every read of a {@link ReceiveBuffer}. */

@@ -1,7 +1,7 @@
 import nodeAssert from "node:assert/strict";
 import fc from "fast-check";
 import { type ReadResult, ReceiveBuffer } from "./receive_buffer.ts";
-import { SockitError } from "./errors.ts";
+import { SockitError } from "../grammar/errors.ts";
 
 const assert: (cond: unknown, msg?: string) => asserts cond = nodeAssert.ok;
 const assertEquals = <T>(actual: T, expected: T) => nodeAssert.deepStrictEqual(actual, expected);

@@ -1,6 +1,6 @@
-import { SockitError } from "./errors.ts";
+import { SockitError } from "../grammar/errors.ts";
 import type { EventSink, NamedSocket, SocketEvent } from "./named_socket.ts";
-import { nearest } from "./nearest.ts";
+import { nearest } from "../grammar/nearest.ts";
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 

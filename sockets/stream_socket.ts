@@ -1,4 +1,4 @@
-import { SockitError } from "./errors.ts";
+import { SockitError } from "../grammar/errors.ts";
 import { type EventSink, NamedSocket, type SocketInfo, type SocketState } from "./named_socket.ts";
 import { type ReadOptions, type ReadResult, ReceiveBuffer } from "./receive_buffer.ts";
 

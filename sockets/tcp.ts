@@ -1,5 +1,5 @@
 import { formatHostPort, parseHostPort } from "./address.ts";
-import { SockitError } from "./errors.ts";
+import { SockitError } from "../grammar/errors.ts";
 import { netError } from "./errors_map.ts";
 import { Listener } from "./listener.ts";
 import type { SocketRegistry } from "./registry.ts";

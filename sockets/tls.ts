@@ -14,7 +14,7 @@
 
 import { Duplex } from "node:stream";
 import tls from "node:tls";
-import { SockitError } from "./errors.ts";
+import { SockitError } from "../grammar/errors.ts";
 import type { StreamTransport } from "./stream_socket.ts";
 
 /** TLS settings as the commands take them (file paths, not contents). */

@@ -1,6 +1,6 @@
-import { SockitError } from "./errors.ts";
+import { SockitError } from "../grammar/errors.ts";
 import type { NamedSocket } from "./named_socket.ts";
-import { nearest } from "./nearest.ts";
+import { nearest } from "../grammar/nearest.ts";
 import type { SocketRegistry } from "./registry.ts";
 import { type DialOptions, listenTcp, openTcp } from "./tcp.ts";
 import { listenUdp, openUdp } from "./udp.ts";

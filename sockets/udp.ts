@@ -9,7 +9,7 @@
 import { lookup } from "node:dns/promises";
 import { formatAddr, formatHostPort, parseHostPort } from "./address.ts";
 import { DatagramQueue, type DatagramReadResult, type DatagramView } from "./datagram_queue.ts";
-import { SockitError } from "./errors.ts";
+import { SockitError } from "../grammar/errors.ts";
 import { netError } from "./errors_map.ts";
 import { type EventSink, NamedSocket, type SocketInfo } from "./named_socket.ts";
 import type { ReadOptions } from "./receive_buffer.ts";

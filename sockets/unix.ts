@@ -8,7 +8,7 @@
  * @module
  */
 
-import { SockitError } from "./errors.ts";
+import { SockitError } from "../grammar/errors.ts";
 import { Listener } from "./listener.ts";
 import type { SocketRegistry } from "./registry.ts";
 import { StreamSocket } from "./stream_socket.ts";

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { equal } from "node:assert/strict";
 import { attachRecorder, formatFailure, parseScript, replay, type Script, Shell } from "../mod.ts";
-import { render } from "../shell/render.ts";
+import { render } from "../grammar/render.ts";
 import { echoPeer } from "./_helpers.ts";
 
 const hex = (bytes: Uint8Array) =>

@@ -26,7 +26,7 @@
  * @module
  */
 
-import { SockitError } from "../sockets/errors.ts";
+import { SockitError } from "./errors.ts";
 
 /** One word or quoted string of a command line. */
 export interface Token {

@@ -42,7 +42,7 @@
  * @module
  */
 
-import { SockitError } from "../sockets/errors.ts";
+import { SockitError } from "./errors.ts";
 import { decodeEscapes } from "./payload.ts";
 import { tokenize } from "./tokenize.ts";
 
@@ -230,4 +230,10 @@ export function parseRendered(text: string): Uint8Array {
     for (const h of m[1].trim().split(/\s+/)) out.push(parseInt(h, 16));
   }
   return new Uint8Array(out);
+}
+
+/** A short one-line preview of bytes for error messages. */
+export function preview(data: Uint8Array, max = 40): string {
+  const head = render(data.subarray(0, max), "text");
+  return data.length > max ? `${head}…` : head;
 }

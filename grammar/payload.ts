@@ -53,8 +53,8 @@
  * @module
  */
 
-import { concatBytes as concat } from "../sockets/bytes.ts";
-import { SockitError } from "../sockets/errors.ts";
+import { concatBytes as concat } from "./bytes.ts";
+import { SockitError } from "./errors.ts";
 import type { Token } from "./tokenize.ts";
 
 /** One piece of a payload: literal bytes, or a file whose contents are read when sending. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { SockitError } from "../sockets/errors.ts";
+import { SockitError } from "./errors.ts";
 import { splitStatements, tokenize } from "./tokenize.ts";
 
 const texts = (line: string) => tokenize(line).map((t) => t.text);

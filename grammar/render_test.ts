@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { SockitError } from "../sockets/errors.ts";
+import { SockitError } from "./errors.ts";
 import { decodeEscapes } from "./payload.ts";
 import {
   type DisplayMode,

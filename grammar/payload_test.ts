@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { SockitError } from "../sockets/errors.ts";
+import { SockitError } from "./errors.ts";
 import { tokenize } from "./tokenize.ts";
 import {
   decodeEscapes,

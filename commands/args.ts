@@ -1,7 +1,7 @@
-import { parseDuration } from "../sockets/address.ts";
-import { SockitError } from "../sockets/errors.ts";
-import { nearest } from "../sockets/nearest.ts";
-import type { Token } from "../shell/tokenize.ts";
+import { parseDuration } from "../grammar/duration.ts";
+import { SockitError } from "../grammar/errors.ts";
+import { nearest } from "../grammar/nearest.ts";
+import type { Token } from "../grammar/tokenize.ts";
 import type { Args, Command } from "./types.ts";
 
 /**
