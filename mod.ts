@@ -4,6 +4,7 @@
  *
  * @example Open an echo-style conversation and read the reply
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Shell } from "./mod.ts";
  * await using shell = new Shell();
  * const srv = await shell.execute("listen tcp srv 127.0.0.1:0");
@@ -12,11 +13,12 @@
  * await shell.execute("sendline a hello");
  * const line = await shell.execute("recvline srv.1");
  * if (line.kind !== "data") throw new Error("no data");
- * console.assert(new TextDecoder().decode(line.data) === "hello\n");
+ * assert(new TextDecoder().decode(line.data) === "hello\n");
  * ```
  *
  * @example Replaying a recorded session
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseScript, replay } from "./mod.ts";
  * const script = parseScript([
  *   "listen tcp srv :0",
@@ -26,7 +28,7 @@
  *   '  "hi\\n"',
  * ].join("\n"));
  * const result = await replay(script);
- * console.assert(result.status === "passed");
+ * assert(result.status === "passed");
  * ```
  *
  * @module
@@ -85,7 +87,7 @@ export type { RecordingService } from "./commands/record.ts";
 export { formatFailure, formatSummary, formatUnread, scriptLine } from "./session/report.ts";
 export { updatedSource } from "./session/update.ts";
 export { attachRecorder, Recorder } from "./session/recorder.ts";
-export { testScripts, type TestScriptsOptions } from "./session/deno_test.ts";
+export { testScripts, type TestScriptsOptions } from "./session/test_scripts.ts";
 export { ScriptError } from "./session/_private.ts";
 export {
   type Conversation,

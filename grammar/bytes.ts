@@ -3,10 +3,11 @@
  *
  * @example Finding a delimiter and joining chunks
  * ```ts
+ * import assert from "node:assert/strict";
  * import { concatBytes, indexOfBytes, latin1 } from "./bytes.ts";
  * const data = concatBytes([new TextEncoder().encode("a\r"), new TextEncoder().encode("\nb")]);
- * console.assert(indexOfBytes(data, new Uint8Array([13, 10])) === 1);
- * console.assert(latin1(new Uint8Array([0xff])) === "\xff");
+ * assert(indexOfBytes(data, new Uint8Array([13, 10])) === 1);
+ * assert(latin1(new Uint8Array([0xff])) === "\xff");
  * ```
  *
  * @module

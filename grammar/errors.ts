@@ -6,11 +6,12 @@
  *
  * @example Throwing and catching a SockitError
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SockitError } from "./errors.ts";
  * try {
  *   throw new SockitError('Unknown socket "b"');
  * } catch (e) {
- *   console.assert(e instanceof SockitError);
+ *   assert(e instanceof SockitError);
  * }
  * ```
  */
@@ -31,9 +32,10 @@ export class SockitError extends Error {
  *
  * @example Checking a status
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { ReadStatus } from "./errors.ts";
  * const consumes = (status: ReadStatus) => status === "ok";
- * console.assert(!consumes("timeout"));
+ * assert(!consumes("timeout"));
  * ```
  */
 export type ReadStatus = "ok" | "timeout" | "eof" | "cancelled" | "error";

@@ -18,8 +18,9 @@ export function editDistance(a: string, b: string): number {
  *
  * @example Suggesting a command
  * ```ts
+ * import assert from "node:assert/strict";
  * import { nearest } from "./nearest.ts";
- * console.assert(nearest("sned", ["send", "recv"]) === "send");
+ * assert(nearest("sned", ["send", "recv"]) === "send");
  * ```
  */
 export function nearest(word: string, candidates: Iterable<string>): string | undefined {

@@ -12,8 +12,9 @@ export const ACK_MAX_LINE = 64 * 1024;
  *
  * @example The reply to the first line "hello"
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ackReply } from "./ack.ts";
- * console.assert(ackReply(1, new TextEncoder().encode("hello")) === 'ACK 1 "hello"');
+ * assert(ackReply(1, new TextEncoder().encode("hello")) === 'ACK 1 "hello"');
  * ```
  */
 export function ackReply(n: number, message: Uint8Array): string {

@@ -48,8 +48,9 @@ export const ANSI: Palette = {
  *
  * @example Colour is off when NO_COLOR is set or output is not a terminal
  * ```ts
+ * import assert from "node:assert/strict";
  * import { paletteFor, PLAIN } from "./colors.ts";
- * console.assert(paletteFor(false) === PLAIN);
+ * assert(paletteFor(false) === PLAIN);
  * ```
  */
 export function paletteFor(isTerminal: boolean): Palette {

@@ -47,6 +47,7 @@ export interface ExecuteOptions {
  *
  * @example Talking to a listener from the shell
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Shell } from "./shell.ts";
  * await using shell = new Shell();
  * const srv = await shell.execute("listen tcp srv 127.0.0.1:0");
@@ -55,7 +56,8 @@ export interface ExecuteOptions {
  * await shell.execute("accept srv");
  * await shell.execute('send a "hello\\n"');
  * const got = await shell.execute("recvline srv.1");
- * if (got.kind === "data") console.assert(new TextDecoder().decode(got.data) === "hello\n");
+ * assert.equal(got.kind, "data");
+ * if (got.kind === "data") assert.equal(new TextDecoder().decode(got.data), "hello\n");
  * ```
  */
 export class Shell {

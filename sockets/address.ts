@@ -12,9 +12,10 @@ export interface HostPort {
  *
  * @example Parsing the address forms
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseHostPort } from "./address.ts";
- * console.assert(parseHostPort(":9000", "listen").host === "127.0.0.1");
- * console.assert(parseHostPort("[::1]:80", "open").host === "::1");
+ * assert(parseHostPort(":9000", "listen").host === "127.0.0.1");
+ * assert(parseHostPort("[::1]:80", "open").host === "::1");
  * ```
  */
 export function parseHostPort(text: string, action: string): HostPort {

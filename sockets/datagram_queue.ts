@@ -39,15 +39,16 @@ const DEFAULT_CAP = 4 * 1024 * 1024;
  *
  * @example Datagrams keep their boundaries
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DatagramQueue } from "./datagram_queue.ts";
  * const queue = new DatagramQueue();
  * const enc = new TextEncoder();
  * queue.push(enc.encode("one"), "127.0.0.1:5000");
  * queue.push(enc.encode("two"), "127.0.0.1:5000");
  * const r = await queue.all.recv(100, { timeout: 100 });
- * console.assert(new TextDecoder().decode(r.data) === "one");
+ * assert(new TextDecoder().decode(r.data) === "one");
  * const cut = await queue.all.recv(2, { timeout: 100 });
- * console.assert(cut.truncated === true && cut.data.length === 2);
+ * assert(cut.truncated === true && cut.data.length === 2);
  * ```
  */
 export class DatagramQueue {

@@ -39,6 +39,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  *
  * @example Reads of one lane are served in call order
  * ```ts
+ * import assert from "node:assert/strict";
  * import { PendingReads } from "./pending_reads.ts";
  *
  * const lines: string[] = [];
@@ -48,9 +49,9 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * const second = reads.read(nextLine, { timeout: 1000 });
  * lines.push("one", "two");
  * reads.serve();
- * console.assert(await first === "one");
- * console.assert(await second === "two");
- * console.assert(reads.size === 0);
+ * assert(await first === "one");
+ * assert(await second === "two");
+ * assert(reads.size === 0);
  * ```
  */
 export class PendingReads<R, L = void> {

@@ -66,6 +66,7 @@ const DEFAULT_INITIAL_SIZE = 16 * 1024;
  *
  * @example Reading lines and exact counts from a stream
  * ```ts
+ * import assert from "node:assert/strict";
  * import {
  *   type ReadOptions,
  *   type ReadResult,
@@ -80,13 +81,13 @@ const DEFAULT_INITIAL_SIZE = 16 * 1024;
  * buf.push(new TextEncoder().encode("hello "));
  * buf.push(new TextEncoder().encode("world\nAB"));
  * const r: ReadResult = await line;
- * console.assert(r.status === "ok");
- * console.assert(new TextDecoder().decode(r.data) === "hello world\n");
+ * assert(r.status === "ok");
+ * assert(new TextDecoder().decode(r.data) === "hello world\n");
  *
  * buf.end();
  * const rest = await buf.recvExact(5);
- * console.assert(rest.status === "eof"); // only "AB" left, and it stays buffered
- * console.assert(buf.size === 2);
+ * assert(rest.status === "eof"); // only "AB" left, and it stays buffered
+ * assert(buf.size === 2);
  * ```
  */
 export class ReceiveBuffer {

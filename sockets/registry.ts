@@ -10,9 +10,10 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
  *
  * @example Registering and finding a socket
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SocketRegistry } from "./registry.ts";
  * const registry = new SocketRegistry();
- * console.assert(registry.names().length === 0);
+ * assert(registry.names().length === 0);
  * registry.checkFreeName("a", "open");
  * ```
  */

@@ -34,7 +34,7 @@ export interface TestScriptsOptions extends ReplayOptions {
  *
  * @example Registering the scripts of a folder
  * ```ts
- * import { testScripts } from "./deno_test.ts";
+ * import { testScripts } from "./test_scripts.ts";
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
