@@ -98,3 +98,22 @@ export function as<K extends Result["kind"]>(r: Result, kind: K): Extract<Result
   if (r.kind !== kind) throw new Error(`expected a ${kind} result, got ${JSON.stringify(r)}`);
   return r as Extract<Result, { kind: K }>;
 }
+
+/**
+ * Waits until `check` returns something truthy and returns it, polling every few ms for up to
+ * `ms` (default 5 s), then fails naming `what`. For state that changes without an event to wait
+ * on (counters another thread updates, a process's output); never a fixed sleep.
+ */
+export async function eventually<T>(
+  check: () => T | Promise<T>,
+  what: string,
+  ms = 5000,
+): Promise<Exclude<T, false | 0 | "" | null | undefined>> {
+  const until = Date.now() + ms;
+  while (true) {
+    const value = await check();
+    if (value) return value as Exclude<T, false | 0 | "" | null | undefined>;
+    if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

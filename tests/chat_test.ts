@@ -49,9 +49,20 @@ async function write(conn: Deno.Conn, text: string): Promise<void> {
   for (let off = 0; off < data.length;) off += await conn.write(data.subarray(off));
 }
 
+/**
+ * Connects, sends the nickname and reads up to its own welcome line, so the member is in the
+ * room when this returns (join notices of others before it are read and dropped with it).
+ */
 async function join(port: number, nick: string): Promise<Deno.TcpConn> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   await write(conn, `${nick}\n`);
+  const byte = new Uint8Array(1);
+  let line = "";
+  while (!line.startsWith(`* welcome ${nick},`) || !line.endsWith("\n")) {
+    if (line.endsWith("\n")) line = "";
+    if (await conn.read(byte) === null) throw new Error(`${nick}: closed before the welcome`);
+    line += String.fromCharCode(byte[0]);
+  }
   return conn;
 }
 
@@ -125,8 +136,7 @@ Deno.test("chat: each sender's lines reach every other member in order, none los
       return ++got === (members - 1) * lines;
     }).then(() => got);
   });
-  // Start sending once everyone is in (each saw its welcome before the others' joins).
-  await new Promise((r) => setTimeout(r, 200));
+  // Everyone is in: join() returned after each member's welcome.
   await Promise.all(conns.map(async (conn) => {
     for (let i = 0; i < lines; i += 50) {
       const batch = Array.from({ length: 50 }, (_, k) => `${i + k}\n`).join("");
@@ -164,7 +174,6 @@ Deno.test("chat: a member who stops reading is dropped with a notice and never b
     }
     return received === count;
   });
-  await new Promise((r) => setTimeout(r, 100));
   for (let i = 0; i < count; i += 10) {
     // The talker keeps at most 100 lines ahead of the reader: a reader that keeps up is never
     // dropped, however far behind the idle member falls.

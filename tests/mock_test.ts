@@ -2,7 +2,7 @@ import { equal, match as assertMatch, ok as assert } from "node:assert/strict";
 import { parseScript, replayFile } from "../mod.ts";
 import { startMock } from "../session/mock.ts";
 import { startProxy } from "../session/proxy.ts";
-import { closedPort, echoPeer, sockit } from "./_helpers.ts";
+import { closedPort, echoPeer, eventually, sockit } from "./_helpers.ts";
 
 /** Whether a program is installed (the Debian peers come from `.ci/run`). */
 function installed(program: string): boolean {
@@ -121,9 +121,15 @@ Deno.test({
           ["-m", "http.server", `${port}`, "--bind", "127.0.0.1", "--directory", dir],
           port,
         );
-        await using proxy = await startProxy({ target: `127.0.0.1:${port}`, file });
+        let closed!: () => void;
+        const done = new Promise<void>((r) => closed = r);
+        await using proxy = await startProxy({
+          target: `127.0.0.1:${port}`,
+          file,
+          onLog: (line) => line === "c1: closed" && closed(),
+        });
         equal((await curl(portOf(proxy.address))).out, "hello from a real server");
-        await new Promise((r) => setTimeout(r, 50));
+        await done; // both sides hung up and the proxy saw it
       }
       const text = await Deno.readTextFile(file);
       assertMatch(text, /^send c\d+ "GET \/hello\.txt HTTP\/1\.1\\r\\nHost: sockit\.test\\r\\n/m);
@@ -164,9 +170,13 @@ Deno.test("sockit mock serves a recording until stopped, and says where it liste
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", new URL("../main.ts", import.meta.url).pathname, "mock", file],
     stdout: "piped",
-    stderr: "null",
+    stderr: "piped",
     env: { NO_COLOR: "1" },
   }).spawn();
+  let log = "";
+  const logging = (async () => {
+    for await (const chunk of child.stderr) log += new TextDecoder().decode(chunk);
+  })();
   try {
     const reader = child.stdout.getReader();
     const { value } = await reader.read();
@@ -204,9 +214,13 @@ Deno.test("sockit record --proxy forwards a client to the target and writes the 
       file,
     ],
     stdout: "piped",
-    stderr: "null",
+    stderr: "piped",
     env: { NO_COLOR: "1" },
   }).spawn();
+  let log = "";
+  const logging = (async () => {
+    for await (const chunk of child.stderr) log += new TextDecoder().decode(chunk);
+  })();
   try {
     const reader = child.stdout.getReader();
     const first = new TextDecoder().decode((await reader.read()).value);
@@ -217,7 +231,7 @@ Deno.test("sockit record --proxy forwards a client to the target and writes the 
     const buf = new Uint8Array(16);
     equal(new TextDecoder().decode(buf.subarray(0, (await conn.read(buf))!)), "ping\n");
     conn.close();
-    await new Promise((r) => setTimeout(r, 100));
+    await eventually(() => log.includes("c1: closed"), "the proxy to see the connection end");
     child.kill("SIGINT");
     let rest = "";
     for (let r = await reader.read(); !r.done; r = await reader.read()) {
@@ -236,6 +250,7 @@ Deno.test("sockit record --proxy forwards a client to the target and writes the 
       child.kill("SIGTERM");
     } catch { /* exited */ }
     await child.status;
+    await logging;
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -11,6 +11,7 @@ import {
 import { startServer } from "../protocols/mod.ts";
 import type { ServerEvent } from "../protocols/server.ts";
 import { Shell } from "../shell/shell.ts";
+import { eventually } from "./_helpers.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -29,15 +30,6 @@ async function readBytes(conn: Deno.Conn, n: number): Promise<Uint8Array> {
     at += got;
   }
   return out;
-}
-
-/** Waits until `check` holds, for up to two seconds. */
-async function eventually(check: () => boolean, what: string): Promise<void> {
-  const until = Date.now() + 2000;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 Deno.test("echo over tcp runs on the native loop with --allow-ffi, and says so", async () => {
@@ -59,7 +51,10 @@ Deno.test("the native loop returns 8 MiB whole and in order to a client that rea
   })();
   // Nothing is read for a while: the server's echoes fill the socket buffers and it must hold
   // what the client does not take, without reading more, until the client reads again.
-  await new Promise((r) => setTimeout(r, 150));
+  await eventually(() => {
+    const { bytesIn, bytesOut } = server.stats();
+    return bytesIn > bytesOut;
+  }, "the server to hold echo bytes the client has not taken");
   const deadline = setTimeout(() => conn.close(), 10_000); // a lost byte fails, never hangs
   const back = await readBytes(conn, data.length);
   await writing;
@@ -75,6 +70,8 @@ Deno.test("the native loop reports accepted and closed events and counts bytes",
   const conn = await connect(server.addr);
   await conn.write(enc("abc"));
   await readBytes(conn, 3);
+  // The worker counts bytes out after send() returns, which can be after the client has them.
+  await eventually(() => server.stats().bytesOut === 3, "the echo to be counted");
   assertEquals(server.stats(), { active: 1, total: 1, bytesIn: 3, bytesOut: 3 });
   conn.close();
   await eventually(() => events.length === 2, "the closed event");

@@ -13,7 +13,7 @@ import {
   type ScriptResult,
   Shell,
 } from "../mod.ts";
-import { sockit } from "./_helpers.ts";
+import { eventually, sockit } from "./_helpers.ts";
 
 const encoder = new TextEncoder();
 
@@ -34,8 +34,13 @@ function chunkedPeer(chunks: string[], pause = 30) {
   })().catch(() => {});
   return {
     address: `127.0.0.1:${listener.addr.port}`,
+    port: listener.addr.port,
     get accepted() {
       return accepted;
+    },
+    /** The client port of the first connection accepted. */
+    get firstRemotePort() {
+      return (conns[0]?.remoteAddr as Deno.NetAddr | undefined)?.port;
     },
     async [Symbol.asyncDispose]() {
       listener.close();
@@ -102,8 +107,12 @@ Deno.test("malformed scripts fail before anything is sent, naming file:line:colu
     const f = result.failure!;
     assertMatch(`:${f.line}:${f.column}: ${f.reason}; hint: ${f.hint}`, expected);
   }
-  await new Promise((r) => setTimeout(r, 20));
-  equal(peer.accepted, 0, "nothing connected to the peer");
+  // Connections are accepted in the order they were made: if a replay had connected, its
+  // connection would be accepted before this one.
+  const sentinel = await Deno.connect({ hostname: "127.0.0.1", port: peer.port });
+  await eventually(() => peer.accepted > 0, "the sentinel connection to be accepted");
+  equal(peer.firstRemotePort, sentinel.localAddr.port, "nothing connected before the sentinel");
+  sentinel.close();
 });
 
 Deno.test("every wait has a deadline: a command that waits too long is cancelled", async () => {

@@ -7,7 +7,7 @@ import {
 import { Shell } from "../shell/shell.ts";
 import { renderError } from "../shell/renderer.ts";
 import type { Result } from "../commands/result.ts";
-import { as, closedPort, echoPeer } from "./_helpers.ts";
+import { as, closedPort, echoPeer, eventually } from "./_helpers.ts";
 
 const text = (r: Result) => r.kind === "data" ? new TextDecoder().decode(r.data) : `<${r.kind}>`;
 
@@ -74,7 +74,6 @@ Deno.test("recv on TCP is a stream: bytes sent in pieces read back whole", async
   await shell.execute("accept srv");
   await shell.execute("send a hello");
   await shell.execute('send a " world"');
-  await shell.execute("sleep 50ms");
   assertEquals(text(await shell.execute("recvexact srv.1 11")), "hello world");
 });
 
@@ -121,8 +120,10 @@ Deno.test("ls shows each socket's state, addresses and byte counts", async () =>
   await shell.execute(`open tcp a ${addr}`);
   await shell.execute("accept srv");
   await shell.execute("send a 12345");
-  await shell.execute("sleep 50ms");
-  const ls = as(await shell.execute("ls"), "table");
+  const ls = await eventually(async () => {
+    const ls = as(await shell.execute("ls"), "table");
+    return ls.rows.some((r) => r[0] === "srv.1" && r[7] === "5") && ls;
+  }, "the 5 bytes to arrive at srv.1");
   const rows = Object.fromEntries(ls.rows.map((r) => [r[0], r]));
   assertEquals(rows["srv"].slice(1, 4), ["tcp", "listening", addr]);
   assertEquals(rows["a"][6], "5");
@@ -173,7 +174,7 @@ Deno.test("bad input gets a one-line error naming the action and the value", asy
   const addr = await listening(shell);
   await shell.execute(`open tcp a 127.0.0.1:${peer.addr.port}`);
   await shell.execute("send a keep");
-  await shell.execute("sleep 50ms");
+  await eventually(() => shell.registry.get("a", "test").info().buffered === 4, "the echo");
   const cases: Array<[string, string, RegExp]> = [
     ["unknown command", "sned a x", /Unknown command "sned"; did you mean send\?/],
     ["unknown socket", "send b x", /Cannot send to "b": no such socket/],

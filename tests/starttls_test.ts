@@ -1,6 +1,6 @@
 import { deepEqual as assertEquals, match as assertMatch } from "node:assert/strict";
 import { Shell } from "../shell/shell.ts";
-import { as } from "./_helpers.ts";
+import { as, eventually } from "./_helpers.ts";
 import { failure, makeTestCerts, spawnPeer, type TestCerts, text } from "./_peers.ts";
 
 /** Plays the server side of SMTP up to STARTTLS for `openssl s_client -starttls smtp`. */
@@ -56,7 +56,11 @@ Deno.test("starttls after a separate 220 line still hands an early ClientHello t
   await using client = sClient(certs, srv.info.local);
   await smtpUntilStarttls(shell);
   await shell.execute('send srv.1 "220 go ahead\\r\\n"');
-  await shell.execute("sleep 200ms"); // the ClientHello is in the buffer by now
+  // The client answers the 220 with its ClientHello, which waits unread in the buffer.
+  await eventually(
+    () => shell.registry.get("srv.1", "test").info().buffered > 0,
+    "the ClientHello",
+  );
   await shell.execute(`starttls srv.1 --cert ${certs.leaf} --key ${certs.leafKey}`);
   await client.write("QUIT\r\n");
   assertEquals(text(await shell.execute("recvline srv.1")), "QUIT\r\n");
@@ -71,7 +75,10 @@ Deno.test("starttls on both ends keeps the name and bytes buffered before the up
   await shell.execute('send a "plain before\\n"');
   await shell.execute('send srv.1 "ready\\n"');
   assertEquals(text(await shell.execute("recvline a")), "ready\n");
-  await shell.execute("sleep 50ms");
+  await eventually(
+    () => shell.registry.get("srv.1", "test").info().buffered === 13,
+    "the plain line at srv.1",
+  );
   const [server, client] = await Promise.all([
     shell.execute(`starttls srv.1 --cert ${certs.leaf} --key ${certs.leafKey}`),
     shell.execute(`starttls a --ca ${certs.ca}`),

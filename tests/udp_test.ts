@@ -1,7 +1,7 @@
 import { deepEqual as assertEquals, match as assertMatch, ok as assert } from "node:assert/strict";
 import { Shell } from "../shell/shell.ts";
 import { renderResult } from "../shell/renderer.ts";
-import { as } from "./_helpers.ts";
+import { as, eventually } from "./_helpers.ts";
 import { failure, socatListening, spawnPeer, text } from "./_peers.ts";
 
 async function bound(shell: Shell, name = "u", address = "127.0.0.1:0"): Promise<string> {
@@ -52,10 +52,13 @@ Deno.test("recv on a child reads only that peer's datagrams; the bound socket re
   await shell.execute(`open udp a ${addr}`);
   await shell.execute(`open udp b ${addr}`);
   await shell.execute("send a a1");
-  await shell.execute("sleep 30ms");
+  await eventually(() => shell.registry.has("u.1"), "a's first datagram to make u.1");
   await shell.execute("send b b1");
   await shell.execute("send a a2");
-  await shell.execute("sleep 50ms");
+  await eventually(
+    () => shell.registry.has("u.2") && shell.registry.get("u.1", "test").info().buffered === 4,
+    "b1 and a2 to arrive",
+  );
   assertEquals(text(await shell.execute("recv u.1")), "a1");
   assertEquals(text(await shell.execute("recv u.1")), "a2");
   assertEquals(text(await shell.execute("recv u")), "b1");
