@@ -84,7 +84,7 @@ Deno.test({
       assertMatch(text, /^recv c2\n {2}"\$5\\r\\nhello\\r\\n"$/m);
 
       // Redis is gone; the mock stands in for it.
-      await using mock = startMock(parseScript(text, file));
+      await using mock = await startMock(parseScript(text, file));
       const via = ["-p", portOf(mock.address)];
       equal((await run("redis-cli", [...via, "SET", "greeting", "hello"])).out, "OK");
       equal((await run("redis-cli", [...via, "GET", "greeting"])).out, "hello");
@@ -130,7 +130,7 @@ Deno.test({
       // HTTP/1.0: the server hangs up after the body and curl, having read Content-Length
       // bytes, hangs up too; whichever the proxy sees first ends the recording.
       assertMatch(text, /^( {2}! Cannot recv from "c\d+": end of stream, peer closed|close c\d+)/m);
-      await using mock = startMock(parseScript(text, file));
+      await using mock = await startMock(parseScript(text, file));
       const served = await curl(portOf(mock.address));
       equal(served.out, "hello from a real server", mock.diagnostics.join("\n"));
       equal(mock.diagnostics.length, 0, mock.diagnostics.join("\n"));

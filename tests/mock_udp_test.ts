@@ -92,8 +92,7 @@ Deno.test("a UDP session recorded against a real ack server is answered by the m
     assertMatch(text, /^recv c\n {2}"ACK 2 \\"two\\""$/m);
 
     // The ack server is gone; the mock stands in for it.
-    await using mock = startMock(parseScript(text, file));
-    await mock.ready;
+    await using mock = await startMock(parseScript(text, file));
     equal(mock.transport, "udp");
     const [host, port] = mock.address.split(":");
     const python = await client("python3", [PYTHON_UDP_CLIENT, host, port, "ping", "two"]);
@@ -109,7 +108,7 @@ Deno.test("a UDP client that sends a different datagram gets no answer, and the 
     "ping.sockit",
   );
   const diagnostic = nextDiagnostic();
-  await using mock = startMock(script, diagnostic);
+  await using mock = await startMock(script, diagnostic);
   const socat = await client("socat", ["-t", "0.3", "-", `UDP:${mock.address}`], "pint");
   equal(socat.out, "");
   equal(
@@ -120,7 +119,7 @@ Deno.test("a UDP client that sends a different datagram gets no answer, and the 
 });
 
 Deno.test("two UDP client addresses each get their own conversation, one recorded datagram per reply", async () => {
-  await using mock = startMock(parseScript(TWO_PEERS, "two.sockit"));
+  await using mock = await startMock(parseScript(TWO_PEERS, "two.sockit"));
   using a = udpClient(mock.address);
   using b = udpClient(mock.address);
   await a.say("hello");
@@ -140,7 +139,7 @@ Deno.test("two UDP client addresses each get their own conversation, one recorde
 
 Deno.test("a UDP peer quiet for the timeout is forgotten, and starts a fresh conversation when it speaks again", async () => {
   const diagnostic = nextDiagnostic();
-  await using mock = startMock(parseScript(TWO_PEERS, "two.sockit"), {
+  await using mock = await startMock(parseScript(TWO_PEERS, "two.sockit"), {
     timeout: 100,
     ...diagnostic,
   });
