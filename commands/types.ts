@@ -114,6 +114,8 @@ export interface ScriptSpec {
   regex?: number;
   /** Options whose value is a file path (the recorder makes them replayable elsewhere). */
   paths?: string[];
+  /** It is about the session itself, not its sockets: recordings leave it out (record, quit). */
+  unrecorded?: boolean;
 }
 
 /** One shell command: one file in `commands/`, exporting one of these. */

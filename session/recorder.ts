@@ -168,7 +168,7 @@ export class Recorder implements RecordingService {
     } catch {
       return `# failed: ${line}  (${errorMessage(e.error)})\n`;
     }
-    if (head === undefined || head === "record" || head === "quit") return "";
+    if (head === undefined || this.#shell.commands.get(head)?.script?.unrecorded) return "";
     const command = this.#paths(
       generalizePorts(generalize(line, this.#values()), this.#values()),
       e.result !== undefined,
