@@ -52,6 +52,15 @@ async function server(program: string, args: string[], port: number) {
   };
 }
 
+/** Waits (bounded, polling) until `cond` holds: the mock counts a conversation after its client is gone. */
+async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 const portOf = (address: string) => address.split(":").at(-1)!;
 
 Deno.test({
@@ -88,14 +97,14 @@ Deno.test({
       const via = ["-p", portOf(mock.address)];
       equal((await run("redis-cli", [...via, "SET", "greeting", "hello"])).out, "OK");
       equal((await run("redis-cli", [...via, "GET", "greeting"])).out, "hello");
-      equal(mock.completed, 2);
+      await until(() => mock.completed === 2, "two conversations played to the end");
       equal(mock.diagnostics.length, 0, mock.diagnostics.join("\n"));
 
       // A client that deviates from the recording gets dropped, with a diagnostic naming the line.
       const deviant = await run("redis-cli", [...via, "GET", "other"]);
       assert(!deviant.out.includes("OK"), deviant.out);
       assert(deviant.out.includes("Server closed the connection") || deviant.code !== 0);
-      equal(mock.deviated, 1);
+      await until(() => mock.deviated === 1, "one conversation deviated");
       equal(mock.completed, 2);
       assertMatch(
         mock.diagnostics[0],
@@ -194,7 +203,7 @@ Deno.test({
       mock.diagnostics.join("\n"),
       /^ping\.sockit:2: connection 2 \(recorded as c1\): the client sent different bytes; expected "PING\\r\\n", got "XXXX\\r\\n"$/,
     );
-    equal(mock.completed, 1);
+    await until(() => mock.completed === 1, "the good client played to the end");
     equal(mock.deviated, 1);
     equal(mock.summary(), "served 2 conversations: 1 played to the end, 1 deviated");
   },
@@ -214,7 +223,10 @@ Deno.test({
         stderr: "piped",
         env: { NO_COLOR: "1" },
       }).spawn();
-      const stderrText = new Response(child.stderr).text();
+      let stderr = "";
+      const stderrDone = (async () => {
+        for await (const chunk of child.stderr) stderr += new TextDecoder().decode(chunk);
+      })();
       const reader = child.stdout.getReader();
       const first = new TextDecoder().decode((await reader.read()).value);
       const port = /^mock listening on 127\.0\.0\.1:(\d+), /.exec(first)?.[1];
@@ -223,13 +235,14 @@ Deno.test({
       equal(wrong.out, "b''", wrong.err);
       const good = await run("python3", ["-c", PYTHON_CLIENT, "127.0.0.1", port, "PING\\r\\n"]);
       equal(good.out, "b'+PONG\\r\\n'", good.err);
+      await until(() => stderr.includes("played to the end"), "the good client was served");
       child.kill("SIGTERM");
       let rest = "";
       for (let r = await reader.read(); !r.done; r = await reader.read()) {
         rest += new TextDecoder().decode(r.value);
       }
       equal((await child.status).code, 1);
-      const stderr = await stderrText;
+      await stderrDone;
       assertMatch(
         stderr,
         /^mock: .*:2: connection 1 \(recorded as c1\): the client sent different bytes; expected "PING\\r\\n", got "PONG\\r\\n"$/m,

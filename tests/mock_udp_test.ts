@@ -11,6 +11,15 @@ const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** Waits (bounded, polling) until `cond` holds: the mock counts a conversation after its client is gone. */
+async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 /** Runs a real client to the end with `input` on its stdin; returns what it printed. */
 async function client(program: string, args: string[], input = "") {
   await using peer = spawnPeer(program, args);
@@ -97,8 +106,8 @@ Deno.test("a UDP session recorded against a real ack server is answered by the m
     const [host, port] = mock.address.split(":");
     const python = await client("python3", [PYTHON_UDP_CLIENT, host, port, "ping", "two"]);
     equal(python.out, 'ACK 1 "ping"\nACK 2 "two"\n', python.err);
+    await until(() => mock.completed === 1, "the Python client played to the end");
     equal(mock.diagnostics.length, 0, mock.diagnostics.join("\n"));
-    equal(mock.completed, 1);
   });
 });
 
@@ -133,7 +142,7 @@ Deno.test("two UDP client addresses each get their own conversation, one recorde
   // Played to the end, a is a new peer when it starts again: the third, so conversation c1.
   await a.say("hello");
   equal(await a.hear(), "one");
-  equal(mock.completed, 2);
+  await until(() => mock.completed === 2, "both peers played to the end");
   equal(mock.diagnostics.length, 0, mock.diagnostics.join("\n"));
 });
 
