@@ -74,14 +74,17 @@ export function program(): Command {
     .option("--update", "rewrite the observations from a fresh run, keeping comments and patterns")
     .option("--timeout <duration>", "default deadline of every wait (default 5s)")
     .option("--strict", "fail a script that ends with received bytes nobody read")
-    .action(async (
-      paths: string[],
-      options: { update?: boolean; timeout?: string; strict?: boolean },
-    ) => {
+    .action(async (paths: string[], _local: unknown, command: Command) => {
+      // `--timeout` after `test` lands in the global option of the same name: read both.
+      const options = command.optsWithGlobals<
+        { update?: boolean; timeout?: string; strict?: boolean }
+      >();
       process.exitCode = await runTests(paths, {
         update: options.update,
         strict: options.strict,
-        timeout: options.timeout ? parseDuration(options.timeout, "test --timeout") : undefined,
+        timeout: options.timeout === undefined
+          ? undefined
+          : parseDuration(options.timeout, "test --timeout"),
         palette: paletteFor(Deno.stdout.isTerminal()),
       });
     });
@@ -116,16 +119,19 @@ export function program(): Command {
       // `--timeout` after `mock` lands in the global option of the same name.
       const options = command.optsWithGlobals<{ listen?: string; timeout?: string }>();
       const script = parseScript(await Deno.readTextFile(file), file);
-      await using mock = startMock(script, {
+      await using mock = await startMock(script, {
         listen: options.listen,
         timeout: options.timeout ? parseDuration(options.timeout, "mock --timeout") : undefined,
         onDiagnostic: (m) => stderrLine(`mock: ${m}`),
         onLog: (m) => stderrLine(`mock: ${m}`),
       });
-      await mock.ready;
       const on = mock.transport === "udp" ? "udp " : "";
       stdoutLine(`mock listening on ${on}${mock.address}, serving ${file}`);
       await untilSignal();
+      await mock.close();
+      // A client that deviated from the recording fails the run, as a failed replay does.
+      stdoutLine(`mock: ${mock.summary()}`);
+      process.exitCode = mock.deviated > 0 ? 1 : 0;
     });
 
   cli.command("serve")

@@ -7,6 +7,7 @@ export const close: Command = {
   summary: "close sockets (globs such as srv.* work); unread bytes are discarded",
   args: ["socket"],
   minArgs: 1,
+  script: { closes: true },
   async run(ctx, args) {
     const closed: string[] = [];
     for (const token of args.positional) {

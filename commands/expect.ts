@@ -1,5 +1,5 @@
 import { SockitError } from "../grammar/errors.ts";
-import { readingCommand } from "./_reading.ts";
+import { readingCommand } from "./reading.ts";
 
 /** Parses `/REGEX/flags` into a RegExp, naming the action and the value on error. */
 export function parseRegex(text: string, action: string): RegExp {
@@ -26,6 +26,7 @@ export const expect = readingCommand({
     "Example:\n  expect a /^\\+OK.*\\r\\n/",
   args: ["socket", "none"],
   minArgs: 2,
+  script: { reads: "any", regex: 1 },
   action: "expect on",
   reader(args, name) {
     const [first, ...rest] = args.positional.slice(1);

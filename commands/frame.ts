@@ -19,6 +19,7 @@ export const frame: Command = {
   args: ["socket", "none"],
   minArgs: 1,
   maxArgs: 2,
+  script: { frame: 1 },
   run(ctx, args) {
     const [target, value] = args.positional.map((t) => t.text);
     if (value !== undefined && !(FRAME_NAMES as readonly string[]).includes(value)) framer(value);

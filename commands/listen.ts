@@ -40,6 +40,7 @@ export const listen: Command = {
   args: ["kind", "none", "none"],
   minArgs: 3,
   maxArgs: 3,
+  script: { defines: 1, transport: 0, binds: true, children: true, paths: ["cert", "key"] },
   async run(ctx, args) {
     const [kind, name, address] = args.positional.map((t) => t.text);
     const bind = transport(binders, kind, `listen "${name}"`);

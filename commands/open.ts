@@ -15,6 +15,7 @@ export const open: Command = {
   args: ["kind", "none", "none"],
   minArgs: 3,
   maxArgs: 3,
+  script: { defines: 1, transport: 0, paths: ["ca"] },
   async run(ctx, args) {
     const [kind, name, address] = args.positional.map((t) => t.text);
     const dial = transport(dialers, kind, `open "${name}"`);

@@ -6,6 +6,7 @@ export const quit: Command = {
   usage: "quit",
   summary: "close every socket and exit (Ctrl-D does the same)",
   maxArgs: 0,
+  script: { unrecorded: true },
   async run(ctx) {
     await ctx.registry.closeAll();
     return { kind: "quit" };

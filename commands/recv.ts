@@ -2,7 +2,13 @@ import { SockitError } from "../grammar/errors.ts";
 import type { ReceiveBuffer } from "../sockets/receive_buffer.ts";
 import { frameOf } from "../protocols/framing.ts";
 import { parseInteger } from "./args.ts";
-import { readingCommand } from "./_reading.ts";
+import type { Args } from "./types.ts";
+import { readingCommand } from "./reading.ts";
+
+/** The MAX argument of `recv`: the most bytes one read returns. */
+function maxOf(args: Args): number {
+  return args.positional[1] ? parseInteger(args.positional[1].text, "recv MAX") : 65536;
+}
 
 /**
  * `recv NAME [MAX]`: returns as soon as any bytes are there, up to MAX. With a frame set
@@ -16,9 +22,11 @@ export const recv = readingCommand({
   args: ["socket", "none"],
   minArgs: 1,
   maxArgs: 2,
+  script: { reads: "any", expects: true },
   action: "recv from",
+  max: maxOf,
   reader(args, name) {
-    const max = args.positional[1] ? parseInteger(args.positional[1].text, "recv MAX") : 65536;
+    const max = maxOf(args);
     if (max === 0) throw new SockitError(`Cannot recv from "${name}": MAX must be at least 1`);
     return (socket, opts) => {
       const frame = frameOf(socket); // only stream sockets, whose buffer is a ReceiveBuffer

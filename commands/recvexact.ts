@@ -1,5 +1,5 @@
 import { parseInteger } from "./args.ts";
-import { readingCommand } from "./_reading.ts";
+import { readingCommand } from "./reading.ts";
 
 /** `recvexact NAME N`: exactly N bytes. */
 export const recvexact = readingCommand({

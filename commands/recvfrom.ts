@@ -3,6 +3,7 @@ import { parseInteger } from "./args.ts";
 import type { Command } from "./types.ts";
 import { dataResult, DISPLAY_OPTIONS, displayOf, readOptions, TIMEOUT_OPTION } from "./_sockets.ts";
 import { datagramSocket } from "./sendto.ts";
+import { expectedRead, expectedResult, type ReceivingSocket } from "./reading.ts";
 
 /** `recvfrom NAME [MAX]`: the next datagram and who sent it. */
 export const recvfrom: Command = {
@@ -15,12 +16,19 @@ export const recvfrom: Command = {
   args: ["socket", "none"],
   minArgs: 1,
   maxArgs: 2,
+  script: { reads: "datagram", expects: true },
   async run(ctx, args) {
     const name = args.positional[0].text;
     const max = args.positional[1] ? parseInteger(args.positional[1].text, "recvfrom MAX") : 65536;
     if (max === 0) throw new SockitError(`Cannot recvfrom "${name}": MAX must be at least 1`);
     const socket = datagramSocket(ctx, name, "recvfrom");
     const opts = readOptions(ctx, args);
+    const replayed = ctx.expect && expectedRead(socket as ReceivingSocket, ctx.expect, opts, max);
+    if (replayed) {
+      const read = await replayed;
+      const result = expectedResult(socket as ReceivingSocket, "recvfrom", ctx.expect!, read, opts);
+      return read.from && result.kind === "data" ? { ...result, from: read.from } : result;
+    }
     const read = await socket.buffer.recv(max, opts);
     const result = dataResult(name, "recvfrom", read, opts.timeout, displayOf(args));
     return read.from && result.kind === "data" ? { ...result, from: read.from } : result;

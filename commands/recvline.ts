@@ -1,4 +1,4 @@
-import { readingCommand } from "./_reading.ts";
+import { readingCommand } from "./reading.ts";
 
 /** `recvline NAME`: up to and including the next `\n`. */
 export const recvline = readingCommand({

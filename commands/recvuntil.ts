@@ -1,6 +1,6 @@
 import { SockitError } from "../grammar/errors.ts";
 import { parsePayload, payloadBytes } from "../grammar/payload.ts";
-import { readingCommand } from "./_reading.ts";
+import { readingCommand } from "./reading.ts";
 
 /** `recvuntil NAME DELIM`: up to and including a delimiter. */
 export const recvuntil = readingCommand({

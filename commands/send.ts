@@ -13,6 +13,7 @@ export const send: Command = {
     '  send a hex:00ff "tail"      → 00 ff 74 61 69 6c\n  send a @request.bin',
   args: ["socket", "payload"],
   minArgs: 1,
+  script: { sends: { payload: 1 } },
   run(ctx, args) {
     return sendPayload(ctx, args, undefined);
   },

@@ -14,6 +14,7 @@ export const sendline: Command = {
   options: [{ name: "crlf", type: "flag", summary: "--crlf  end the line with \\r\\n" }],
   args: ["socket", "payload"],
   minArgs: 1,
+  script: { sends: { payload: 1, suffix: (args) => args.options.crlf ? CRLF : LF } },
   run(ctx, args) {
     return sendPayload(ctx, args, args.options.crlf ? CRLF : LF);
   },

@@ -39,6 +39,7 @@ export const serve: Command = {
   args: ["none", "kind", "none", "none"],
   minArgs: 4,
   maxArgs: 4,
+  script: { defines: 2, transport: 1, binds: true, paths: ["cert", "key"] },
   async run(ctx, args) {
     const [protocol, transport, name, address] = args.positional.map((t) => t.text);
     ctx.registry.checkFreeName(name, "serve");

@@ -9,6 +9,7 @@ export const shutdown: Command = {
   args: ["socket"],
   minArgs: 1,
   maxArgs: 1,
+  script: { closes: true },
   async run(ctx, args) {
     const name = args.positional[0].text;
     await streamSocket(ctx, name, "shut down").shutdown();

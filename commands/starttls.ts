@@ -22,6 +22,7 @@ export const starttls: Command = {
   options: [TIMEOUT_OPTION, ...TLS_CLIENT_OPTIONS, ...TLS_SERVER_OPTIONS],
   args: ["socket", "payload"],
   minArgs: 1,
+  script: { paths: ["cert", "key", "ca"] },
   async run(ctx, args) {
     const [target, ...payload] = args.positional;
     const socket = streamSocket(ctx, target.text, "starttls");

@@ -61,6 +61,61 @@ export interface CommandContext {
   services: Record<string, unknown>;
   /** Reports progress of a long transfer: bytes done of the total (the REPL shows it). */
   progress?: (done: number, total: number) => void;
+  /**
+   * Replay mode, for commands whose {@linkcode ScriptSpec.expects} is set: what the script
+   * expects them to receive. They then read exactly that, failing at the first differing byte.
+   */
+  expect?: Expected;
+}
+
+/**
+ * What a replayed read is expected to receive: exact bytes (on a framed socket, one message),
+ * or bytes matching a regex from the first buffered byte.
+ */
+export type Expected = { bytes: Uint8Array } | { regex: RegExp };
+
+/**
+ * What the script layer (parser, recorder, replay, mock, `--update`) needs to know about a
+ * command, so that it never matches command names. Positions are indexes into the positional
+ * arguments. A command added through `ShellOptions.commands` declares the same and is recorded,
+ * replayed and mocked like a built-in one.
+ */
+export interface ScriptSpec {
+  /**
+   * It receives bytes from the socket at {@linkcode ScriptSpec.socket}: its observation is the
+   * received bytes (and the mock answers them). `any`: streams and datagrams.
+   */
+  reads?: "stream" | "datagram" | "any";
+  /**
+   * It has a replay mode ({@linkcode CommandContext.expect}): it reads exactly what the script
+   * expects instead of whatever has arrived, so read boundaries do not matter.
+   */
+  expects?: boolean;
+  /** Position of the socket it reads from, sends to, frames or closes (default 0). */
+  socket?: number;
+  /** Position of the name of a socket it creates. */
+  defines?: number;
+  /** Position of the transport word (`tcp`, `udp`, `unix`, `tls`); the address follows the name. */
+  transport?: number;
+  /** The socket it creates listens: a unix socket file at its address is made by the command. */
+  binds?: boolean;
+  /** The socket it creates names its connections NAME.1, NAME.2, … (socket variables exist). */
+  children?: boolean;
+  /**
+   * It sends bytes to its socket: the payload starts at position `payload`, and `suffix` gives
+   * what follows it (a line ending), if anything. With a frame set, the payload is one message.
+   */
+  sends?: { payload: number; suffix?: (args: Args) => Uint8Array | undefined };
+  /** It ends our side of its socket's conversation (close, shutdown). */
+  closes?: boolean;
+  /** Position of a frame name it sets on its socket (`frame`). */
+  frame?: number;
+  /** Position where a `/REGEX/` argument starts (checked when the script is parsed). */
+  regex?: number;
+  /** Options whose value is a file path (the recorder makes them replayable elsewhere). */
+  paths?: string[];
+  /** It is about the session itself, not its sockets: recordings leave it out (record, quit). */
+  unrecorded?: boolean;
 }
 
 /** One shell command: one file in `commands/`, exporting one of these. */
@@ -81,6 +136,8 @@ export interface Command {
   minArgs?: number;
   /** Most positional arguments (checked before run); omit for any number. */
   maxArgs?: number;
+  /** What scripts need to know about it; see {@linkcode ScriptSpec}. */
+  script?: ScriptSpec;
   /** Runs the command; returns data, or throws a one-line SockitError. */
   run(ctx: CommandContext, args: Args): Promise<Result>;
 }

@@ -2,16 +2,6 @@
 
 import { SockitError } from "../grammar/errors.ts";
 
-/** Commands whose observation is received bytes (a data expectation). */
-export const READ_COMMANDS: ReadonlySet<string> = new Set([
-  "recv",
-  "recvfrom",
-  "recvexact",
-  "recvline",
-  "recvuntil",
-  "expect",
-]);
-
 /** Socket properties a script can use as `${NAME.prop}`. */
 export const SOCKET_PROPS: ReadonlySet<string> = new Set(["local", "remote", "host", "port"]);
 

@@ -19,6 +19,8 @@
  * @module
  */
 
+import type { Args, Command } from "../commands/types.ts";
+
 /** One piece of a template line: literal text, a variable, a wildcard or a capture. */
 export type TemplatePart =
   | { kind: "text"; text: string }
@@ -69,12 +71,25 @@ export interface Step {
   template?: Template;
   /** The command's name (its first word). */
   name: string;
+  /**
+   * The command line parsed once: the command (whose `script` declarations the parser, recorder,
+   * replay and mock consult) and its arguments as written, `${…}` not yet substituted.
+   */
+  call: Call;
   /** The socket name a read command reads from, when it is a plain name. */
   socket?: string;
   /** What it observed; undefined when the script states nothing (only success is checked). */
   expect?: Expectation;
   /** 0-based index of the first and one past the last observation line in the source. */
   observed?: { from: number; to: number };
+}
+
+/** A parsed command line: the command and its arguments. */
+export interface Call {
+  /** The command the line names. */
+  command: Command;
+  /** Its arguments, as the script writes them. */
+  args: Args;
 }
 
 /** A parsed script. */

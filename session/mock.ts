@@ -1,11 +1,19 @@
 /**
  * The mock: serves the server side of a client recording. Each socket the script `open`s is one
- * recorded conversation: the bytes it sent are what the mock waits for, the bytes it received
+ * recorded conversation: the bytes it sent are what the mock expects, the bytes it received
  * are what the mock answers, in order; `close`/`shutdown` is the client hanging up, and a
  * recorded end of stream is the server hanging up. Connection N gets conversation N (cycling
- * when there are more connections than conversations). When a real client deviates, the mock
- * says where, with expected vs actual, and drops the connection. A script of `open udp` sockets
- * is served on UDP instead, datagram by datagram (see `mock_udp.ts`).
+ * when there are more connections than conversations). A script of `open udp` sockets is served
+ * on UDP, datagram by datagram: each client address is a peer with a conversation of its own,
+ * forgotten when it ends, deviates or is quiet for the timeout.
+ *
+ * The mock is a {@linkcode Shell}: it listens with `listen`, and plays each conversation with
+ * the shell's commands on the accepted socket. Every byte a client sends is checked against the
+ * recording **before** the recorded answer goes out, with the same replay-mode `recv` that
+ * `sockit test` uses: the first differing byte ends the conversation. A deviating client gets
+ * no recorded answer for that step; the mock reports `file:line` with expected vs actual,
+ * closes that connection and keeps serving the others. Which steps mean what comes from the
+ * commands' `script` declarations, so a command added with `commands` is mocked too.
  *
  * @example Serving a recording to a client
  * ```ts
@@ -20,7 +28,7 @@
  *   '  "+PONG\\r\\n"',
  *   "close c1",
  * ].join("\n"), "ping.sockit");
- * await using mock = startMock(script);
+ * await using mock = await startMock(script);
  * const [hostname, port] = mock.address.split(":");
  * const conn = await Deno.connect({ hostname, port: Number(port) });
  * await conn.write(new TextEncoder().encode("PING\r\n"));
@@ -33,23 +41,22 @@
  * @module
  */
 
-import { parseArgs } from "../commands/args.ts";
-import { COMMANDS } from "../commands/mod.ts";
+import { END_OF_STREAM, ExpectedReadError } from "../commands/reading.ts";
+import type { Command } from "../commands/types.ts";
 import { formatDuration } from "../grammar/duration.ts";
+import { errorCode } from "../grammar/errors.ts";
 import { preview } from "../grammar/render.ts";
-import { formatAddr, parseHostPort } from "../sockets/address.ts";
-import { ReceiveBuffer } from "../sockets/receive_buffer.ts";
 import { parsePayload, payloadBytes } from "../grammar/payload.ts";
-import { tokenize } from "../grammar/tokenize.ts";
-import type { Script, Step } from "./format.ts";
-import { concat, READ_COMMANDS, ScriptError } from "./_private.ts";
-import { serveDatagrams } from "./mock_udp.ts";
+import { type Framer, framer } from "../protocols/framing.ts";
+import { Shell } from "../shell/shell.ts";
+import type { Script } from "./format.ts";
+import { concat, errorMessage, ScriptError } from "./_private.ts";
 
 /** One turn of a conversation, from the script line that recorded it. */
 export type Exchange =
-  /** The client sent these bytes (over udp: this one datagram). */
+  /** The client sent these bytes (over udp: this one datagram), framing included. */
   | { line: number; from: "client"; bytes: Uint8Array }
-  /** The server answered these bytes (over udp: this one datagram). */
+  /** The server answered these bytes (over udp: this one datagram), framing included. */
   | { line: number; from: "server"; bytes: Uint8Array }
   /** The client closed (or shut down) its side. */
   | { line: number; from: "client-close" }
@@ -71,40 +78,29 @@ export interface Conversation {
   exchanges: Exchange[];
 }
 
-const commandMap = new Map(COMMANDS.map((c) => [c.name, c]));
-
-/** A step's command parsed into its options and positional arguments. */
-function argsOf(step: Step) {
-  const [head, ...rest] = tokenize(step.command);
-  return parseArgs(commandMap.get(head.text) ?? COMMANDS[0], rest, step.command);
-}
-
-/** What the mock listens on: the transport of the script's first `open` (tcp when none). */
-function transportOf(script: Script): MockTransport {
-  const open = script.steps.find((step) => step.name === "open");
-  return open && argsOf(open).positional[0]?.text === "udp" ? "udp" : "tcp";
-}
-
 /**
  * The conversations of a client recording, in the order their sockets were opened. Throws a
  * {@linkcode ScriptError} for what a mock cannot serve (a transport other than tcp or udp, both
  * in one script, a udp socket that receives before it sends, a received-bytes `/REGEX/`, a
- * `recv` without observation, a payload with variables).
+ * read without observation, a payload with variables).
  */
 export async function conversations(script: Script): Promise<Conversation[]> {
   const byName = new Map<string, Conversation>();
+  const frames = new Map<string, Framer>();
   const all: Conversation[] = [];
   for (const step of script.steps) {
     const fail = (reason: string, hint?: string): never => {
       throw new ScriptError(script.file, step.line, step.column, reason, hint);
     };
-    const args = argsOf(step);
-    const target = args.positional[0]?.text;
-    if (step.name === "open" && args.positional[1]) {
-      const transport = args.positional[0].text;
+    const { command, args } = step.call;
+    const spec = command.script ?? {};
+    const { positional } = args;
+    const defined = spec.defines === undefined ? undefined : positional[spec.defines];
+    if (defined && spec.transport !== undefined && !spec.binds) {
+      const transport = positional[spec.transport].text;
       if (transport !== "tcp" && transport !== "udp") {
         return fail(
-          `the mock serves tcp and udp sockets; "${args.positional[1].text}" is ${transport}`,
+          `the mock serves tcp and udp sockets; "${defined.text}" is ${transport}`,
           "record a tcp or udp session to mock it",
         );
       }
@@ -114,19 +110,17 @@ export async function conversations(script: Script): Promise<Conversation[]> {
           "mock each transport from a script of its own",
         );
       }
-      const c: Conversation = {
-        socket: args.positional[1].text,
-        transport,
-        line: step.line,
-        exchanges: [],
-      };
+      const c: Conversation = { socket: defined.text, transport, line: step.line, exchanges: [] };
       byName.set(c.socket, c);
+      frames.delete(c.socket);
       all.push(c);
       continue;
     }
+    const target = positional[spec.socket ?? 0]?.text;
     const conversation = target === undefined ? undefined : byName.get(target);
-    if (!conversation || step.expect?.kind === "error" && !READ_COMMANDS.has(step.name)) continue;
+    if (!conversation || step.expect?.kind === "error" && !spec.reads) continue;
     const datagrams = conversation.transport === "udp";
+    const frame = frames.get(conversation.socket);
     const add = (e: Exchange) => {
       const last = conversation.exchanges.at(-1);
       if (datagrams && !last && e.from === "server") {
@@ -139,29 +133,35 @@ export async function conversations(script: Script): Promise<Conversation[]> {
         last.bytes = concat([last.bytes, e.bytes]);
       } else conversation.exchanges.push(e);
     };
-    if (step.name === "send" || step.name === "sendline") {
+    if (spec.frame !== undefined) {
+      const name = positional[spec.frame]?.text;
+      if (name === undefined || name === "none") frames.delete(conversation.socket);
+      else frames.set(conversation.socket, framer(name));
+    } else if (spec.sends) {
       if (step.command.includes("${")) {
         fail("the mock cannot send a payload that uses variables", "write the bytes literally");
       }
-      const parts = parsePayload(args.positional.slice(1));
-      if (step.name === "sendline") {
-        parts.push({
-          kind: "bytes",
-          bytes: new TextEncoder().encode(args.options.crlf ? "\r\n" : "\n"),
-        });
-      }
-      add({ line: step.line, from: "client", bytes: await payloadBytes(parts) });
-    } else if (READ_COMMANDS.has(step.name)) {
+      const parts = parsePayload(positional.slice(spec.sends.payload));
+      const suffix = spec.sends.suffix?.(args);
+      if (suffix && !frame) parts.push({ kind: "bytes", bytes: suffix });
+      const bytes = await payloadBytes(parts);
+      add({ line: step.line, from: "client", bytes: frame ? frame.encode(bytes) : bytes });
+    } else if (spec.reads) {
       const expect = step.expect;
-      if (expect?.kind === "data") add({ line: step.line, from: "server", bytes: expect.bytes });
-      else if (expect?.kind === "error") {
-        if (/end of stream/.test(expect.template.source)) {
+      if (expect?.kind === "data") {
+        add({
+          line: step.line,
+          from: "server",
+          bytes: frame ? frame.encode(expect.bytes) : expect.bytes,
+        });
+      } else if (expect?.kind === "error") {
+        if (expect.template.source.includes(END_OF_STREAM)) {
           add({ line: step.line, from: "server-close" });
         }
       } else if (expect?.kind === "regex") {
         fail("the mock cannot answer a /REGEX/ observation", "record the exact bytes instead");
       } else fail(`${step.name} without an observation: the mock does not know what to answer`);
-    } else if ((step.name === "close" || step.name === "shutdown") && !datagrams) {
+    } else if (spec.closes && !datagrams) {
       add({ line: step.line, from: "client-close" });
     }
   }
@@ -183,6 +183,8 @@ export interface MockOptions {
   listen?: string;
   /** How long to wait for the client's next bytes or datagram, in ms (default 10 000). */
   timeout?: number;
+  /** Commands the script uses beside the built-in ones (as given to `parseScript`). */
+  commands?: readonly Command[];
   /** Receives each deviation, one line (default: kept in `diagnostics` only). */
   onDiagnostic?: (message: string) => void;
   /** Receives a line per connection or UDP peer served (default: nothing). */
@@ -195,195 +197,161 @@ export interface MockServer extends AsyncDisposable {
   readonly address: string;
   /** What it listens on: tcp, or udp for a script of `open udp` sockets. */
   readonly transport: MockTransport;
-  /** Every deviation reported so far. */
+  /** Every deviation reported so far, one line each: `file:line: who: what differed`. */
   readonly diagnostics: string[];
   /** Connections (or UDP peers) served to the end of their conversation. */
   readonly completed: number;
+  /** Connections (or UDP peers) that deviated from the recording. */
+  readonly deviated: number;
+  /** One line: how many conversations were served, played to the end and deviated. */
+  summary(): string;
   /** Stops listening and drops open connections. */
   close(): Promise<void>;
 }
 
 /**
- * What a transport's serving loop shares with {@linkcode startMock}. A client is named by `who`,
- * e.g. `connection 3` or `peer 2`.
+ * Starts serving a recording's conversations; resolves once it listens. Rejects with a
+ * {@linkcode ScriptError} for a script the mock cannot serve, before it listens.
  */
-export interface MockPlay {
-  /** How long to wait for the client's next bytes or datagram, in ms. */
-  timeout: number;
-  /** The conversation client number `n` (from 1) gets: they take turns, cycling. */
-  conversation(n: number): Conversation;
-  /** Reports a deviation at a line of the client's conversation. */
-  deviation(line: number, who: string, conversation: Conversation, message: string): void;
-  /** Counts a conversation played to the end. */
-  done(who: string, conversation: Conversation): void;
-}
-
-/**
- * Starts serving a recording's conversations. Resolves the conversations first, so a script
- * the mock cannot serve fails here.
- */
-export function startMock(
-  script: Script,
-  options: MockOptions = {},
-): MockServer & { ready: Promise<void> } {
-  const { host, port } = parseHostPort(options.listen ?? "127.0.0.1:0", "mock");
-  const transport = transportOf(script);
-  let socket: Deno.Listener | Deno.DatagramConn;
-  let serve: (play: MockPlay) => Promise<void>;
-  if (transport === "udp") {
-    const conn = Deno.listenDatagram({ hostname: host, port, transport: "udp" });
-    [socket, serve] = [conn, (play) => serveDatagrams(conn, play)];
-  } else {
-    const listener = Deno.listen({ hostname: host, port, transport: "tcp" });
-    [socket, serve] = [listener, (play) => serveConnections(listener, play)];
-  }
+export async function startMock(script: Script, options: MockOptions = {}): Promise<MockServer> {
+  const list = await conversations(script);
+  const transport = list[0].transport;
+  const timeout = options.timeout ?? 10_000;
+  const shell = new Shell({ timeout, commands: options.commands });
+  const stop = new AbortController();
   const diagnostics: string[] = [];
-  let completed = 0;
-  const ready = conversations(script);
-  ready.catch(() => {});
-  const loop = (async () => {
-    const list = await ready.catch((error) => {
-      socket.close();
+  const tasks = new Set<Promise<void>>();
+  let [served, completed, deviated] = [0, 0, 0];
+  const listening = await shell.execute(
+    `listen ${transport} mock ${options.listen ?? "127.0.0.1:0"}`,
+  )
+    .catch(async (error) => {
+      await shell.close();
       throw error;
     });
-    await serve({
-      timeout: options.timeout ?? 10_000,
-      conversation: (n) => list[(n - 1) % list.length],
-      deviation(line, who, conversation, message) {
-        const diagnostic =
-          `${script.file}:${line}: ${who} (recorded as ${conversation.socket}): ${message}`;
-        diagnostics.push(diagnostic);
-        options.onDiagnostic?.(diagnostic);
-      },
-      done(who, conversation) {
-        completed++;
-        options.onLog?.(`${who} (${conversation.socket}): played to the end`);
-      },
-    });
-  })().catch(() => {});
+  const address = listening.kind === "socket" ? listening.info.local : "";
+  const unsubscribe = shell.registry.subscribe((event) => {
+    if (event.type !== "accepted" || event.name !== "mock" || stop.signal.aborted) return;
+    const n = ++served;
+    const who = transport === "udp" ? `peer ${n}` : `connection ${n}`;
+    const conversation = list[(n - 1) % list.length];
+    const report = (line: number, message: string) => {
+      deviated++;
+      const diagnostic =
+        `${script.file}:${line}: ${who} (recorded as ${conversation.socket}): ${message}`;
+      diagnostics.push(diagnostic);
+      options.onDiagnostic?.(diagnostic);
+    };
+    const task = play(shell, event.child, conversation, timeout, stop.signal, report)
+      .then((ended) => {
+        if (ended) {
+          completed++;
+          options.onLog?.(`${who} (${conversation.socket}): played to the end`);
+        }
+      })
+      .finally(() => tasks.delete(task));
+    tasks.add(task);
+  });
   const close = async () => {
-    try {
-      socket.close();
-    } catch { /* closed */ }
-    await loop;
+    if (stop.signal.aborted) return;
+    stop.abort();
+    unsubscribe();
+    await Promise.all(tasks);
+    await shell.close();
   };
   return {
-    address: formatAddr(socket.addr),
+    address,
     transport,
     diagnostics,
     get completed() {
       return completed;
     },
-    ready: ready.then(() => {}),
+    get deviated() {
+      return deviated;
+    },
+    summary: () =>
+      `served ${served} conversations: ${completed} played to the end, ${deviated} deviated`,
     close,
     [Symbol.asyncDispose]: close,
   };
 }
 
-/** Serves each accepted connection its conversation until the listener closes, then drops them. */
-async function serveConnections(listener: Deno.Listener, play: MockPlay): Promise<void> {
-  const conns = new Set<Deno.Conn>();
-  const tasks = new Set<Promise<void>>();
-  let count = 0;
-  try {
-    for await (const conn of listener) {
-      const who = `connection ${++count}`;
-      const conversation = play.conversation(count);
-      conns.add(conn);
-      const task = serve(conn, who, conversation, play)
-        .then((ok) => {
-          if (ok) play.done(who, conversation);
-        })
-        .finally(() => {
-          conns.delete(conn);
-          tasks.delete(task);
-        });
-      tasks.add(task);
-    }
-  } finally {
-    for (const c of conns) {
-      try {
-        c.close();
-      } catch { /* closed */ }
-    }
-    await Promise.all(tasks);
-  }
-}
+const hex = (bytes: Uint8Array) =>
+  Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 
-/** Plays one conversation on one connection; resolves true when it ran to the end. */
-async function serve(
-  conn: Deno.Conn,
-  who: string,
+/**
+ * Plays one conversation on one accepted socket with the shell's commands; resolves true when
+ * it ran to the end, false when the client deviated (reported) or the mock stopped. The socket
+ * is closed either way.
+ */
+async function play(
+  shell: Shell,
+  socket: string,
   conversation: Conversation,
-  play: MockPlay,
+  timeout: number,
+  signal: AbortSignal,
+  report: (line: number, message: string) => void,
 ): Promise<boolean> {
-  const { timeout } = play;
-  const buffer = new ReceiveBuffer();
-  let expected: Uint8Array | undefined;
-  let diverged = new AbortController();
-  const check = () => {
-    if (!expected) return;
-    const have = buffer.peek();
-    for (let i = 0; i < Math.min(have.length, expected.length); i++) {
-      if (have[i] !== expected[i]) return diverged.abort();
-    }
-  };
-  const pump = (async () => {
-    const chunk = new Uint8Array(64 * 1024);
-    try {
-      while (true) {
-        const got = await conn.read(chunk);
-        if (got === null) break;
-        buffer.push(chunk.subarray(0, got));
-        check();
-      }
-    } catch { /* reset or closed */ }
-    buffer.end();
-  })();
-  const report = (line: number, message: string) =>
-    play.deviation(line, who, conversation, message);
-  let ok = true;
+  const datagrams = conversation.transport === "udp";
+  const run = (line: string, expect?: Uint8Array) =>
+    shell.execute(line, { signal, expect: expect && { bytes: expect } });
   try {
     for (const e of conversation.exchanges) {
       if (e.from === "server") {
-        await conn.write(e.bytes);
+        if (e.bytes.length > 0 || datagrams) await run(`send ${socket} hex:${hex(e.bytes)}`);
       } else if (e.from === "server-close") {
-        await conn.closeWrite();
+        await run(`shutdown ${socket}`);
       } else if (e.from === "client") {
-        expected = e.bytes;
-        diverged = new AbortController();
-        check();
-        const read = await buffer.recvExact(e.bytes.length, { timeout, signal: diverged.signal });
-        expected = undefined;
-        if (read.status === "ok") continue;
-        const got = read.data.length === 0 ? "nothing" : preview(read.data, 60);
-        const why = read.status === "cancelled"
-          ? "the client sent different bytes"
-          : read.status === "timeout"
-          ? `the client sent nothing more for ${formatDuration(timeout)}`
-          : "the client closed the connection";
-        report(e.line, `${why}; expected ${preview(e.bytes, 60)}, got ${got}`);
-        ok = false;
-        break;
+        try {
+          await run(`recv ${socket}`, e.bytes);
+        } catch (error) {
+          if (signal.aborted) return false;
+          report(e.line, deviation(error, e.bytes, datagrams, timeout));
+          return false;
+        }
       } else {
-        const read = await buffer.recv(1 << 16, { timeout });
-        if (read.status === "eof") continue;
-        const what = read.status === "ok"
-          ? `sent more bytes than recorded: ${preview(read.data, 60)}`
-          : `did not close the connection within ${formatDuration(timeout)}`;
-        report(e.line, `the client ${what}`);
-        ok = false;
-        break;
+        try {
+          const more = await run(`recv ${socket}`);
+          const got = more.kind === "data" ? preview(more.data, 60) : "";
+          report(e.line, `the client sent more bytes than recorded: ${got}`);
+          return false;
+        } catch (error) {
+          if (errorCode(error) === "eof") continue;
+          if (signal.aborted) return false;
+          report(
+            e.line,
+            `the client did not close the connection within ${formatDuration(timeout)}`,
+          );
+          return false;
+        }
       }
     }
+    return true;
   } catch (error) {
-    report(conversation.line, (error as Error).message);
-    ok = false;
+    if (!signal.aborted) report(conversation.line, errorMessage(error));
+    return false;
   } finally {
-    try {
-      conn.close();
-    } catch { /* closed */ }
-    await pump;
+    await shell.execute(`close ${socket}`).catch(() => {});
   }
-  return ok;
+}
+
+/** What a client did instead of sending the expected bytes, one line. */
+function deviation(error: unknown, expected: Uint8Array, datagrams: boolean, timeout: number) {
+  if (!(error instanceof ExpectedReadError)) return errorMessage(error);
+  const want = `expected ${preview(expected, 60)}`;
+  const got = error.actual.length === 0 ? "nothing" : preview(error.actual, 60);
+  switch (error.code) {
+    case "mismatch":
+      return datagrams
+        ? `the client sent a different datagram; ${want}, got ${got}`
+        : `the client sent different bytes; ${want}, got ${got}`;
+    case "timeout":
+      return datagrams
+        ? `the client sent nothing more for ${formatDuration(timeout)}; ${want}`
+        : `the client sent nothing more for ${formatDuration(timeout)}; ${want}, got ${got}`;
+    case "eof":
+      return `the client closed the connection; ${want}, got ${got}`;
+    default:
+      return `${errorMessage(error)}; ${want}`;
+  }
 }

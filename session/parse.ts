@@ -24,7 +24,7 @@
 import { COMMANDS } from "../commands/mod.ts";
 import { parseArgs } from "../commands/args.ts";
 import { parseRegex } from "../commands/expect.ts";
-import type { Command } from "../commands/types.ts";
+import type { Args, Command } from "../commands/types.ts";
 import { nearest } from "../grammar/nearest.ts";
 import { parseLiteral } from "../grammar/payload.ts";
 import { isHexdumpLine, parseRendered } from "../grammar/render.ts";
@@ -32,13 +32,7 @@ import { type Token, tokenize } from "../grammar/tokenize.ts";
 import type { Expectation, Script, Step, Template } from "./format.ts";
 import type { DatagramClaims } from "./format.ts";
 import { closingBrace, parseTemplate, type TemplateError, templateVars } from "./template.ts";
-import {
-  BUILTIN_VARIABLES,
-  errorMessage,
-  READ_COMMANDS,
-  ScriptError,
-  SOCKET_PROPS,
-} from "./_private.ts";
+import { BUILTIN_VARIABLES, errorMessage, ScriptError, SOCKET_PROPS } from "./_private.ts";
 
 /** Parser settings; all optional. */
 export interface ParseOptions {
@@ -195,14 +189,15 @@ function parseCommand(
       guess ? `did you mean ${guess}?` : "help lists the commands",
     );
   }
+  let args: Args;
   try {
-    parseArgs(spec!, rest, command);
+    args = parseArgs(spec!, rest, command);
   } catch (error) {
     const hint = (error as { hint?: string }).hint;
     // Point at the token the message names (an unknown option, an extra argument).
     const named = /"([^"]+)"/.exec(errorMessage(error))?.[1];
     const at = rest.find((t) => named !== undefined && t.text.startsWith(named)) ?? rest[0] ?? head;
-    fail(offset + at.start, errorMessage(error), hint);
+    return fail(offset + at.start, errorMessage(error), hint);
   }
   for (const token of rest) {
     if (token.quote === '"') {
@@ -217,31 +212,30 @@ function parseCommand(
     }
   }
   const name = head.text;
-  const positional = rest.filter((t) => t.quoted || !t.text.startsWith("--"));
-  if (name === "expect" && positional.length >= 2 && !command.includes("${")) {
-    const first = positional[1];
-    const regex = positional.length === 2 && first.quoted
+  const { positional } = args;
+  const declared = spec!.script ?? {};
+  const at = declared.regex;
+  if (at !== undefined && positional.length > at && !command.includes("${")) {
+    const first = positional[at];
+    const regex = positional.length === at + 1 && first.quoted
       ? first.text
       : command.slice(first.start, positional.at(-1)!.end);
     try {
-      parseRegex(regex, "expect");
+      parseRegex(regex, name);
     } catch (error) {
-      const message = errorMessage(error).replace(/^Cannot expect: /, "");
+      const message = errorMessage(error).replace(/^Cannot [^:]*: /, "");
       fail(offset + first.start, message, "regexes look like /^\\+OK/ or /\\d+ items/i");
     }
   }
-  if ((name === "open" || name === "listen") && positional[1] && !positional[1].quoted) {
-    scope.sockets.add(positional[1].text);
-    if (name === "listen") scope.listeners.add(positional[1].text);
+  const defined = declared.defines === undefined ? undefined : positional[declared.defines];
+  if (defined && !defined.quoted) {
+    scope.sockets.add(defined.text);
+    if (declared.children) scope.listeners.add(defined.text);
   }
-  // A built-in server is a socket too (its connections are not registered, so no children).
-  if (name === "serve" && positional[2] && !positional[2].quoted) {
-    scope.sockets.add(positional[2].text);
-  }
-  const socket = READ_COMMANDS.has(name) && positional[0] && !positional[0].text.includes("${")
-    ? positional[0].text
-    : undefined;
-  return { line: 0, column: offset + 1, command, template, name, socket };
+  const target = positional[declared.socket ?? 0];
+  const socket = declared.reads && target && !target.text.includes("${") ? target.text : undefined;
+  const call = { command: spec!, args };
+  return { line: 0, column: offset + 1, command, template, name, call, socket };
 }
 
 function undefinedVariable(
@@ -271,7 +265,7 @@ function parseObservation(block: Line[], step: Step, scope: Scope, file: string)
   const fail = (at: number, column: number, reason: string, hint?: string): never => {
     throw new ScriptError(file, body[at].index + 1, body[at].column + column + 1, reason, hint);
   };
-  const isRead = READ_COMMANDS.has(step.name);
+  const isRead = step.call.command.script?.reads !== undefined;
   if (body[0].text.startsWith("!")) {
     if (body.length > 1) fail(1, 0, "an expected error (`! message`) is one line");
     const first = body[0].text;

@@ -39,6 +39,7 @@
 
 import { formatHostPort, parseHostPort } from "../sockets/address.ts";
 import { SockitError } from "../grammar/errors.ts";
+import { END_OF_STREAM } from "../commands/reading.ts";
 import { isText, quote, render } from "../grammar/render.ts";
 import { VERSION } from "../version.ts";
 import { formatStep } from "./recorder.ts";
@@ -101,7 +102,7 @@ export function proxyScript(events: Event[], target: string, header: string[]): 
         break;
       case "server-close":
         out += formatStep(`recv ${name}`, [
-          `! Cannot recv from "${name}": end of stream, peer closed (nothing buffered)`,
+          `! Cannot recv from "${name}": ${END_OF_STREAM} (nothing buffered)`,
         ]);
         break;
       case "client-close":

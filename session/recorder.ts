@@ -168,7 +168,7 @@ export class Recorder implements RecordingService {
     } catch {
       return `# failed: ${line}  (${errorMessage(e.error)})\n`;
     }
-    if (head === undefined || head === "record" || head === "quit") return "";
+    if (head === undefined || this.#shell.commands.get(head)?.script?.unrecorded) return "";
     const command = this.#paths(
       generalizePorts(generalize(line, this.#values()), this.#values()),
       e.result !== undefined,
@@ -182,42 +182,58 @@ export class Recorder implements RecordingService {
   }
 
   /**
-   * Makes file paths replayable elsewhere: the socket file of a `listen unix` that succeeded
-   * becomes `${tmp}/NAME` (a fresh folder every replay); files under the script's folder
-   * (`--cert`, `--key`, `--ca`, `@file`, `open unix PATH`) become `${dir}/…`, other relative
-   * paths absolute.
+   * Makes file paths replayable elsewhere, where the command declares them
+   * (`script.transport`, `script.paths`, `script.sends`): the unix socket file a listening
+   * command made (when it succeeded) becomes `${tmp}/NAME` (a fresh folder every replay); other
+   * paths under the script's folder (`--cert`, `--key`, `--ca`, `@file`, `open unix PATH`)
+   * become `${dir}/…`, other relative paths absolute.
    */
   #paths(command: string, ok: boolean): string {
     let tokens;
+    let args;
     try {
       tokens = tokenize(command);
+      const spec = this.#shell.commands.get(tokens[0].text);
+      if (!spec?.script) return command;
+      args = { spec: spec.script, ...parseArgs(spec, tokens.slice(1), command) };
     } catch {
       return command;
     }
-    const [head, ...rest] = tokens;
+    const { spec, positional } = args;
     const base = dirname(resolve(this.#file ?? "."));
     const place = (path: string) => {
       const rel = relative(base, resolve(path));
       if (rel !== "" && !rel.startsWith("..") && !isAbsolute(rel)) return `\${dir}/${rel}`;
       return resolve(path);
     };
+    const plain = (t: Token | undefined): t is Token =>
+      t !== undefined && !t.quoted && !t.text.includes("${") && t.spaceBefore;
     const edits: [token: Token, text: string][] = [];
-    rest.forEach((t, i) => {
-      if (t.quoted || t.text.includes("${") || !t.spaceBefore) return;
-      const unix = i === 2 && rest[0].text === "unix" && !rest[0].quoted;
-      if (unix && head.text === "listen") {
-        if (ok) edits.push([t, `\${tmp}/${basename(t.text)}`]);
-      } else if (unix && head.text === "open") edits.push([t, place(t.text)]);
-      else if (/^--(cert|key|ca)$/.test(rest[i - 1]?.text ?? "")) edits.push([t, place(t.text)]);
-      else if (/^--(cert|key|ca)=./.test(t.text)) {
-        const eq = t.text.indexOf("=");
-        edits.push([t, `${t.text.slice(0, eq + 1)}${place(t.text.slice(eq + 1))}`]);
-      } else if (t.text.startsWith("@") && t.text.length > 1) {
-        edits.push([t, `@${place(t.text.slice(1))}`]);
+    const kind = spec.transport === undefined ? undefined : positional[spec.transport];
+    const path = spec.defines === undefined ? undefined : positional[spec.defines + 1];
+    if (kind?.text === "unix" && !kind.quoted && plain(path)) {
+      if (!spec.binds) edits.push([path, place(path.text)]);
+      else if (ok) edits.push([path, `\${tmp}/${basename(path.text)}`]);
+    }
+    const options = new Set(spec.paths ?? []);
+    tokens.forEach((t, i) => {
+      if (!plain(t) || i === 0) return;
+      const option = /^--([\w-]+)$/.exec(tokens[i - 1].text)?.[1];
+      const glued = /^--([\w-]+)=(.+)$/.exec(t.text);
+      if (option && options.has(option) && !tokens[i - 1].quoted) edits.push([t, place(t.text)]);
+      else if (glued && options.has(glued[1])) {
+        edits.push([t, `--${glued[1]}=${place(glued[2])}`]);
       }
     });
+    if (spec.sends) {
+      for (const t of positional.slice(spec.sends.payload)) {
+        if (plain(t) && t.text.startsWith("@") && t.text.length > 1) {
+          edits.push([t, `@${place(t.text.slice(1))}`]);
+        }
+      }
+    }
     let out = command;
-    for (const [t, text] of edits.reverse()) {
+    for (const [t, text] of edits.sort((a, b) => b[0].start - a[0].start)) {
       if (!/\s/.test(text)) out = out.slice(0, t.start) + text + out.slice(t.end);
     }
     return out;

@@ -3,10 +3,12 @@
  * observes with what the script says. Returns data ({@linkcode ScriptResult}); the reporter
  * turns it into text.
  *
- * On a stream, a `recv` observation is a claim about the next bytes, not about read
- * boundaries: replay reads exactly as many bytes as the observation holds (or until its
- * `/REGEX/` matches), with the command's deadline. Every wait has a deadline, and a hard cap
- * per command cancels anything that still waits.
+ * Every command runs through the shell's dispatcher (`Shell.execute`), as typed. A command
+ * that declares a replay mode (`script.expects`: `recv`, `recvfrom`) is given what its
+ * observation holds and reads exactly that, failing at the first differing byte: on a stream a
+ * `recv` observation is a claim about the next bytes (on a framed socket, one message), not
+ * about read boundaries. Every wait has a deadline, and a hard cap per command cancels anything
+ * that still waits.
  *
  * @example Replaying a script that starts its own peer
  * ```ts
@@ -30,16 +32,13 @@
 
 import { dirname, resolve } from "node:path";
 import type { Result } from "../commands/result.ts";
-import type { Command, Settings } from "../commands/types.ts";
-import { parseArgs } from "../commands/args.ts";
-import { formatDuration } from "../grammar/duration.ts";
+import type { Command, Expected, Settings } from "../commands/types.ts";
+import { ExpectedReadError } from "../commands/reading.ts";
 import { PLAIN } from "../shell/colors.ts";
 import { render } from "../grammar/render.ts";
 import { renderResult } from "../shell/renderer.ts";
 import { Shell } from "../shell/shell.ts";
 import { socketCells } from "../commands/ls.ts";
-import { tokenize } from "../grammar/tokenize.ts";
-import { StreamSocket } from "../sockets/stream_socket.ts";
 import type { Expectation, Script, Step, Template } from "./format.ts";
 import { matchTemplate, parseTemplate, substitute, UndefinedVariable } from "./template.ts";
 import { socketValues, socketVariable } from "./variables.ts";
@@ -210,7 +209,7 @@ export async function replay(script: Script, options: ReplayOptions = {}): Promi
       failure ??= outcome.failure;
       if (!settings.update) break;
     }
-    if (step.name === "quit" && outcome.status === "passed") break;
+    if (outcome.result?.kind === "quit" && outcome.status === "passed") break;
   }
   const unread = failure || settings.update ? [] : unreadBytes(shell);
   if (unread.length > 0 && settings.strict) {
@@ -240,8 +239,10 @@ function unreadBytes(shell: Shell): Unread[] {
     const info = socket.info();
     if (socket.closed || info.role === "listener" || info.role === "bound") return [];
     if (!(info.buffered > 0)) return [];
-    const preview = socket instanceof StreamSocket
-      ? render(socket.buffer.peek().subarray(0, 32), "auto").split("\n")[0] +
+    // A stream's buffer can show its first bytes without consuming them; datagrams cannot.
+    const buffer = (socket as { buffer?: { peek?: () => Uint8Array } }).buffer;
+    const preview = typeof buffer?.peek === "function"
+      ? render(buffer.peek().subarray(0, 32), "auto").split("\n")[0] +
         (info.buffered > 32 ? "…" : "")
       : undefined;
     return [{ socket: info.name, bytes: info.buffered, preview }];
@@ -367,37 +368,28 @@ async function runStep(
   const signal = watchdog.start();
   try {
     executed = commandLine(step, lookup);
-    const direct = !settings.update && step.name === "recv" && step.socket !== undefined &&
-      (expect?.kind === "data" || expect?.kind === "regex") && !expect.from && !expect.truncated &&
-      shell.registry.has(step.socket) &&
-      shell.registry.get(step.socket, "recv from") instanceof StreamSocket;
-    if (direct) {
-      const bytes = await streamRecv(shell, step.socket!, executed, expect!, signal);
-      outcome.observed = render(bytes, shell.settings.display).split("\n");
-      checkData(expect!, bytes, captures);
-    } else {
-      let result: Result;
-      try {
-        result = await shell.execute(executed, { signal });
-      } catch (error) {
-        outcome.observed = [`! ${errorMessage(error)}`];
-        if (expect?.kind !== "error") {
-          throw new Mismatch({
-            reason: errorMessage(error),
-            hint: (error as { hint?: string }).hint,
-          });
-        }
-        const got = matchTemplate(expect.template, errorMessage(error), lookup);
-        if (!got) {
-          throw new Mismatch({ reason: "the command failed differently" });
-        }
-        for (const [k, v] of got) captures.set(k, v);
-        return outcome;
+    let result: Result;
+    try {
+      result = await shell.execute(executed, { signal, expect: replayMode(step, settings) });
+    } catch (error) {
+      outcome.observed = [`! ${errorMessage(error)}`];
+      if (error instanceof ExpectedReadError) throw expectedMismatch(error, outcome);
+      if (expect?.kind !== "error") {
+        throw new Mismatch({
+          reason: errorMessage(error),
+          hint: (error as { hint?: string }).hint,
+        });
       }
-      outcome.observed = observedLines(shell, result);
-      outcome.result = result;
-      checkResult(expect, result, outcome.observed, lookup, captures);
+      const got = matchTemplate(expect.template, errorMessage(error), lookup);
+      if (!got) {
+        throw new Mismatch({ reason: "the command failed differently" });
+      }
+      for (const [k, v] of got) captures.set(k, v);
+      return outcome;
     }
+    outcome.observed = observedLines(shell, result);
+    outcome.result = result;
+    checkResult(expect, result, outcome.observed, lookup, captures);
   } catch (error) {
     outcome.status = "failed";
     const detail = error instanceof Mismatch
@@ -425,91 +417,30 @@ async function runStep(
   return outcome;
 }
 
-/** Reads exactly what a stream observation needs, with the command's deadline. */
-async function streamRecv(
-  shell: Shell,
-  name: string,
-  line: string,
-  expect: Expectation,
-  signal: AbortSignal,
-): Promise<Uint8Array> {
-  const socket = shell.registry.get(name, "recv from") as StreamSocket;
-  if (expect.kind === "data" && socket.buffer.size >= expect.bytes.length) {
-    // Everything needed has arrived (the usual case): compare, take, no waiting.
-    const expected = expect.bytes;
-    const have = socket.buffer.peek();
-    for (let i = 0; i < expected.length; i++) {
-      if (have[i] !== expected[i]) {
-        const got = have.subarray(0, expected.length + 256);
-        throw new Mismatch({
-          reason: "received different bytes",
-          actual: render(got).split("\n"),
-          expectedBytes: expected,
-          actualBytes: got,
-        });
-      }
-    }
-    const now = await socket.buffer.recvExact(expected.length);
-    if (now.status === "ok") return now.data;
-  }
-  const [, ...rest] = tokenize(line);
-  const args = parseArgs(shell.command("recv"), rest, line);
-  const timeout = (args.options.timeout as number | undefined) ?? shell.settings.timeout;
-  let read;
-  if (expect.kind === "regex") {
-    read = await socket.buffer.recvMatch(sticky(expect.regex), { timeout, signal });
-  } else {
-    // Fail as soon as the bytes differ, instead of waiting for a count that may never come.
-    const expected = expect.kind === "data" ? expect.bytes : new Uint8Array(0);
-    const diverged = new AbortController();
-    const check = () => {
-      const have = socket.buffer.peek();
-      const n = Math.min(have.length, expected.length);
-      for (let i = 0; i < n; i++) if (have[i] !== expected[i]) return diverged.abort();
-    };
-    const unsubscribe = shell.registry.subscribe((e) => {
-      if (e.name === name && e.type === "data") check();
-    });
-    check();
-    const onAbort = () => diverged.abort();
-    signal.addEventListener("abort", onAbort, { once: true });
-    try {
-      read = await socket.buffer.recvExact(expected.length, { timeout, signal: diverged.signal });
-    } finally {
-      unsubscribe();
-      signal.removeEventListener("abort", onAbort);
-    }
-    if (read.status === "cancelled" && !signal.aborted) {
-      const got = read.data.subarray(0, expected.length + 256);
-      throw new Mismatch({
-        reason: "received different bytes",
-        actual: render(got).split("\n"),
-        expectedBytes: expected,
-        actualBytes: got,
-      });
-    }
-  }
-  if (read.status === "ok") return read.data;
-  const want = expect.kind === "data" ? `${expect.bytes.length} bytes` : "a match";
-  const why = read.status === "timeout"
-    ? `timed out after ${formatDuration(timeout)} waiting for ${want}`
-    : read.status === "eof"
-    ? `end of stream (peer closed) while waiting for ${want}`
-    : read.status === "cancelled"
-    ? `cancelled while waiting for ${want}`
-    : `${read.error?.message ?? "read failed"} while waiting for ${want}`;
-  const got = read.data.length === 0 ? "nothing arrived" : `${read.data.length} bytes arrived`;
-  throw new Mismatch({
-    reason: `Cannot recv from "${name}": ${why}; ${got}`,
-    actual: read.data.length ? render(read.data).split("\n") : ["(nothing)"],
-    expectedBytes: expect.kind === "data" ? expect.bytes : undefined,
-    actualBytes: read.data,
-  });
+/**
+ * What a step's command is given in replay mode: the bytes (or regex) its observation holds,
+ * when the command declares a replay mode and the observation is a plain claim about received
+ * bytes (a datagram claimed truncated is read as written and compared after).
+ */
+function replayMode(step: Step, settings: ReplaySettings): Expected | undefined {
+  const expect = step.expect;
+  if (settings.update || !step.call.command.script?.expects) return undefined;
+  if (expect?.kind === "data" && !expect.truncated) return { bytes: expect.bytes };
+  if (expect?.kind === "regex" && !expect.truncated) return { regex: expect.regex };
+  return undefined;
 }
 
-/** The regex anchored at the first buffered byte. */
-function sticky(re: RegExp): RegExp {
-  return new RegExp(re.source, re.flags.replace(/[gy]/g, "") + "y");
+/** A replayed read that did not receive what the script expects, as a failure to report. */
+function expectedMismatch(error: ExpectedReadError, outcome: StepOutcome): Mismatch {
+  const shown = error.actual.subarray(0, error.expected.length + 256);
+  outcome.observed = shown.length ? render(shown).split("\n") : ["(nothing)"];
+  if (error.from !== undefined) outcome.observed[0] = `from ${error.from} ${outcome.observed[0]}`;
+  return new Mismatch({
+    reason: error.code === "mismatch" ? "received different bytes" : error.message,
+    actual: outcome.observed,
+    expectedBytes: error.expected.length ? error.expected : undefined,
+    actualBytes: shown,
+  });
 }
 
 function checkData(expect: Expectation, data: Uint8Array, captures: Map<string, string>): void {

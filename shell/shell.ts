@@ -1,7 +1,7 @@
 import { COMMANDS } from "../commands/mod.ts";
 import { parseArgs } from "../commands/args.ts";
 import { NONE, type Result } from "../commands/result.ts";
-import type { Command, CommandContext, Settings } from "../commands/types.ts";
+import type { Command, CommandContext, Expected, Settings } from "../commands/types.ts";
 import { SockitError } from "../grammar/errors.ts";
 import { nearest } from "../grammar/nearest.ts";
 import { SocketRegistry } from "../sockets/registry.ts";
@@ -39,6 +39,8 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
   /** Called during long transfers with bytes done and the total. */
   progress?: (done: number, total: number) => void;
+  /** Replay mode of a receiving command: what it is expected to receive (see `CommandContext`). */
+  expect?: Expected;
 }
 
 /**
@@ -125,6 +127,7 @@ export class Shell {
       commands: this.commands,
       services: this.services,
       progress: options.progress,
+      expect: options.expect,
     };
     return await command.run(ctx, args);
   }

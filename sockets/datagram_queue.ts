@@ -9,7 +9,7 @@
 import { indexOfBytes, latin1 } from "../grammar/bytes.ts";
 import { PendingReads } from "./pending_reads.ts";
 import type { ReadOptions, ReadResult } from "./receive_buffer.ts";
-import type { Receiver } from "./receiver.ts";
+import type { ExpectedReadResult, Receiver } from "./receiver.ts";
 
 /** A datagram read's outcome: a stream read's, plus the sender and whether it was cut. */
 export interface DatagramReadResult extends ReadResult {
@@ -213,6 +213,24 @@ export class DatagramView implements Receiver {
   /** Through the first `\n` in the next datagram. */
   recvLine(opts?: ReadOptions & { drop?: boolean }): Promise<DatagramReadResult> {
     return this.recvUntil(new Uint8Array([10]), opts);
+  }
+
+  /**
+   * The next datagram if it is exactly `expected` (consumed, status ok); status mismatch when it
+   * differs (`at` is the first differing byte, a datagram that ends early differs at its end;
+   * nothing is consumed).
+   */
+  async recvExpected(expected: Uint8Array, opts?: ReadOptions): Promise<ExpectedReadResult> {
+    let at = -1;
+    const read = await this.#queue.read(this.#accepts, (d) => {
+      let i = 0;
+      while (i < d.length && i < expected.length && d[i] === expected[i]) i++;
+      if (i === d.length && i === expected.length) return { take: d.length, keep: d.length };
+      at = i;
+      return `the next datagram differs from the expected one at byte ${i}`;
+    }, opts);
+    if (read.status !== "error" || at < 0) return read;
+    return { status: "mismatch", data: read.data, at, from: read.from };
   }
 
   /** Through the first match of `re` in the next datagram (run on its latin1 text). */

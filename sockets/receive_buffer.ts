@@ -9,6 +9,7 @@
 import { indexOfBytes, latin1 } from "../grammar/bytes.ts";
 import { type ReadStatus, SockitError } from "../grammar/errors.ts";
 import { PendingReads } from "./pending_reads.ts";
+import type { ExpectedReadResult } from "./receiver.ts";
 
 /** Options accepted by every read of a {@link ReceiveBuffer}. */
 export interface ReadOptions {
@@ -321,6 +322,50 @@ export class ReceiveBuffer {
       }
       return this.#stuck();
     }, opts);
+  }
+
+  /**
+   * Resolves "ok" with exactly `expected` once those bytes are buffered, comparing them as they
+   * arrive; resolves "mismatch" at the first byte that differs (`at` is its index, nothing is
+   * consumed, `data` is a copy of what is buffered). Each new chunk is compared only from where
+   * the previous comparison stopped. End of stream before all arrived: "eof" (nothing consumed).
+   *
+   * @example Comparing as the bytes arrive
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { ReceiveBuffer } from "./receive_buffer.ts";
+   * const enc = new TextEncoder();
+   * const buf = new ReceiveBuffer();
+   * const pending = buf.recvExpected(enc.encode("PING\r\n"), { timeout: 1000 });
+   * buf.push(enc.encode("PI"));
+   * buf.push(enc.encode("XG"));
+   * const r = await pending;
+   * assert.equal(r.status, "mismatch");
+   * assert.equal(r.at, 2);
+   * assert.equal(buf.size, 4); // the differing bytes stay buffered
+   * ```
+   */
+  recvExpected(expected: Uint8Array, opts?: ReadOptions): Promise<ExpectedReadResult> {
+    /** Absolute stream position where the comparison started, and how many bytes matched. */
+    let base = this.#consumed;
+    let checked = 0;
+    const attempt = (): ExpectedReadResult | undefined => {
+      if (this.#consumed !== base) [base, checked] = [this.#consumed, 0]; // drained meanwhile
+      const n = Math.min(this.size, expected.length);
+      for (; checked < n; checked++) {
+        if (this.#buf[this.#start + checked] !== expected[checked]) {
+          return { status: "mismatch", data: this.peek(), at: checked };
+        }
+      }
+      if (this.size >= expected.length) {
+        return { status: "ok", data: this.#consume(expected.length) };
+      }
+      return this.#stuck();
+    };
+    // A mismatch is one more way not to consume, which the pending reads need not tell apart.
+    return this.#read(attempt as () => ReadResult | undefined, opts) as Promise<
+      ExpectedReadResult
+    >;
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -52,6 +52,15 @@ async function server(program: string, args: string[], port: number) {
   };
 }
 
+/** Waits (bounded, polling) until `cond` holds: the mock counts a conversation after its client is gone. */
+async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 const portOf = (address: string) => address.split(":").at(-1)!;
 
 Deno.test({
@@ -84,16 +93,19 @@ Deno.test({
       assertMatch(text, /^recv c2\n {2}"\$5\\r\\nhello\\r\\n"$/m);
 
       // Redis is gone; the mock stands in for it.
-      await using mock = startMock(parseScript(text, file));
+      await using mock = await startMock(parseScript(text, file));
       const via = ["-p", portOf(mock.address)];
       equal((await run("redis-cli", [...via, "SET", "greeting", "hello"])).out, "OK");
       equal((await run("redis-cli", [...via, "GET", "greeting"])).out, "hello");
-      equal(mock.completed, 2);
+      await until(() => mock.completed === 2, "two conversations played to the end");
       equal(mock.diagnostics.length, 0, mock.diagnostics.join("\n"));
 
       // A client that deviates from the recording gets dropped, with a diagnostic naming the line.
       const deviant = await run("redis-cli", [...via, "GET", "other"]);
+      assert(!deviant.out.includes("OK"), deviant.out);
       assert(deviant.out.includes("Server closed the connection") || deviant.code !== 0);
+      await until(() => mock.deviated === 1, "one conversation deviated");
+      equal(mock.completed, 2);
       assertMatch(
         mock.diagnostics[0],
         /\.sockit:5: connection 3 \(recorded as c1\): the client sent different bytes; expected "\*3\\r\\n\$3\\r\\nSET.*got "\*2\\r\\n\$3\\r\\nGET/,
@@ -136,12 +148,115 @@ Deno.test({
       // HTTP/1.0: the server hangs up after the body and curl, having read Content-Length
       // bytes, hangs up too; whichever the proxy sees first ends the recording.
       assertMatch(text, /^( {2}! Cannot recv from "c\d+": end of stream, peer closed|close c\d+)/m);
-      await using mock = startMock(parseScript(text, file));
+      await using mock = await startMock(parseScript(text, file));
       const served = await curl(portOf(mock.address));
       equal(served.out, "hello from a real server", mock.diagnostics.join("\n"));
       equal(mock.diagnostics.length, 0, mock.diagnostics.join("\n"));
+
+      // curl asking for another path gets no recorded answer: the request is checked first.
+      const line = text.split("\n").findIndex((l) => l.startsWith("send c")) + 1;
+      const missing = await run("curl", [
+        "-s",
+        "-H",
+        "Host: sockit.test",
+        `http://127.0.0.1:${portOf(mock.address)}/missing.txt`,
+      ]);
+      equal(missing.out, "");
+      assert(missing.code !== 0, "curl saw an empty reply");
+      equal(mock.diagnostics.length, 1);
+      assertMatch(
+        mock.diagnostics[0],
+        new RegExp(
+          `^${file.replaceAll("/", "\\/")}:${line}: connection 2 \\(recorded as c\\d+\\): ` +
+            'the client sent different bytes; expected "GET /hello\\.txt.*got "GET /missing\\.txt',
+        ),
+      );
     } finally {
       await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+/** A Python socket client: connects, sends `line`, prints what it hears until the server closes. */
+const PYTHON_CLIENT = [
+  "import socket, sys",
+  "s = socket.create_connection((sys.argv[1], int(sys.argv[2])))",
+  "s.sendall(sys.argv[3].encode().decode('unicode_escape').encode('latin1'))",
+  "heard = b''",
+  "while True:",
+  "    chunk = s.recv(100)",
+  "    if not chunk: break",
+  "    heard += chunk",
+  "    if heard.endswith(b'\\n'): break",
+  "print(repr(heard))",
+].join("\n");
+
+const PING =
+  'open tcp c1 127.0.0.1:6379\nsend c1 "PING\\r\\n"\nrecv c1\n  "+PONG\\r\\n"\nclose c1\n';
+
+Deno.test({
+  name:
+    "a Python client sending a wrong line gets no recorded answer, though its bytes arrive before the mock looks",
+  ignore: !installed("python3"),
+  async fn() {
+    await using mock = await startMock(parseScript(PING, "ping.sockit"));
+    const [host, port] = mock.address.split(":");
+    const good = await run("python3", ["-c", PYTHON_CLIENT, host, port, "PING\\r\\n"]);
+    equal(good.out, "b'+PONG\\r\\n'", good.err);
+    const wrong = await run("python3", ["-c", PYTHON_CLIENT, host, port, "XXXX\\r\\n"]);
+    equal(wrong.out, "b''", wrong.err);
+    assertMatch(
+      mock.diagnostics.join("\n"),
+      /^ping\.sockit:2: connection 2 \(recorded as c1\): the client sent different bytes; expected "PING\\r\\n", got "XXXX\\r\\n"$/,
+    );
+    await until(() => mock.completed === 1, "the good client played to the end");
+    equal(mock.deviated, 1);
+    equal(mock.summary(), "served 2 conversations: 1 played to the end, 1 deviated");
+  },
+});
+
+Deno.test({
+  name:
+    "sockit mock keeps serving after a deviation and exits 1 at the end, saying how many deviated",
+  ignore: !installed("python3"),
+  async fn() {
+    const file = await Deno.makeTempFile({ suffix: ".sockit" });
+    await Deno.writeTextFile(file, PING);
+    try {
+      const child = new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", new URL("../main.ts", import.meta.url).pathname, "mock", file],
+        stdout: "piped",
+        stderr: "piped",
+        env: { NO_COLOR: "1" },
+      }).spawn();
+      let stderr = "";
+      const stderrDone = (async () => {
+        for await (const chunk of child.stderr) stderr += new TextDecoder().decode(chunk);
+      })();
+      const reader = child.stdout.getReader();
+      const first = new TextDecoder().decode((await reader.read()).value);
+      const port = /^mock listening on 127\.0\.0\.1:(\d+), /.exec(first)?.[1];
+      assert(port, first);
+      const wrong = await run("python3", ["-c", PYTHON_CLIENT, "127.0.0.1", port, "PONG\\r\\n"]);
+      equal(wrong.out, "b''", wrong.err);
+      const good = await run("python3", ["-c", PYTHON_CLIENT, "127.0.0.1", port, "PING\\r\\n"]);
+      equal(good.out, "b'+PONG\\r\\n'", good.err);
+      await until(() => stderr.includes("played to the end"), "the good client was served");
+      child.kill("SIGTERM");
+      let rest = "";
+      for (let r = await reader.read(); !r.done; r = await reader.read()) {
+        rest += new TextDecoder().decode(r.value);
+      }
+      equal((await child.status).code, 1);
+      await stderrDone;
+      assertMatch(
+        stderr,
+        /^mock: .*:2: connection 1 \(recorded as c1\): the client sent different bytes; expected "PING\\r\\n", got "PONG\\r\\n"$/m,
+      );
+      assertMatch(stderr, /^mock: connection 2 \(c1\): played to the end$/m);
+      assertMatch(rest, /^mock: served 2 conversations: 1 played to the end, 1 deviated$/m);
+    } finally {
+      await Deno.remove(file);
     }
   },
 });

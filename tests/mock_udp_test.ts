@@ -11,6 +11,15 @@ const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** Waits (bounded, polling) until `cond` holds: the mock counts a conversation after its client is gone. */
+async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 /** Runs a real client to the end with `input` on its stdin; returns what it printed. */
 async function client(program: string, args: string[], input = "") {
   await using peer = spawnPeer(program, args);
@@ -92,14 +101,13 @@ Deno.test("a UDP session recorded against a real ack server is answered by the m
     assertMatch(text, /^recv c\n {2}"ACK 2 \\"two\\""$/m);
 
     // The ack server is gone; the mock stands in for it.
-    await using mock = startMock(parseScript(text, file));
-    await mock.ready;
+    await using mock = await startMock(parseScript(text, file));
     equal(mock.transport, "udp");
     const [host, port] = mock.address.split(":");
     const python = await client("python3", [PYTHON_UDP_CLIENT, host, port, "ping", "two"]);
     equal(python.out, 'ACK 1 "ping"\nACK 2 "two"\n', python.err);
+    await until(() => mock.completed === 1, "the Python client played to the end");
     equal(mock.diagnostics.length, 0, mock.diagnostics.join("\n"));
-    equal(mock.completed, 1);
   });
 });
 
@@ -109,7 +117,7 @@ Deno.test("a UDP client that sends a different datagram gets no answer, and the 
     "ping.sockit",
   );
   const diagnostic = nextDiagnostic();
-  await using mock = startMock(script, diagnostic);
+  await using mock = await startMock(script, diagnostic);
   const socat = await client("socat", ["-t", "0.3", "-", `UDP:${mock.address}`], "pint");
   equal(socat.out, "");
   equal(
@@ -120,7 +128,7 @@ Deno.test("a UDP client that sends a different datagram gets no answer, and the 
 });
 
 Deno.test("two UDP client addresses each get their own conversation, one recorded datagram per reply", async () => {
-  await using mock = startMock(parseScript(TWO_PEERS, "two.sockit"));
+  await using mock = await startMock(parseScript(TWO_PEERS, "two.sockit"));
   using a = udpClient(mock.address);
   using b = udpClient(mock.address);
   await a.say("hello");
@@ -134,13 +142,13 @@ Deno.test("two UDP client addresses each get their own conversation, one recorde
   // Played to the end, a is a new peer when it starts again: the third, so conversation c1.
   await a.say("hello");
   equal(await a.hear(), "one");
-  equal(mock.completed, 2);
+  await until(() => mock.completed === 2, "both peers played to the end");
   equal(mock.diagnostics.length, 0, mock.diagnostics.join("\n"));
 });
 
 Deno.test("a UDP peer quiet for the timeout is forgotten, and starts a fresh conversation when it speaks again", async () => {
   const diagnostic = nextDiagnostic();
-  await using mock = startMock(parseScript(TWO_PEERS, "two.sockit"), {
+  await using mock = await startMock(parseScript(TWO_PEERS, "two.sockit"), {
     timeout: 100,
     ...diagnostic,
   });

@@ -152,7 +152,7 @@ Deno.test("a failing replay reports the command, expected vs actual and the sock
   assertMatch(report, /^ {2}command: {2}recv a$/m);
   assertMatch(report, /^ {2}expected: 00000000 {2}00 02$/m);
   assertMatch(report, /^ {2}actual: {3}00000000 {2}00 01 +\|\.\.\|$/m);
-  assertMatch(report, /^ {4}a +tcp +open +127\.0\.0\.1:\d+ +127\.0\.0\.1:\d+ +2 +0 +0$/m);
+  assertMatch(report, /^ {4}a +tcp +open +127\.0\.0\.1:\d+ +127\.0\.0\.1:\d+ +2 +0 +2$/m);
 });
 
 Deno.test("captures and wildcards match values that differ between runs", async () => {
