@@ -308,6 +308,7 @@ Deno.test("sockit mock serves a recording until stopped, and says where it liste
   } finally {
     child.kill("SIGTERM");
     await child.status;
+    await logging;
     await child.stdout.cancel().catch(() => {});
     await Deno.remove(file);
   }
