@@ -2,7 +2,7 @@ import { equal, match as assertMatch, ok as assert } from "node:assert/strict";
 import { parseScript, replayFile } from "../mod.ts";
 import { startMock } from "../session/mock.ts";
 import { startProxy } from "../session/proxy.ts";
-import { closedPort, echoPeer, eventually, sockit } from "./_helpers.ts";
+import { closedPort, echoPeer, eventually, sockit, SOCKIT_RUN } from "./_helpers.ts";
 
 /** Whether a program is installed (the Debian peers come from `.ci/run`). */
 function installed(program: string): boolean {
@@ -224,7 +224,7 @@ Deno.test({
     await Deno.writeTextFile(file, PING);
     try {
       const child = new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", new URL("../main.ts", import.meta.url).pathname, "mock", file],
+        args: [...SOCKIT_RUN, "mock", file],
         stdout: "piped",
         stderr: "piped",
         env: { NO_COLOR: "1" },
@@ -283,7 +283,7 @@ Deno.test("sockit mock serves a recording until stopped, and says where it liste
     'open tcp c1 127.0.0.1:1\nsend c1 "hi\\n"\nrecv c1\n  "hello\\n"\n',
   );
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("../main.ts", import.meta.url).pathname, "mock", file],
+    args: [...SOCKIT_RUN, "mock", file],
     stdout: "piped",
     stderr: "piped",
     env: { NO_COLOR: "1" },
@@ -320,9 +320,7 @@ Deno.test("sockit record --proxy forwards a client to the target and writes the 
   const file = `${dir}/echo.sockit`;
   const child = new Deno.Command(Deno.execPath(), {
     args: [
-      "run",
-      "-A",
-      new URL("../main.ts", import.meta.url).pathname,
+      ...SOCKIT_RUN,
       "record",
       "--proxy",
       "127.0.0.1:0",

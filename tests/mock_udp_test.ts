@@ -3,11 +3,10 @@ import { parseScript } from "../mod.ts";
 import { startMock } from "../session/mock.ts";
 import { startServer } from "../protocols/mod.ts";
 import { formatAddr } from "../sockets/address.ts";
-import { sockit } from "./_helpers.ts";
+import { sockit, SOCKIT_RUN } from "./_helpers.ts";
 import { spawnPeer } from "./_peers.ts";
 
 const PYTHON_UDP_CLIENT = new URL("./python/udp_client.py", import.meta.url).pathname;
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -195,7 +194,7 @@ Deno.test("sockit mock says it listens on udp, serves the Python client, and rep
   await withScript(
     'open udp c 127.0.0.1:9\nsend c ping\nrecv c\n  "pong"\nsend c two\nrecv c\n  "three"\n',
     async (file) => {
-      const args = ["run", "-A", MAIN, "mock", "--timeout", "200ms", file];
+      const args = [...SOCKIT_RUN, "mock", "--timeout", "200ms", file];
       await using mock = spawnPeer(Deno.execPath(), args);
       const [line, port] = await mock.waitFor(/^mock listening on udp 127\.0\.0\.1:(\d+), .*$/m);
       equal(line, `mock listening on udp 127.0.0.1:${port}, serving ${file}`);

@@ -3,10 +3,7 @@
  * the prompt, Ctrl-C, Ctrl-D and history.
  */
 import { deepEqual as assertEquals, match as assertMatch, ok as assert } from "node:assert/strict";
-import { PERMISSIONS } from "./_helpers.ts";
-
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
-const CONFIG = new URL("../deno.json", import.meta.url).pathname;
+import { SOCKIT_RUN } from "./_helpers.ts";
 
 class Tmux implements AsyncDisposable {
   readonly socket = `sockit-test-${crypto.randomUUID().slice(0, 8)}`;
@@ -50,11 +47,7 @@ Deno.test("the interactive shell completes, shows events above the typed line, a
     "NO_COLOR=1",
     `XDG_STATE_HOME=${state}`,
     Deno.execPath(),
-    "run",
-    "--config",
-    CONFIG,
-    ...PERMISSIONS,
-    MAIN,
+    ...SOCKIT_RUN,
   ].join(" ");
   await tmux.run(
     "new-session",

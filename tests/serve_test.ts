@@ -9,7 +9,7 @@ import type { Result } from "../commands/result.ts";
 import type { SocketEvent } from "../sockets/named_socket.ts";
 import { startServer } from "../protocols/mod.ts";
 import { ackReply } from "../protocols/ack.ts";
-import { as, eventually, sockit } from "./_helpers.ts";
+import { as, eventually, sockit, SOCKIT_RUN } from "./_helpers.ts";
 
 const text = (r: Result) => r.kind === "data" ? new TextDecoder().decode(r.data) : `<${r.kind}>`;
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -276,11 +276,7 @@ async function serveInForeground(
 ) {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
-      "run",
-      "--config",
-      new URL("../deno.json", import.meta.url).pathname,
-      "-A",
-      new URL("../main.ts", import.meta.url).pathname,
+      ...SOCKIT_RUN,
       "serve",
       protocol,
       "tcp",

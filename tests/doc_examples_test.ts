@@ -1,0 +1,40 @@
+/**
+ * The doc examples that `deno test --doc` runs are tests: an example whose claim is broken
+ * fails the run (console.assert would only log).
+ */
+import { equal, match as assertMatch, ok as assert } from "node:assert/strict";
+
+const NEAREST = new URL("../grammar/nearest.ts", import.meta.url);
+
+/** Runs `deno test --doc` on one module and returns its exit code and output. */
+async function docTest(file: string): Promise<{ code: number; out: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["test", "--quiet", "--no-config", "--no-check", "--doc", file],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const d = new TextDecoder();
+  return { code: out.code, out: d.decode(out.stdout) + d.decode(out.stderr) };
+}
+
+Deno.test("a doc example passes as written and fails when its claim is broken", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const source = await Deno.readTextFile(NEAREST);
+    const claim = 'assert(nearest("sned", ["send", "recv"]) === "send");';
+    assert(source.includes(claim), "grammar/nearest.ts's example makes the claim this test breaks");
+    await Deno.writeTextFile(`${dir}/nearest.ts`, source);
+    equal((await docTest(`${dir}/nearest.ts`)).code, 0);
+
+    await Deno.writeTextFile(
+      `${dir}/nearest.ts`,
+      source.replace(claim, claim.replace(/"send"\);$/, '"recv");')),
+    );
+    const broken = await docTest(`${dir}/nearest.ts`);
+    equal(broken.code, 1, broken.out);
+    assertMatch(broken.out, /AssertionError/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
