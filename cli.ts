@@ -17,7 +17,7 @@ import {
   stdinLines,
 } from "./cli_shell.ts";
 import { splitStatements } from "./grammar/tokenize.ts";
-import { SockitError } from "./grammar/errors.ts";
+import { SockitError, systemErrorCode } from "./grammar/errors.ts";
 import { VERSION } from "./version.ts";
 import { parseDuration } from "./grammar/duration.ts";
 import { runTests } from "./session/run.ts";
@@ -62,7 +62,7 @@ export function program(): Command {
         text = await Deno.readTextFile(file);
       } catch (error) {
         const why = error instanceof Deno.errors.NotFound ? "not found" : (error as Error).message;
-        throw new SockitError(`Cannot run "${file}": ${why}`);
+        throw new SockitError(`Cannot run "${file}": ${why}`, { code: systemErrorCode(error) });
       }
       const shell = await makeShell(cli.opts());
       process.exitCode = await batch(shell, splitLines(text), file, cli.opts().events);
@@ -97,6 +97,7 @@ export function program(): Command {
     .action(async (listen: string, target: string, file: string, options: { proxy?: boolean }) => {
       if (!options.proxy) {
         throw new SockitError("record: say --proxy", {
+          code: "usage",
           hint: "sockit record --proxy LISTEN TARGET FILE; in the shell, use record start FILE",
         });
       }

@@ -1,5 +1,5 @@
 import { concatBytes } from "../grammar/bytes.ts";
-import { SockitError } from "../grammar/errors.ts";
+import { SockitError, systemErrorCode } from "../grammar/errors.ts";
 import type { NamedSocket } from "../sockets/named_socket.ts";
 import { StreamSocket } from "../sockets/stream_socket.ts";
 import { parsePayload, type PayloadPart } from "../grammar/payload.ts";
@@ -23,7 +23,7 @@ export async function* fileChunks(path: string, chunk = FILE_CHUNK): AsyncGenera
     file = await Deno.open(path, { read: true });
   } catch (error) {
     const why = error instanceof Deno.errors.NotFound ? "not found" : (error as Error).message;
-    throw new SockitError(`Cannot read file "${path}": ${why}`);
+    throw new SockitError(`Cannot read file "${path}": ${why}`, { code: systemErrorCode(error) });
   }
   using _file = file;
   const buf = new Uint8Array(chunk);
@@ -53,7 +53,9 @@ async function* partChunks(
     } else {
       for await (const chunk of fileChunks(part.path)) {
         if (signal?.aborted) {
-          throw new SockitError(`Cannot send "${part.path}": cancelled after ${done} bytes`);
+          throw new SockitError(`Cannot send "${part.path}": cancelled after ${done} bytes`, {
+            code: "cancelled",
+          });
         }
         yield chunk;
         done += chunk.length;
@@ -65,10 +67,15 @@ async function* partChunks(
 
 /** The socket as something `send` can write to, or a one-line error. */
 export function sendable(socket: NamedSocket, action: string): Sendable {
-  if (socket.closed) throw new SockitError(`Cannot ${action} "${socket.name}": socket is closed`);
+  if (socket.closed) {
+    throw new SockitError(`Cannot ${action} "${socket.name}": socket is closed`, {
+      code: "closed",
+    });
+  }
   const s = socket as unknown as Partial<Sendable>;
   if (typeof s.write !== "function") {
     throw new SockitError(`Cannot ${action} "${socket.name}": it is a ${socket.info().role}`, {
+      code: "wrong-kind",
       hint: socket.info().role === "listener"
         ? `send to ${socket.name}.1, or ${socket.name}.*`
         : undefined,
@@ -87,7 +94,7 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal, message: string)
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => {
       work.catch(() => {});
-      reject(new SockitError(message));
+      reject(new SockitError(message, { code: "cancelled" }));
     };
     signal.addEventListener("abort", onAbort, { once: true });
     work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
@@ -102,12 +109,18 @@ async function checkFiles(parts: PayloadPart[]): Promise<number> {
     if (part.kind !== "file") continue;
     try {
       const stat = await Deno.stat(part.path);
-      if (!stat.isFile) throw new SockitError(`Cannot read file "${part.path}": not a file`);
+      if (!stat.isFile) {
+        throw new SockitError(`Cannot read file "${part.path}": not a file`, {
+          code: "wrong-kind",
+        });
+      }
       total += stat.size;
     } catch (error) {
       if (error instanceof SockitError) throw error;
       const why = error instanceof Deno.errors.NotFound ? "not found" : (error as Error).message;
-      throw new SockitError(`Cannot read file "${part.path}": ${why}`);
+      throw new SockitError(`Cannot read file "${part.path}": ${why}`, {
+        code: systemErrorCode(error),
+      });
     }
   }
   return total;

@@ -1,4 +1,4 @@
-import { SockitError } from "../grammar/errors.ts";
+import { errorCode, SockitError } from "../grammar/errors.ts";
 import { Listener } from "../sockets/listener.ts";
 import type { ReadOptions, ReadResult } from "../sockets/receive_buffer.ts";
 import type { NamedSocket } from "../sockets/named_socket.ts";
@@ -34,7 +34,11 @@ export function receivingSocket(
 ): ReceivingSocket {
   const socket = openSocket(ctx, name, action);
   const buffer = (socket as Partial<ReceivingSocket>).buffer;
-  if (!buffer) throw new SockitError(`Cannot ${action} "${name}": it does not receive`);
+  if (!buffer) {
+    throw new SockitError(`Cannot ${action} "${name}": it does not receive`, {
+      code: "wrong-kind",
+    });
+  }
   return socket as ReceivingSocket;
 }
 
@@ -42,7 +46,9 @@ export function receivingSocket(
 export function streamSocket(ctx: CommandContext, name: string, action: string): StreamSocket {
   const socket = openSocket(ctx, name, action);
   if (socket instanceof StreamSocket) return socket;
-  throw new SockitError(`Cannot ${action} "${name}": not a stream socket (${socket.kind})`);
+  throw new SockitError(`Cannot ${action} "${name}": not a stream socket (${socket.kind})`, {
+    code: "wrong-kind",
+  });
 }
 
 /** The open, non-listener socket of that name, or a one-line error naming the action. */
@@ -50,10 +56,13 @@ function openSocket(ctx: CommandContext, name: string, action: string): NamedSoc
   const socket = ctx.registry.get(name, action);
   if (socket instanceof Listener) {
     throw new SockitError(`Cannot ${action} "${name}": it is a listener`, {
+      code: "wrong-kind",
       hint: `its connections are ${name}.1, ${name}.2, …`,
     });
   }
-  if (socket.closed) throw new SockitError(`Cannot ${action} "${name}": socket is closed`);
+  if (socket.closed) {
+    throw new SockitError(`Cannot ${action} "${name}": socket is closed`, { code: "closed" });
+  }
   return socket;
 }
 
@@ -102,14 +111,20 @@ export function dataResult(
     case "timeout":
       throw new SockitError(
         `Cannot ${action} "${name}": timed out after ${formatDuration(timeout)} (${kept})`,
+        { code: "timeout" },
       );
     case "cancelled":
-      throw new SockitError(`Cannot ${action} "${name}": cancelled (${kept})`);
+      throw new SockitError(`Cannot ${action} "${name}": cancelled (${kept})`, {
+        code: "cancelled",
+      });
     case "eof":
-      throw new SockitError(`Cannot ${action} "${name}": end of stream, peer closed (${kept})`);
+      throw new SockitError(`Cannot ${action} "${name}": end of stream, peer closed (${kept})`, {
+        code: "eof",
+      });
     default:
       throw new SockitError(
         `Cannot ${action} "${name}": ${read.error?.message ?? "read failed"} (${kept})`,
+        { code: errorCode(read.error) },
       );
   }
 }

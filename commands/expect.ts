@@ -6,6 +6,7 @@ export function parseRegex(text: string, action: string): RegExp {
   const m = /^\/(.*)\/([a-z]*)$/s.exec(text);
   if (!m) {
     throw new SockitError(`Cannot ${action}: "${text}" is not a /REGEX/`, {
+      code: "usage",
       hint: "write it between slashes, e.g. /^\\+OK/ or /\\d+ items/i",
     });
   }
@@ -13,7 +14,9 @@ export function parseRegex(text: string, action: string): RegExp {
   try {
     return new RegExp(m[1], flags);
   } catch (error) {
-    throw new SockitError(`Cannot ${action}: bad regex ${text}: ${(error as Error).message}`);
+    throw new SockitError(`Cannot ${action}: bad regex ${text}: ${(error as Error).message}`, {
+      code: "usage",
+    });
   }
 }
 

@@ -30,28 +30,35 @@ export const record: Command = {
     const recorder = ctx.services.recorder as RecordingService | undefined;
     if (!recorder) {
       throw new SockitError("Cannot record: recording is not set up in this shell", {
+        code: "failed",
         hint: "use the sockit CLI, or attachRecorder(shell) from mod.ts",
       });
     }
     if (action === "start") {
-      if (!file) throw new SockitError("record start: missing FILE", { hint: "record start FILE" });
+      if (!file) {
+        throw new SockitError("record start: missing FILE", {
+          code: "usage",
+          hint: "record start FILE",
+        });
+      }
       if (recorder.file) {
         throw new SockitError(
           `Cannot record to "${file}": already recording to "${recorder.file}"`,
-          {
-            hint: "record stop first",
-          },
+          { code: "exists", hint: "record stop first" },
         );
       }
       await recorder.start(file);
       return { kind: "message", text: `recording to ${file}` };
     }
     if (action === "stop") {
-      if (!recorder.file) throw new SockitError("Cannot stop recording: not recording");
+      if (!recorder.file) {
+        throw new SockitError("Cannot stop recording: not recording", { code: "usage" });
+      }
       const written = await recorder.stop();
       return { kind: "message", text: `recorded ${written}` };
     }
     throw new SockitError(`record: unknown action "${action}"`, {
+      code: "usage",
       hint: "record start FILE | record stop",
     });
   },

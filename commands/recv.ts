@@ -19,7 +19,11 @@ export const recv = readingCommand({
   action: "recv from",
   reader(args, name) {
     const max = args.positional[1] ? parseInteger(args.positional[1].text, "recv MAX") : 65536;
-    if (max === 0) throw new SockitError(`Cannot recv from "${name}": MAX must be at least 1`);
+    if (max === 0) {
+      throw new SockitError(`Cannot recv from "${name}": MAX must be at least 1`, {
+        code: "usage",
+      });
+    }
     return (socket, opts) => {
       const frame = frameOf(socket); // only stream sockets, whose buffer is a ReceiveBuffer
       return frame

@@ -18,7 +18,9 @@ export const recvfrom: Command = {
   async run(ctx, args) {
     const name = args.positional[0].text;
     const max = args.positional[1] ? parseInteger(args.positional[1].text, "recvfrom MAX") : 65536;
-    if (max === 0) throw new SockitError(`Cannot recvfrom "${name}": MAX must be at least 1`);
+    if (max === 0) {
+      throw new SockitError(`Cannot recvfrom "${name}": MAX must be at least 1`, { code: "usage" });
+    }
     const socket = datagramSocket(ctx, name, "recvfrom");
     const opts = readOptions(ctx, args);
     const read = await socket.buffer.recv(max, opts);

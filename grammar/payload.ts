@@ -54,7 +54,7 @@
  */
 
 import { concatBytes as concat } from "./bytes.ts";
-import { SockitError } from "./errors.ts";
+import { SockitError, systemErrorCode } from "./errors.ts";
 import type { Token } from "./tokenize.ts";
 
 /** One piece of a payload: literal bytes, or a file whose contents are read when sending. */
@@ -112,6 +112,7 @@ export function decodeEscapes(raw: string): Uint8Array {
       const lo = i + 3 < raw.length ? hexValue(raw[i + 3]) : -1;
       if (hi < 0 || lo < 0) {
         throw new SockitError(`Bad escape "${raw.slice(i, i + 4)}" in "${show(raw)}"`, {
+          code: "usage",
           hint: "\\x takes exactly two hex digits, e.g. \\x0a",
         });
       }
@@ -122,6 +123,7 @@ export function decodeEscapes(raw: string): Uint8Array {
         ? "\\"
         : raw.slice(i, i + (raw.codePointAt(i + 1)! > 0xffff ? 3 : 2));
       throw new SockitError(`Bad escape "${esc}" in "${show(raw)}"`, {
+        code: "usage",
         hint: "valid escapes: \\n \\r \\t \\0 \\\\ \\\" \\' \\e \\xHH",
       });
     }
@@ -135,13 +137,17 @@ function parseHex(word: string): Uint8Array {
   for (const c of word.slice(4)) {
     if (c === "_" || c === ":") continue;
     const v = c.length === 1 ? hexValue(c) : -1;
-    if (v < 0) throw new SockitError(`Bad hex literal "${show(word)}": not a hex digit "${c}"`);
+    if (v < 0) {
+      throw new SockitError(`Bad hex literal "${show(word)}": not a hex digit "${c}"`, {
+        code: "usage",
+      });
+    }
     digits.push(v);
   }
   if (digits.length % 2 !== 0) {
     throw new SockitError(
       `Bad hex literal "${show(word)}": odd number of hex digits (${digits.length})`,
-      { hint: "each byte takes two hex digits, e.g. hex:0a" },
+      { code: "usage", hint: "each byte takes two hex digits, e.g. hex:0a" },
     );
   }
   const bytes = new Uint8Array(digits.length / 2);
@@ -155,6 +161,7 @@ function parseBase64(word: string): Uint8Array {
   const text = word.slice(4);
   if (!base64Pattern.test(text)) {
     throw new SockitError(`Bad base64 literal "${show(word)}"`, {
+      code: "usage",
       hint: "use standard base64 (A-Z a-z 0-9 + /) padded with = to a multiple of 4",
     });
   }
@@ -189,6 +196,7 @@ export function parseLiteral(token: Token): PayloadPart {
   if (word.startsWith("@")) {
     if (word.length === 1) {
       throw new SockitError(`Bad file reference "@": missing path`, {
+        code: "usage",
         hint: 'write @path, or "@" to send the character',
       });
     }
@@ -231,7 +239,10 @@ function fileError(path: string, e: unknown): SockitError {
     reason = "permission denied";
   } else if (e instanceof Deno.errors.IsADirectory) reason = "is a directory";
   else reason = String(e instanceof Error ? e.message : e).split("\n")[0];
-  return new SockitError(`Cannot read file "${path}": ${reason}`, { cause: e });
+  return new SockitError(`Cannot read file "${path}": ${reason}`, {
+    code: systemErrorCode(e),
+    cause: e,
+  });
 }
 
 async function statFile(path: string): Promise<Deno.FileInfo> {
@@ -241,7 +252,9 @@ async function statFile(path: string): Promise<Deno.FileInfo> {
   } catch (e) {
     throw fileError(path, e);
   }
-  if (info.isDirectory) throw new SockitError(`Cannot read file "${path}": is a directory`);
+  if (info.isDirectory) {
+    throw new SockitError(`Cannot read file "${path}": is a directory`, { code: "wrong-kind" });
+  }
   return info;
 }
 
@@ -266,6 +279,7 @@ export async function payloadBytes(
       if (info.size > maxFileBytes) {
         throw new SockitError(
           `Cannot read file "${part.path}": ${info.size} bytes is over the limit of ${maxFileBytes}`,
+          { code: "too-large" },
         );
       }
     }

@@ -87,6 +87,7 @@ export class Shell {
     if (command) return command;
     const guess = nearest(name, this.commands.keys());
     throw new SockitError(`Unknown command "${name}"`, {
+      code: "unknown-command",
       hint: guess ? `did you mean ${guess}?` : "help lists the commands",
     });
   }
