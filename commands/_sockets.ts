@@ -1,4 +1,4 @@
-import { errorCode, SockitError } from "../grammar/errors.ts";
+import { SockitError, systemErrorCode } from "../grammar/errors.ts";
 import { Listener } from "../sockets/listener.ts";
 import type { ReadOptions, ReadResult } from "../sockets/receive_buffer.ts";
 import type { NamedSocket } from "../sockets/named_socket.ts";
@@ -124,7 +124,7 @@ export function dataResult(
     default:
       throw new SockitError(
         `Cannot ${action} "${name}": ${read.error?.message ?? "read failed"} (${kept})`,
-        { code: errorCode(read.error) },
+        { code: systemErrorCode(read.error) },
       );
   }
 }
