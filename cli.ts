@@ -19,6 +19,9 @@ import {
 import { splitStatements } from "./grammar/tokenize.ts";
 import { SockitError, systemErrorCode } from "./grammar/errors.ts";
 import { VERSION } from "./version.ts";
+import { nearest } from "./grammar/nearest.ts";
+import { COMMANDS } from "./commands/mod.ts";
+import { Shell } from "./shell/shell.ts";
 import { parseDuration } from "./grammar/duration.ts";
 import { runTests } from "./session/run.ts";
 import { startMock } from "./session/mock.ts";
@@ -37,7 +40,9 @@ export function program(): Command {
     .option("--events", "in batch mode, print socket events to stderr")
     .option("--record <file>", "record the session as a script that sockit test replays")
     .showSuggestionAfterError(true)
-    .action(async (options: GlobalOptions) => {
+    .allowExcessArguments(true)
+    .action(async (options: GlobalOptions, command: Command) => {
+      if (command.args.length > 0) throw unknownSubcommand(cli, command.args[0]);
       const shell = await makeShell(options);
       if (options.command !== undefined) {
         process.exitCode = await batch(
@@ -51,6 +56,19 @@ export function program(): Command {
       } else {
         process.exitCode = await batch(shell, stdinLines(), "stdin", options.events);
       }
+    });
+
+  cli.command("help")
+    .description("show this help, a subcommand's, or a shell command's (sockit help send)")
+    .argument("[command]", "a subcommand (serve, mock, …) or a shell command (send, recv, …)")
+    .action(async (name?: string) => {
+      if (name === undefined) return cli.outputHelp();
+      const sub = cli.commands.find((c) => c.name() === name);
+      if (sub) return sub.outputHelp();
+      await using shell = new Shell();
+      if (!shell.commands.has(name)) throw unknownSubcommand(cli, name);
+      const result = await shell.execute(`help ${name}`);
+      if (result.kind === "text") stdoutLine(result.text);
     });
 
   cli.command("run")
@@ -155,6 +173,24 @@ export function program(): Command {
     });
 
   return cli;
+}
+
+/**
+ * The error for `sockit WORD` when WORD is no subcommand: a suggestion among the subcommands
+ * (through the same nearest() and synonyms as the shell), or how to run it as a shell command.
+ */
+function unknownSubcommand(cli: Command, word: string): SockitError {
+  const subcommands = cli.commands.map((c) => c.name());
+  const shellCommands = COMMANDS.map((c) => c.name);
+  const exact = shellCommands.includes(word) ? word : undefined;
+  const guess = exact ?? nearest(word, [...subcommands, ...shellCommands]);
+  const hint = guess === undefined
+    ? `commands: ${subcommands.join(", ")}; sockit help lists them`
+    : subcommands.includes(guess)
+    ? `did you mean sockit ${guess}?`
+    : `${exact ? "" : `did you mean ${guess}? `}${guess} is a shell command: ` +
+      `sockit -c '${guess} …', or sockit help ${guess}`;
+  return new SockitError(`Unknown command "${word}"`, { code: "unknown-command", hint });
 }
 
 /** Resolves on Ctrl-C or SIGTERM. */
