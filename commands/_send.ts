@@ -5,6 +5,7 @@ import { StreamSocket } from "../sockets/stream_socket.ts";
 import { parsePayload, type PayloadPart } from "../grammar/payload.ts";
 import { frameOf } from "../protocols/framing.ts";
 import type { Result } from "./result.ts";
+import { wrongKind } from "./_sockets.ts";
 import type { Args, CommandContext } from "./types.ts";
 
 /** Chunk size for streaming files: large writes move bulk data fastest on loopback. */
@@ -73,14 +74,7 @@ export function sendable(socket: NamedSocket, action: string): Sendable {
     });
   }
   const s = socket as unknown as Partial<Sendable>;
-  if (typeof s.write !== "function") {
-    throw new SockitError(`Cannot ${action} "${socket.name}": it is a ${socket.info().role}`, {
-      code: "wrong-kind",
-      hint: socket.info().role === "listener"
-        ? `send to ${socket.name}.1, or ${socket.name}.*`
-        : undefined,
-    });
-  }
+  if (typeof s.write !== "function") throw wrongKind(socket, action, "send");
   return s as Sendable;
 }
 

@@ -73,10 +73,21 @@ export function parseArgs(command: Command, tokens: Token[], line: string): Args
   return { positional, options, line };
 }
 
-/** Parses a non-negative whole number, naming the action in the error. */
-export function parseInteger(text: string, action: string): number {
+/**
+ * Parses a whole number of at least `min` (default 0), naming the action in the error:
+ * `recv MAX: "-5" must be a positive whole number`.
+ */
+export function parseInteger(text: string, action: string, min = 0): number {
+  const wanted = min === 1
+    ? "a positive whole number"
+    : min === 0
+    ? "a whole number, 0 or more"
+    : `a whole number, ${min} or more`;
+  if (/^-\d+$/.test(text) || (/^\d+$/.test(text) && Number(text) < min)) {
+    throw new SockitError(`${action}: "${text}" must be ${wanted}`, { code: "usage" });
+  }
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
-    throw new SockitError(`${action}: "${text}" is not a whole number`, { code: "usage" });
+    throw new SockitError(`${action}: "${text}" is not ${wanted}`, { code: "usage" });
   }
   return Number(text);
 }

@@ -1,4 +1,3 @@
-import { SockitError } from "../grammar/errors.ts";
 import type { ReceiveBuffer } from "../sockets/receive_buffer.ts";
 import { frameOf } from "../protocols/framing.ts";
 import { parseInteger } from "./args.ts";
@@ -18,12 +17,7 @@ export const recv = readingCommand({
   maxArgs: 2,
   action: "recv from",
   reader(args, name) {
-    const max = args.positional[1] ? parseInteger(args.positional[1].text, "recv MAX") : 65536;
-    if (max === 0) {
-      throw new SockitError(`Cannot recv from "${name}": MAX must be at least 1`, {
-        code: "usage",
-      });
-    }
+    const max = args.positional[1] ? parseInteger(args.positional[1].text, "recv MAX", 1) : 65536;
     return (socket, opts) => {
       const frame = frameOf(socket); // only stream sockets, whose buffer is a ReceiveBuffer
       return frame
