@@ -17,7 +17,7 @@ import {
   stdinLines,
 } from "./cli_shell.ts";
 import { splitStatements } from "./grammar/tokenize.ts";
-import { SockitError, systemErrorCode } from "./grammar/errors.ts";
+import { SockitError, systemErrorCode, systemReason } from "./grammar/errors.ts";
 import { VERSION } from "./version.ts";
 import { nearest } from "./grammar/nearest.ts";
 import { COMMANDS } from "./commands/mod.ts";
@@ -75,13 +75,7 @@ export function program(): Command {
     .description("run a file of shell commands, stopping at the first failure")
     .argument("<file>", "the file of commands")
     .action(async (file: string) => {
-      let text: string;
-      try {
-        text = await Deno.readTextFile(file);
-      } catch (error) {
-        const why = error instanceof Deno.errors.NotFound ? "not found" : (error as Error).message;
-        throw new SockitError(`Cannot run "${file}": ${why}`, { code: systemErrorCode(error) });
-      }
+      const text = await readInput(file, `run "${file}"`);
       const shell = await makeShell(cli.opts());
       process.exitCode = await batch(shell, splitLines(text), file, cli.opts().events);
     });
@@ -119,7 +113,9 @@ export function program(): Command {
           hint: "sockit record --proxy LISTEN TARGET FILE; in the shell, use record start FILE",
         });
       }
-      const proxy = await startProxy({ listen, target, file, onLog: stderrLine });
+      const proxy = await startProxy({ listen, target, file, onLog: stderrLine }).catch((e) => {
+        throw failure(`Cannot record through a proxy on ${listen} to "${file}"`, e);
+      });
       stdoutLine(`proxy listening on ${proxy.address} → ${target}, recording to ${file}`);
       await untilSignal();
       await proxy.close();
@@ -134,14 +130,23 @@ export function program(): Command {
     .action(async (file: string, _local: unknown, command: Command) => {
       // `--timeout` after `mock` lands in the global option of the same name.
       const options = command.optsWithGlobals<{ listen?: string; timeout?: string }>();
-      const script = parseScript(await Deno.readTextFile(file), file);
-      await using mock = startMock(script, {
-        listen: options.listen,
-        timeout: options.timeout ? parseDuration(options.timeout, "mock --timeout") : undefined,
-        onDiagnostic: (m) => stderrLine(`mock: ${m}`),
-        onLog: (m) => stderrLine(`mock: ${m}`),
+      const script = parseScript(await readInput(file, `mock "${file}"`), file);
+      const where = `Cannot mock "${file}" on ${options.listen ?? "127.0.0.1:0"}`;
+      let started: ReturnType<typeof startMock>;
+      try {
+        started = startMock(script, {
+          listen: options.listen,
+          timeout: options.timeout ? parseDuration(options.timeout, "mock --timeout") : undefined,
+          onDiagnostic: (m) => stderrLine(`mock: ${m}`),
+          onLog: (m) => stderrLine(`mock: ${m}`),
+        });
+      } catch (error) {
+        throw failure(where, error);
+      }
+      await using mock = started;
+      await mock.ready.catch((error) => {
+        throw failure(where, error);
       });
-      await mock.ready;
       const on = mock.transport === "udp" ? "udp " : "";
       stdoutLine(`mock listening on ${on}${mock.address}, serving ${file}`);
       await untilSignal();
@@ -173,6 +178,24 @@ export function program(): Command {
     });
 
   return cli;
+}
+
+/** A file the CLI reads (a script, a recording), or a one-line error naming the action. */
+async function readInput(file: string, action: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(file);
+  } catch (error) {
+    throw failure(`Cannot ${action}`, error);
+  }
+}
+
+/** A runtime error as a one-line SockitError after `what`; a SockitError stays as it is. */
+function failure(what: string, error: unknown): SockitError {
+  if (error instanceof SockitError) return error;
+  return new SockitError(`${what}: ${systemReason(error)}`, {
+    code: systemErrorCode(error),
+    cause: error,
+  });
 }
 
 /**

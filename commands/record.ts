@@ -1,4 +1,4 @@
-import { SockitError } from "../grammar/errors.ts";
+import { SockitError, systemErrorCode, systemReason } from "../grammar/errors.ts";
 import type { Command } from "./types.ts";
 
 /**
@@ -47,7 +47,12 @@ export const record: Command = {
           { code: "exists", hint: "record stop first" },
         );
       }
-      await recorder.start(file);
+      await recorder.start(file).catch((error) => {
+        throw new SockitError(`Cannot record to "${file}": ${writeReason(file, error)}`, {
+          code: systemErrorCode(error),
+          cause: error,
+        });
+      });
       return { kind: "message", text: `recording to ${file}` };
     }
     if (action === "stop") {
@@ -63,3 +68,10 @@ export const record: Command = {
     });
   },
 };
+
+/** Why a file could not be written, in a few words: a missing folder is named. */
+function writeReason(file: string, error: unknown): string {
+  if (!(error instanceof Deno.errors.NotFound)) return systemReason(error);
+  const slash = file.lastIndexOf("/");
+  return `the folder ${slash > 0 ? file.slice(0, slash) : "."} does not exist`;
+}
