@@ -17,8 +17,11 @@ import {
   stdinLines,
 } from "./cli_shell.ts";
 import { splitStatements } from "./grammar/tokenize.ts";
-import { SockitError } from "./grammar/errors.ts";
+import { SockitError, systemErrorCode, systemReason } from "./grammar/errors.ts";
 import { VERSION } from "./version.ts";
+import { nearest } from "./grammar/nearest.ts";
+import { COMMANDS } from "./commands/mod.ts";
+import { Shell } from "./shell/shell.ts";
 import { parseDuration } from "./grammar/duration.ts";
 import { runTests } from "./session/run.ts";
 import { startMock } from "./session/mock.ts";
@@ -37,7 +40,9 @@ export function program(): Command {
     .option("--events", "in batch mode, print socket events to stderr")
     .option("--record <file>", "record the session as a script that sockit test replays")
     .showSuggestionAfterError(true)
-    .action(async (options: GlobalOptions) => {
+    .allowExcessArguments(true)
+    .action(async (options: GlobalOptions, command: Command) => {
+      if (command.args.length > 0) throw unknownSubcommand(cli, command.args[0]);
       const shell = await makeShell(options);
       if (options.command !== undefined) {
         process.exitCode = await batch(
@@ -53,17 +58,24 @@ export function program(): Command {
       }
     });
 
+  cli.command("help")
+    .description("show this help, a subcommand's, or a shell command's (sockit help send)")
+    .argument("[command]", "a subcommand (serve, mock, …) or a shell command (send, recv, …)")
+    .action(async (name?: string) => {
+      if (name === undefined) return cli.outputHelp();
+      const sub = cli.commands.find((c) => c.name() === name);
+      if (sub) return sub.outputHelp();
+      await using shell = new Shell();
+      if (!shell.commands.has(name)) throw unknownSubcommand(cli, name);
+      const result = await shell.execute(`help ${name}`);
+      if (result.kind === "text") stdoutLine(result.text);
+    });
+
   cli.command("run")
     .description("run a file of shell commands, stopping at the first failure")
     .argument("<file>", "the file of commands")
     .action(async (file: string) => {
-      let text: string;
-      try {
-        text = await Deno.readTextFile(file);
-      } catch (error) {
-        const why = error instanceof Deno.errors.NotFound ? "not found" : (error as Error).message;
-        throw new SockitError(`Cannot run "${file}": ${why}`);
-      }
+      const text = await readInput(file, `run "${file}"`);
       const shell = await makeShell(cli.opts());
       process.exitCode = await batch(shell, splitLines(text), file, cli.opts().events);
     });
@@ -100,10 +112,13 @@ export function program(): Command {
     .action(async (listen: string, target: string, file: string, options: { proxy?: boolean }) => {
       if (!options.proxy) {
         throw new SockitError("record: say --proxy", {
+          code: "usage",
           hint: "sockit record --proxy LISTEN TARGET FILE; in the shell, use record start FILE",
         });
       }
-      const proxy = await startProxy({ listen, target, file, onLog: stderrLine });
+      const proxy = await startProxy({ listen, target, file, onLog: stderrLine }).catch((e) => {
+        throw failure(`Cannot record through a proxy on ${listen} to "${file}"`, e);
+      });
       stdoutLine(`proxy listening on ${proxy.address} → ${target}, recording to ${file}`);
       await untilSignal();
       await proxy.close();
@@ -118,13 +133,20 @@ export function program(): Command {
     .action(async (file: string, _local: unknown, command: Command) => {
       // `--timeout` after `mock` lands in the global option of the same name.
       const options = command.optsWithGlobals<{ listen?: string; timeout?: string }>();
-      const script = parseScript(await Deno.readTextFile(file), file);
-      await using mock = await startMock(script, {
-        listen: options.listen,
-        timeout: options.timeout ? parseDuration(options.timeout, "mock --timeout") : undefined,
-        onDiagnostic: (m) => stderrLine(`mock: ${m}`),
-        onLog: (m) => stderrLine(`mock: ${m}`),
-      });
+      const script = parseScript(await readInput(file, `mock "${file}"`), file);
+      const where = `Cannot mock "${file}" on ${options.listen ?? "127.0.0.1:0"}`;
+      let started: Awaited<ReturnType<typeof startMock>>;
+      try {
+        started = await startMock(script, {
+          listen: options.listen,
+          timeout: options.timeout ? parseDuration(options.timeout, "mock --timeout") : undefined,
+          onDiagnostic: (m) => stderrLine(`mock: ${m}`),
+          onLog: (m) => stderrLine(`mock: ${m}`),
+        });
+      } catch (error) {
+        throw failure(where, error);
+      }
+      await using mock = started;
       const on = mock.transport === "udp" ? "udp " : "";
       stdoutLine(`mock listening on ${on}${mock.address}, serving ${file}`);
       await untilSignal();
@@ -160,6 +182,47 @@ export function program(): Command {
     });
 
   return cli;
+}
+
+/** A file the CLI reads (a script, a recording), or a one-line error naming the action. */
+async function readInput(file: string, action: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(file);
+  } catch (error) {
+    throw failure(`Cannot ${action}`, error);
+  }
+}
+
+/** A runtime error as a one-line SockitError after `what`; a SockitError stays as it is. */
+function failure(what: string, error: unknown): SockitError {
+  // The mock listens through the shell, whose error names its internal socket: say what the
+  // user asked for instead.
+  if (error instanceof SockitError && error.code === "address-in-use") {
+    return new SockitError(`${what}: address already in use`, { code: error.code, cause: error });
+  }
+  if (error instanceof SockitError) return error;
+  return new SockitError(`${what}: ${systemReason(error)}`, {
+    code: systemErrorCode(error),
+    cause: error,
+  });
+}
+
+/**
+ * The error for `sockit WORD` when WORD is no subcommand: a suggestion among the subcommands
+ * (through the same nearest() and synonyms as the shell), or how to run it as a shell command.
+ */
+function unknownSubcommand(cli: Command, word: string): SockitError {
+  const subcommands = cli.commands.map((c) => c.name());
+  const shellCommands = COMMANDS.map((c) => c.name);
+  const exact = shellCommands.includes(word) ? word : undefined;
+  const guess = exact ?? nearest(word, [...subcommands, ...shellCommands]);
+  const hint = guess === undefined
+    ? `commands: ${subcommands.join(", ")}; sockit help lists them`
+    : subcommands.includes(guess)
+    ? `did you mean sockit ${guess}?`
+    : `${exact ? "" : `did you mean ${guess}? `}${guess} is a shell command: ` +
+      `sockit -c '${guess} …', or sockit help ${guess}`;
+  return new SockitError(`Unknown command "${word}"`, { code: "unknown-command", hint });
 }
 
 /** Resolves on Ctrl-C or SIGTERM. */

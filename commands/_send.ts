@@ -2,10 +2,16 @@ import { concatBytes } from "../grammar/bytes.ts";
 import { SockitError } from "../grammar/errors.ts";
 import type { NamedSocket } from "../sockets/named_socket.ts";
 import { StreamSocket } from "../sockets/stream_socket.ts";
-import { parsePayload, type PayloadPart } from "../grammar/payload.ts";
+import {
+  openSource,
+  parsePayload,
+  type PayloadPart,
+  type PayloadSource,
+} from "../grammar/payload.ts";
 import { frameOf } from "../protocols/framing.ts";
 import type { Result } from "./result.ts";
-import type { Args, CommandContext } from "./types.ts";
+import { wrongKind } from "./_sockets.ts";
+import type { Args, CommandContext, OptionSpec } from "./types.ts";
 
 /** Chunk size for streaming files: large writes move bulk data fastest on loopback. */
 export const FILE_CHUNK = 1024 * 1024;
@@ -16,32 +22,18 @@ export interface Sendable {
   writeFrom?(source: AsyncIterable<Uint8Array>): Promise<number>;
 }
 
-/** Reads a file in large chunks from one reused buffer, so memory stays bounded. */
-export async function* fileChunks(path: string, chunk = FILE_CHUNK): AsyncGenerator<Uint8Array> {
-  let file: Deno.FsFile;
-  try {
-    file = await Deno.open(path, { read: true });
-  } catch (error) {
-    const why = error instanceof Deno.errors.NotFound ? "not found" : (error as Error).message;
-    throw new SockitError(`Cannot read file "${path}": ${why}`);
-  }
-  using _file = file;
-  const buf = new Uint8Array(chunk);
-  while (true) {
-    let filled = 0;
-    while (filled < buf.length) {
-      const n = await file.read(buf.subarray(filled));
-      if (n === null) break;
-      filled += n;
-    }
-    if (filled === 0) return;
-    yield buf.subarray(0, filled);
-    if (filled < buf.length) return;
-  }
-}
+/** `--max BYTES` of send and sendline: how much of each `@file` to read. */
+export const MAX_OPTION: OptionSpec = {
+  name: "max",
+  type: "integer",
+  summary: "--max BYTES  send at most BYTES of each @file (for @-, FIFOs, @/dev/urandom)",
+};
+
+/** The payload with each `@path` opened (sizes known, nothing read from regular files yet). */
+type OpenPart = { kind: "bytes"; bytes: Uint8Array } | { kind: "file"; source: PayloadSource };
 
 async function* partChunks(
-  parts: PayloadPart[],
+  parts: OpenPart[],
   progress?: (done: number) => void,
   signal?: AbortSignal,
 ): AsyncGenerator<Uint8Array> {
@@ -51,9 +43,14 @@ async function* partChunks(
       yield part.bytes;
       done += part.bytes.length;
     } else {
-      for await (const chunk of fileChunks(part.path)) {
+      for await (const chunk of part.source.chunks(FILE_CHUNK)) {
         if (signal?.aborted) {
-          throw new SockitError(`Cannot send "${part.path}": cancelled after ${done} bytes`);
+          throw new SockitError(
+            `Cannot send "${part.source.path}": cancelled after ${done} bytes`,
+            {
+              code: "cancelled",
+            },
+          );
         }
         yield chunk;
         done += chunk.length;
@@ -65,15 +62,13 @@ async function* partChunks(
 
 /** The socket as something `send` can write to, or a one-line error. */
 export function sendable(socket: NamedSocket, action: string): Sendable {
-  if (socket.closed) throw new SockitError(`Cannot ${action} "${socket.name}": socket is closed`);
-  const s = socket as unknown as Partial<Sendable>;
-  if (typeof s.write !== "function") {
-    throw new SockitError(`Cannot ${action} "${socket.name}": it is a ${socket.info().role}`, {
-      hint: socket.info().role === "listener"
-        ? `send to ${socket.name}.1, or ${socket.name}.*`
-        : undefined,
+  if (socket.closed) {
+    throw new SockitError(`Cannot ${action} "${socket.name}": socket is closed`, {
+      code: "closed",
     });
   }
+  const s = socket as unknown as Partial<Sendable>;
+  if (typeof s.write !== "function") throw wrongKind(socket, action, "send");
   return s as Sendable;
 }
 
@@ -87,34 +82,29 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal, message: string)
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => {
       work.catch(() => {});
-      reject(new SockitError(message));
+      reject(new SockitError(message, { code: "cancelled" }));
     };
     signal.addEventListener("abort", onAbort, { once: true });
     work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
   });
 }
 
-/** Checks the files a payload names exist before anything is sent; returns the total size. */
-async function checkFiles(parts: PayloadPart[]): Promise<number> {
+/** Opens every `@path` before anything is sent (a missing file sends nothing); the total size. */
+async function openParts(parts: PayloadPart[], max?: number): Promise<[OpenPart[], number]> {
+  const open: OpenPart[] = [];
   let total = 0;
   for (const part of parts) {
-    if (part.kind === "bytes") total += part.bytes.length;
-    if (part.kind !== "file") continue;
-    try {
-      const stat = await Deno.stat(part.path);
-      if (!stat.isFile) throw new SockitError(`Cannot read file "${part.path}": not a file`);
-      total += stat.size;
-    } catch (error) {
-      if (error instanceof SockitError) throw error;
-      const why = error instanceof Deno.errors.NotFound ? "not found" : (error as Error).message;
-      throw new SockitError(`Cannot read file "${part.path}": ${why}`);
-    }
+    const o: OpenPart = part.kind === "bytes"
+      ? part
+      : { kind: "file", source: await openSource(part.path, max) };
+    total += o.kind === "bytes" ? o.bytes.length : o.source.size;
+    open.push(o);
   }
-  return total;
+  return [open, total];
 }
 
 /** The whole payload as one message (for a framed socket, whose frame needs its length). */
-async function wholeMessage(parts: PayloadPart[]): Promise<Uint8Array> {
+async function wholeMessage(parts: OpenPart[]): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   for await (const chunk of partChunks(parts)) chunks.push(chunk.slice());
   return concatBytes(chunks);
@@ -131,10 +121,12 @@ export async function sendPayload(
 ): Promise<Result> {
   const [target, ...payloadTokens] = args.positional;
   const targets = ctx.registry.match(target.text, "send to").map((s) => sendable(s, "send to"));
-  const parts = parsePayload(payloadTokens);
-  const raw = [...parts];
-  if (suffix) parts.push({ kind: "bytes", bytes: suffix });
-  const size = await checkFiles(parts);
+  const [raw, rawSize] = await openParts(
+    parsePayload(payloadTokens),
+    args.options.max as number | undefined,
+  );
+  const parts: OpenPart[] = suffix ? [...raw, { kind: "bytes", bytes: suffix }] : raw;
+  const size = rawSize + (suffix?.length ?? 0);
   const hasFile = parts.some((p) => p.kind === "file");
   const progress = ctx.progress && hasFile
     ? (done: number) => ctx.progress!(done, size)

@@ -1,5 +1,6 @@
-import { errorCode, SockitError } from "../grammar/errors.ts";
+import { SockitError, systemErrorCode } from "../grammar/errors.ts";
 import { Listener } from "../sockets/listener.ts";
+import { ServerSocket } from "../protocols/server_socket.ts";
 import type { ReadOptions, ReadResult } from "../sockets/receive_buffer.ts";
 import type { NamedSocket } from "../sockets/named_socket.ts";
 import type { Receiver } from "../sockets/receiver.ts";
@@ -46,19 +47,46 @@ export function receivingSocket(
 export function streamSocket(ctx: CommandContext, name: string, action: string): StreamSocket {
   const socket = openSocket(ctx, name, action);
   if (socket instanceof StreamSocket) return socket;
-  throw new SockitError(`Cannot ${action} "${name}": not a stream socket (${socket.kind})`, {
-    code: "wrong-kind",
-  });
+  throw wrongKind(socket, action, "stream");
+}
+
+/**
+ * The error for a command the socket cannot do, saying what the socket is and what to do
+ * instead: a listener's connections, a built-in server's address, `sendto` for a bound udp
+ * socket. `want` is what the command needs: a `stream`, something to `send` to, or to `receive`.
+ */
+export function wrongKind(
+  socket: NamedSocket,
+  action: string,
+  want: "stream" | "send" | "receive",
+): SockitError {
+  const name = socket.name;
+  let what: string;
+  let hint: string | undefined;
+  if (socket instanceof ServerSocket) {
+    what = `the built-in ${socket.protocol} server`;
+    hint = `its connections are served by ${socket.protocol} itself; to talk to it, ` +
+      `open ${socket.kind} c ${socket.info().local}`;
+  } else if (socket instanceof Listener) {
+    what = "a listener";
+    hint = `accept ${name}, then use ${name}.1, ${name}.2, … (or ${name}.* for all of them)`;
+  } else if (socket.info().role === "bound") {
+    what = `a bound ${socket.kind} socket with no peer`;
+    hint = want === "stream"
+      ? `${socket.kind} has no stream: datagrams stay whole`
+      : `use sendto ${name} HOST:PORT PAYLOAD, or recvfrom ${name}`;
+  } else {
+    what = `a ${socket.kind} socket, not a stream`;
+    hint = want === "stream" ? `${socket.kind} has no stream: datagrams stay whole` : undefined;
+  }
+  return new SockitError(`Cannot ${action} "${name}": it is ${what}`, { code: "wrong-kind", hint });
 }
 
 /** The open, non-listener socket of that name, or a one-line error naming the action. */
 function openSocket(ctx: CommandContext, name: string, action: string): NamedSocket {
   const socket = ctx.registry.get(name, action);
-  if (socket instanceof Listener) {
-    throw new SockitError(`Cannot ${action} "${name}": it is a listener`, {
-      code: "wrong-kind",
-      hint: `its connections are ${name}.1, ${name}.2, …`,
-    });
+  if (socket instanceof Listener || socket instanceof ServerSocket) {
+    throw wrongKind(socket, action, "receive");
   }
   if (socket.closed) {
     throw new SockitError(`Cannot ${action} "${name}": socket is closed`, { code: "closed" });
@@ -127,7 +155,7 @@ export function dataResult(
     default:
       throw new SockitError(
         `Cannot ${action} "${name}": ${read.error?.message ?? "read failed"} (${kept})`,
-        { code: errorCode(read.error) },
+        { code: systemErrorCode(read.error) },
       );
   }
 }

@@ -1,4 +1,4 @@
-import { SockitError } from "../grammar/errors.ts";
+import { errorCode, SockitError } from "../grammar/errors.ts";
 import { Listener } from "../sockets/listener.ts";
 import type { Command } from "./types.ts";
 import { formatDuration } from "../grammar/duration.ts";
@@ -19,16 +19,19 @@ export const accept: Command = {
     const name = args.positional[0].text;
     const socket = ctx.registry.get(name, "accept on");
     if (!(socket instanceof Listener)) {
-      throw new SockitError(`Cannot accept on "${name}": not a listener (${socket.kind})`);
+      throw new SockitError(`Cannot accept on "${name}": not a listener (${socket.kind})`, {
+        code: "wrong-kind",
+      });
     }
     const timeout = (args.options.timeout as number | undefined) ?? ctx.settings.timeout;
     try {
       const child = await socket.accept({ timeout, signal: ctx.signal });
       return { kind: "socket", info: child.info(), verb: "accepted" };
     } catch (error) {
-      if (error instanceof SockitError && error.message.includes("timed out")) {
+      if (errorCode(error) === "timeout") {
         throw new SockitError(
           `Cannot accept on "${name}": timed out after ${formatDuration(timeout)}`,
+          { code: "timeout" },
         );
       }
       throw error;

@@ -28,18 +28,25 @@ export function parseArgs(command: Command, tokens: Token[], line: string): Args
     if (!spec) {
       const guess = nearest(name, specs.keys());
       throw new SockitError(`${command.name}: unknown option "--${name}"`, {
+        code: "usage",
         hint: guess ? `did you mean --${guess}?` : `help ${command.name} lists its options`,
       });
     }
     if (spec.type === "flag") {
-      if (eq >= 0) throw new SockitError(`${command.name}: option "--${name}" takes no value`);
+      if (eq >= 0) {
+        throw new SockitError(`${command.name}: option "--${name}" takes no value`, {
+          code: "usage",
+        });
+      }
       options[name] = true;
       continue;
     }
     let raw: string;
     if (eq >= 0) raw = t.text.slice(eq + 1);
     else if (i < tokens.length) raw = tokens[i++].text;
-    else throw new SockitError(`${command.name}: option "--${name}" needs a value`);
+    else {throw new SockitError(`${command.name}: option "--${name}" needs a value`, {
+        code: "usage",
+      });}
     let value: string | number;
     if (spec.type === "duration") value = parseDuration(raw, `${command.name} --${name}`);
     else if (spec.type === "integer") value = parseInteger(raw, `${command.name} --${name}`);
@@ -52,22 +59,35 @@ export function parseArgs(command: Command, tokens: Token[], line: string): Args
   }
   if (command.minArgs !== undefined && positional.length < command.minArgs) {
     throw new SockitError(`${command.name}: missing arguments`, {
+      code: "usage",
       hint: `usage: ${command.usage}`,
     });
   }
   if (command.maxArgs !== undefined && positional.length > command.maxArgs) {
     const extra = positional[command.maxArgs];
     throw new SockitError(`${command.name}: unexpected argument "${extra.text}"`, {
+      code: "usage",
       hint: `usage: ${command.usage}`,
     });
   }
   return { positional, options, line };
 }
 
-/** Parses a non-negative whole number, naming the action in the error. */
-export function parseInteger(text: string, action: string): number {
+/**
+ * Parses a whole number of at least `min` (default 0), naming the action in the error:
+ * `recv MAX: "-5" must be a positive whole number`.
+ */
+export function parseInteger(text: string, action: string, min = 0): number {
+  const wanted = min === 1
+    ? "a positive whole number"
+    : min === 0
+    ? "a whole number, 0 or more"
+    : `a whole number, ${min} or more`;
+  if (/^-\d+$/.test(text) || (/^\d+$/.test(text) && Number(text) < min)) {
+    throw new SockitError(`${action}: "${text}" must be ${wanted}`, { code: "usage" });
+  }
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
-    throw new SockitError(`${action}: "${text}" is not a whole number`);
+    throw new SockitError(`${action}: "${text}" is not ${wanted}`, { code: "usage" });
   }
   return Number(text);
 }

@@ -6,14 +6,38 @@ export function parseRegex(text: string, action: string): RegExp {
   const m = /^\/(.*)\/([a-z]*)$/s.exec(text);
   if (!m) {
     throw new SockitError(`Cannot ${action}: "${text}" is not a /REGEX/`, {
+      code: "usage",
       hint: "write it between slashes, e.g. /^\\+OK/ or /\\d+ items/i",
     });
+  }
+  const seen = new Set<string>();
+  for (const flag of m[2]) {
+    const problem = !"dgimsuvy".includes(flag)
+      ? "unknown regex flag"
+      : seen.has(flag)
+      ? "repeated regex flag"
+      : undefined;
+    if (problem) {
+      throw new SockitError(`Cannot ${action}: ${problem} "${flag}" in ${text}`, {
+        code: "usage",
+        hint: "flags: i (ignore case), m (^ and $ per line), s (. matches \\n), u (unicode)",
+      });
+    }
+    seen.add(flag);
   }
   const flags = m[2].replace(/[gy]/g, "");
   try {
     return new RegExp(m[1], flags);
   } catch (error) {
-    throw new SockitError(`Cannot ${action}: bad regex ${text}: ${(error as Error).message}`);
+    // V8 words it "Invalid regular expression: /x(/: Unterminated group": keep the reason.
+    const reason = (error as Error).message.replace(
+      /^Invalid regular expression: \/.*\/[a-z]*: /s,
+      "",
+    );
+    throw new SockitError(`Cannot ${action}: bad regex ${text}: ${reason.toLowerCase()}`, {
+      code: "usage",
+      cause: error,
+    });
   }
 }
 

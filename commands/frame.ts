@@ -28,7 +28,9 @@ export const frame: Command = {
       : [target];
     const sockets = names.map((n) => streamSocket(ctx, n, "frame"));
     if (value === undefined) {
-      if (sockets.length !== 1) throw new SockitError(`frame: name one socket to show its frame`);
+      if (sockets.length !== 1) {
+        throw new SockitError(`frame: name one socket to show its frame`, { code: "usage" });
+      }
       const name = frameOf(sockets[0])?.name ?? "none";
       return Promise.resolve({ kind: "message", text: `${sockets[0].name} frame ${name}` });
     }

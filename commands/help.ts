@@ -26,6 +26,7 @@ export const help: Command = {
     if (!command) {
       const guess = nearest(wanted, ctx.commands.keys());
       throw new SockitError(`help: unknown command "${wanted}"`, {
+        code: "unknown-command",
         hint: guess ? `did you mean ${guess}?` : "help lists the commands",
       });
     }

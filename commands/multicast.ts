@@ -24,12 +24,16 @@ export const multicast: Command = {
     const socket = ctx.registry.get(name, "multicast on");
     if (!(socket instanceof UdpListener) || socket.closed) {
       throw new SockitError(`Cannot multicast ${verb} on "${name}": not a bound udp socket`, {
+        code: "wrong-kind",
         hint: "listen udp NAME ADDR first",
       });
     }
     if (verb === "join") await socket.join(group, args.options.interface as string | undefined);
     else if (verb === "leave") await socket.leave(group);
-    else throw new SockitError(`multicast: unknown action "${verb}"`, { hint: "join or leave" });
+    else {throw new SockitError(`multicast: unknown action "${verb}"`, {
+        code: "usage",
+        hint: "join or leave",
+      });}
     return { kind: "message", text: `${name} ${verb === "join" ? "joined" : "left"} ${group}` };
   },
 };

@@ -1,4 +1,4 @@
-import { SockitError } from "../grammar/errors.ts";
+import { SockitError, systemErrorCode, systemReason } from "../grammar/errors.ts";
 import type { Command } from "./types.ts";
 
 /**
@@ -31,29 +31,48 @@ export const record: Command = {
     const recorder = ctx.services.recorder as RecordingService | undefined;
     if (!recorder) {
       throw new SockitError("Cannot record: recording is not set up in this shell", {
+        code: "failed",
         hint: "use the sockit CLI, or attachRecorder(shell) from mod.ts",
       });
     }
     if (action === "start") {
-      if (!file) throw new SockitError("record start: missing FILE", { hint: "record start FILE" });
+      if (!file) {
+        throw new SockitError("record start: missing FILE", {
+          code: "usage",
+          hint: "record start FILE",
+        });
+      }
       if (recorder.file) {
         throw new SockitError(
           `Cannot record to "${file}": already recording to "${recorder.file}"`,
-          {
-            hint: "record stop first",
-          },
+          { code: "exists", hint: "record stop first" },
         );
       }
-      await recorder.start(file);
+      await recorder.start(file).catch((error) => {
+        throw new SockitError(`Cannot record to "${file}": ${writeReason(file, error)}`, {
+          code: systemErrorCode(error),
+          cause: error,
+        });
+      });
       return { kind: "message", text: `recording to ${file}` };
     }
     if (action === "stop") {
-      if (!recorder.file) throw new SockitError("Cannot stop recording: not recording");
+      if (!recorder.file) {
+        throw new SockitError("Cannot stop recording: not recording", { code: "usage" });
+      }
       const written = await recorder.stop();
       return { kind: "message", text: `recorded ${written}` };
     }
     throw new SockitError(`record: unknown action "${action}"`, {
+      code: "usage",
       hint: "record start FILE | record stop",
     });
   },
 };
+
+/** Why a file could not be written, in a few words: a missing folder is named. */
+function writeReason(file: string, error: unknown): string {
+  if (!(error instanceof Deno.errors.NotFound)) return systemReason(error);
+  const slash = file.lastIndexOf("/");
+  return `the folder ${slash > 0 ? file.slice(0, slash) : "."} does not exist`;
+}

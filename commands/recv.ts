@@ -1,4 +1,3 @@
-import { SockitError } from "../grammar/errors.ts";
 import type { ReceiveBuffer } from "../sockets/receive_buffer.ts";
 import { frameOf } from "../protocols/framing.ts";
 import { parseInteger } from "./args.ts";
@@ -7,7 +6,7 @@ import { readingCommand } from "./reading.ts";
 
 /** The MAX argument of `recv`: the most bytes one read returns. */
 function maxOf(args: Args): number {
-  return args.positional[1] ? parseInteger(args.positional[1].text, "recv MAX") : 65536;
+  return args.positional[1] ? parseInteger(args.positional[1].text, "recv MAX", 1) : 65536;
 }
 
 /**
@@ -25,9 +24,8 @@ export const recv = readingCommand({
   script: { reads: "any", expects: true },
   action: "recv from",
   max: maxOf,
-  reader(args, name) {
+  reader(args) {
     const max = maxOf(args);
-    if (max === 0) throw new SockitError(`Cannot recv from "${name}": MAX must be at least 1`);
     return (socket, opts) => {
       const frame = frameOf(socket); // only stream sockets, whose buffer is a ReceiveBuffer
       return frame

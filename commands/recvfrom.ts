@@ -1,4 +1,3 @@
-import { SockitError } from "../grammar/errors.ts";
 import { parseInteger } from "./args.ts";
 import type { Command } from "./types.ts";
 import { dataResult, DISPLAY_OPTIONS, displayOf, readOptions, TIMEOUT_OPTION } from "./_sockets.ts";
@@ -19,8 +18,9 @@ export const recvfrom: Command = {
   script: { reads: "datagram", expects: true },
   async run(ctx, args) {
     const name = args.positional[0].text;
-    const max = args.positional[1] ? parseInteger(args.positional[1].text, "recvfrom MAX") : 65536;
-    if (max === 0) throw new SockitError(`Cannot recvfrom "${name}": MAX must be at least 1`);
+    const max = args.positional[1]
+      ? parseInteger(args.positional[1].text, "recvfrom MAX", 1)
+      : 65536;
     const socket = datagramSocket(ctx, name, "recvfrom");
     const opts = readOptions(ctx, args);
     const replayed = ctx.expect && expectedRead(socket as ReceivingSocket, ctx.expect, opts, max);

@@ -16,11 +16,15 @@ export const recvuntil = readingCommand({
   async reader(args, name) {
     const parts = parsePayload(args.positional.slice(1));
     if (parts.some((p) => p.kind === "file")) {
-      throw new SockitError(`Cannot recvuntil "${name}": the delimiter cannot be a file`);
+      throw new SockitError(`Cannot recvuntil "${name}": the delimiter cannot be a file`, {
+        code: "usage",
+      });
     }
     const delim = await payloadBytes(parts);
     if (delim.length === 0) {
-      throw new SockitError(`Cannot recvuntil "${name}": the delimiter is empty`);
+      throw new SockitError(`Cannot recvuntil "${name}": the delimiter is empty`, {
+        code: "usage",
+      });
     }
     const drop = !!args.options.drop;
     return (socket, opts) => socket.buffer.recvUntil(delim, { ...opts, drop });

@@ -1,5 +1,5 @@
 import type { Command } from "./types.ts";
-import { sendPayload } from "./_send.ts";
+import { MAX_OPTION, sendPayload } from "./_send.ts";
 
 /** `send NAME PAYLOAD…`: writes bytes. */
 export const send: Command = {
@@ -11,6 +11,7 @@ export const send: Command = {
     "NAME may be a glob such as srv.* to send to every accepted peer.\nExamples:\n" +
     '  send a hello world          → "hello world"\n  send a "hello\\r\\n"          → "hello\\r\\n"\n' +
     '  send a hex:00ff "tail"      → 00 ff 74 61 69 6c\n  send a @request.bin',
+  options: [MAX_OPTION],
   args: ["socket", "payload"],
   minArgs: 1,
   script: { sends: { payload: 1 } },

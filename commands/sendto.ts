@@ -6,9 +6,12 @@ import type { Command, CommandContext } from "./types.ts";
 /** The UDP socket of that name, or a one-line error naming the action. */
 export function datagramSocket(ctx: CommandContext, name: string, action: string): DatagramSocket {
   const socket = ctx.registry.get(name, action);
-  if (socket.closed) throw new SockitError(`Cannot ${action} "${name}": socket is closed`);
+  if (socket.closed) {
+    throw new SockitError(`Cannot ${action} "${name}": socket is closed`, { code: "closed" });
+  }
   if (typeof (socket as Partial<DatagramSocket>).sendTo !== "function") {
     throw new SockitError(`Cannot ${action} "${name}": not a datagram socket (${socket.kind})`, {
+      code: "wrong-kind",
       hint: "sendto and recvfrom work on udp sockets; use send/recv on streams",
     });
   }

@@ -26,10 +26,11 @@ export const set: Command = {
         ]],
       });
     }
-    if (value === undefined) throw new SockitError(`set ${key}: missing value`);
+    if (value === undefined) throw new SockitError(`set ${key}: missing value`, { code: "usage" });
     if (key === "display") {
       if (!DISPLAYS.includes(value as DisplayMode)) {
         throw new SockitError(`set display: unknown mode "${value}"`, {
+          code: "usage",
           hint: "use auto, text or hex",
         });
       }
@@ -39,6 +40,7 @@ export const set: Command = {
     } else {
       const guess = nearest(key, ["display", "timeout"]);
       throw new SockitError(`set: unknown setting "${key}"`, {
+        code: "usage",
         hint: guess ? `did you mean ${guess}?` : "settings: display, timeout",
       });
     }

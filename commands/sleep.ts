@@ -16,7 +16,9 @@ export const sleep: Command = {
     return new Promise((resolve, reject) => {
       const onAbort = () => {
         clearTimeout(timer);
-        reject(new SockitError(`sleep ${args.positional[0].text}: cancelled`));
+        reject(
+          new SockitError(`sleep ${args.positional[0].text}: cancelled`, { code: "cancelled" }),
+        );
       };
       const timer = setTimeout(() => {
         ctx.signal.removeEventListener("abort", onAbort);

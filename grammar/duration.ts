@@ -23,6 +23,7 @@ export function parseDuration(text: string, action: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text);
   if (!m) {
     throw new SockitError(`Cannot ${action}: bad duration "${text}"`, {
+      code: "usage",
       hint: "use e.g. 500ms, 2s, 1.5s or 1m",
     });
   }

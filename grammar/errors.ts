@@ -19,6 +19,7 @@
  * - `tls`: a TLS handshake or certificate problem
  * - `permission`: the operating system or Deno refused access
  * - `too-large`: over a size limit
+ * - `malformed`: bytes from a peer that do not parse as the frame or protocol expects
  * - `failed`: anything else (the message says what)
  */
 export type ErrorCode =
@@ -39,6 +40,7 @@ export type ErrorCode =
   | "tls"
   | "permission"
   | "too-large"
+  | "malformed"
   | "failed";
 
 /** What a SockitError is made with: its code, a hint and the underlying cause. */
@@ -98,6 +100,84 @@ export class SockitError extends Error {
  */
 export function errorCode(error: unknown): ErrorCode {
   return error instanceof SockitError ? error.code : "failed";
+}
+
+/**
+ * The code of an error the runtime threw (a `Deno.errors` class, an abort), or of a
+ * SockitError: the one place foreign errors become codes, read from their class and their
+ * `code` field (`EADDRINUSE`, `EMSGSIZE`, …), never from their text.
+ *
+ * @example Codes of runtime errors
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { systemErrorCode } from "./errors.ts";
+ * assert.equal(systemErrorCode(new Deno.errors.NotFound("x")), "not-found");
+ * assert.equal(systemErrorCode(new Deno.errors.AddrInUse("x")), "address-in-use");
+ * assert.equal(systemErrorCode(new Error("x")), "failed");
+ * ```
+ */
+export function systemErrorCode(error: unknown): ErrorCode {
+  if (error instanceof SockitError) return error.code;
+  const e = Deno.errors;
+  if (error instanceof e.NotFound) return "not-found";
+  if (error instanceof e.PermissionDenied || error instanceof e.NotCapable) return "permission";
+  if (error instanceof e.AlreadyExists) return "exists";
+  if (error instanceof e.AddrInUse) return "address-in-use";
+  if (error instanceof e.ConnectionRefused) return "refused";
+  if (error instanceof e.ConnectionReset || error instanceof e.ConnectionAborted) return "reset";
+  if (error instanceof e.BrokenPipe) return "reset";
+  if (error instanceof e.TimedOut) return "timeout";
+  if (error instanceof e.Interrupted) return "cancelled";
+  if (error instanceof e.IsADirectory || error instanceof e.NotADirectory) return "wrong-kind";
+  const named = error as { name?: string; code?: string } | undefined;
+  if (named?.name === "AbortError") return "cancelled";
+  if (named?.name === "TimeoutError") return "timeout";
+  switch (named?.code) {
+    case "ENOENT":
+      return "not-found";
+    case "EACCES":
+    case "EPERM":
+      return "permission";
+    case "EADDRINUSE":
+      return "address-in-use";
+    case "ECONNREFUSED":
+      return "refused";
+    case "ECONNRESET":
+    case "EPIPE":
+      return "reset";
+    case "EMSGSIZE":
+      return "too-large";
+    case "ETIMEDOUT":
+      return "timeout";
+  }
+  return "failed";
+}
+
+/**
+ * A runtime error in a few plain words for the end of a one-line message: `not found`,
+ * `permission denied`, `address already in use`; other errors keep their own first line, without
+ * Deno's `(os error N)` suffix and its advice to re-run with more permissions.
+ *
+ * @example Wording a missing file
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { systemReason } from "./errors.ts";
+ * const missing = new Deno.errors.NotFound("No such file or directory (os error 2): open 'x'");
+ * assert.equal(systemReason(missing), "not found");
+ * ```
+ */
+export function systemReason(error: unknown): string {
+  if (error instanceof SockitError) return error.message;
+  const e = Deno.errors;
+  if (error instanceof e.NotFound) return "not found";
+  if (error instanceof e.PermissionDenied) return "permission denied";
+  if (error instanceof e.NotCapable) return "not allowed by Deno's permissions";
+  if (error instanceof e.AlreadyExists) return "already exists";
+  if (error instanceof e.AddrInUse) return "address already in use";
+  if (error instanceof e.IsADirectory) return "is a directory";
+  if (error instanceof e.NotADirectory) return "a part of the path is not a directory";
+  const text = String(error instanceof Error ? error.message : error).split("\n")[0];
+  return text.replace(/ \(os error \d+\).*$/, "").replace(/^./, (c) => c.toLowerCase());
 }
 
 /**

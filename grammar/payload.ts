@@ -54,7 +54,7 @@
  */
 
 import { concatBytes as concat } from "./bytes.ts";
-import { SockitError } from "./errors.ts";
+import { SockitError, systemErrorCode, systemReason } from "./errors.ts";
 import type { Token } from "./tokenize.ts";
 
 /** One piece of a payload: literal bytes, or a file whose contents are read when sending. */
@@ -112,6 +112,7 @@ export function decodeEscapes(raw: string): Uint8Array {
       const lo = i + 3 < raw.length ? hexValue(raw[i + 3]) : -1;
       if (hi < 0 || lo < 0) {
         throw new SockitError(`Bad escape "${raw.slice(i, i + 4)}" in "${show(raw)}"`, {
+          code: "usage",
           hint: "\\x takes exactly two hex digits, e.g. \\x0a",
         });
       }
@@ -122,6 +123,7 @@ export function decodeEscapes(raw: string): Uint8Array {
         ? "\\"
         : raw.slice(i, i + (raw.codePointAt(i + 1)! > 0xffff ? 3 : 2));
       throw new SockitError(`Bad escape "${esc}" in "${show(raw)}"`, {
+        code: "usage",
         hint: "valid escapes: \\n \\r \\t \\0 \\\\ \\\" \\' \\e \\xHH",
       });
     }
@@ -135,13 +137,17 @@ function parseHex(word: string): Uint8Array {
   for (const c of word.slice(4)) {
     if (c === "_" || c === ":") continue;
     const v = c.length === 1 ? hexValue(c) : -1;
-    if (v < 0) throw new SockitError(`Bad hex literal "${show(word)}": not a hex digit "${c}"`);
+    if (v < 0) {
+      throw new SockitError(`Bad hex literal "${show(word)}": not a hex digit "${c}"`, {
+        code: "usage",
+      });
+    }
     digits.push(v);
   }
   if (digits.length % 2 !== 0) {
     throw new SockitError(
       `Bad hex literal "${show(word)}": odd number of hex digits (${digits.length})`,
-      { hint: "each byte takes two hex digits, e.g. hex:0a" },
+      { code: "usage", hint: "each byte takes two hex digits, e.g. hex:0a" },
     );
   }
   const bytes = new Uint8Array(digits.length / 2);
@@ -155,6 +161,7 @@ function parseBase64(word: string): Uint8Array {
   const text = word.slice(4);
   if (!base64Pattern.test(text)) {
     throw new SockitError(`Bad base64 literal "${show(word)}"`, {
+      code: "usage",
       hint: "use standard base64 (A-Z a-z 0-9 + /) padded with = to a multiple of 4",
     });
   }
@@ -189,6 +196,7 @@ export function parseLiteral(token: Token): PayloadPart {
   if (word.startsWith("@")) {
     if (word.length === 1) {
       throw new SockitError(`Bad file reference "@": missing path`, {
+        code: "usage",
         hint: 'write @path, or "@" to send the character',
       });
     }
@@ -225,24 +233,189 @@ export function parsePayload(tokens: Token[]): PayloadPart[] {
 }
 
 function fileError(path: string, e: unknown): SockitError {
-  let reason: string;
-  if (e instanceof Deno.errors.NotFound) reason = "not found";
-  else if (e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.NotCapable) {
-    reason = "permission denied";
-  } else if (e instanceof Deno.errors.IsADirectory) reason = "is a directory";
-  else reason = String(e instanceof Error ? e.message : e).split("\n")[0];
-  return new SockitError(`Cannot read file "${path}": ${reason}`, { cause: e });
+  return new SockitError(`Cannot read file "${path}": ${systemReason(e)}`, {
+    code: systemErrorCode(e),
+    cause: e,
+  });
 }
 
 async function statFile(path: string): Promise<Deno.FileInfo> {
   let info: Deno.FileInfo;
   try {
-    info = await Deno.stat(path);
+    info = await Deno.stat(expandPath(path));
   } catch (e) {
     throw fileError(path, e);
   }
-  if (info.isDirectory) throw new SockitError(`Cannot read file "${path}": is a directory`);
+  if (info.isDirectory) {
+    throw new SockitError(`Cannot read file "${path}": is a directory`, { code: "wrong-kind" });
+  }
   return info;
+}
+
+/**
+ * How much `@-`, a FIFO or a character device may give before its end when no `--max` is set:
+ * 16 MiB. Such sources are read whole before anything is sent, so a send is all or nothing.
+ */
+export const STREAM_SOURCE_LIMIT = 16 * 1024 * 1024;
+
+/** The names that mean standard input in `@path`: `-`, `/dev/stdin`, `/dev/fd/0`. */
+const STDIN_NAMES = ["-", "/dev/stdin", "/dev/fd/0"];
+
+/**
+ * A `@path` as the operating system sees it: `~` and `~/…` start at `$HOME`.
+ *
+ * @example Expanding the home folder
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { expandPath } from "./payload.ts";
+ * assert.equal(expandPath("~/x.bin"), `${Deno.env.get("HOME")}/x.bin`);
+ * assert.equal(expandPath("./~x"), "./~x");
+ * ```
+ */
+export function expandPath(path: string): string {
+  if (path !== "~" && !path.startsWith("~/")) return path;
+  const home = Deno.env.get("HOME");
+  if (!home) {
+    throw new SockitError(`Cannot read file "${path}": $HOME is not set to expand ~`, {
+      code: "not-found",
+    });
+  }
+  return home + path.slice(1);
+}
+
+/** One `@path` ready to read: its size, and its bytes in chunks. */
+export interface PayloadSource {
+  /** The path as written (`-` for standard input). */
+  path: string;
+  /** How many bytes {@link PayloadSource.chunks} yields. */
+  size: number;
+  /** The bytes, in chunks of at most `chunk` bytes from one reused buffer (copy to keep them). */
+  chunks(chunk?: number): AsyncGenerator<Uint8Array>;
+}
+
+/**
+ * Opens a `@path` for sending. A regular file is streamed from disk (its first `max` bytes when
+ * `max` is given). Standard input (`@-`, `@/dev/stdin`), a FIFO or a character device is read
+ * to its end first — at most `max` bytes, or {@linkcode STREAM_SOURCE_LIMIT} without `max`, past
+ * which it is an error that suggests `--max` — so nothing is sent from a source that fails.
+ * A directory, a socket file or a terminal on standard input are one-line errors.
+ *
+ * @example Sending the first bytes of an endless device
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openSource } from "./payload.ts";
+ * const random = await openSource("/dev/urandom", 16);
+ * assert.equal(random.size, 16);
+ * await assert.rejects(openSource("/dev/urandom"), { code: "too-large" }); // without --max
+ * ```
+ */
+export async function openSource(path: string, max?: number): Promise<PayloadSource> {
+  if (STDIN_NAMES.includes(path)) {
+    if (Deno.stdin.isTerminal()) {
+      throw new SockitError(`Cannot read "@${path}": standard input is the terminal`, {
+        code: "usage",
+        hint: "pipe the bytes in: sockit -c 'send a @-' < data.bin",
+      });
+    }
+    return whole(path, await readUpTo(path, Deno.stdin, max));
+  }
+  const real = expandPath(path);
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(real);
+  } catch (e) {
+    throw fileError(path, e);
+  }
+  if (info.isFile) {
+    const size = max === undefined ? info.size : Math.min(info.size, max);
+    return { path, size, chunks: (chunk) => fileChunks(path, real, size, chunk) };
+  }
+  const what = info.isDirectory
+    ? "is a directory"
+    : info.isSocket
+    ? "is a socket file (open unix NAME PATH talks to it)"
+    : undefined;
+  if (what) throw new SockitError(`Cannot read file "${path}": ${what}`, { code: "wrong-kind" });
+  // A FIFO, a character or block device: read to its end (or to the limit).
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(real, { read: true });
+  } catch (e) {
+    throw fileError(path, e);
+  }
+  using _file = file;
+  return whole(path, await readUpTo(path, file, max));
+}
+
+function whole(path: string, bytes: Uint8Array): PayloadSource {
+  return {
+    path,
+    size: bytes.length,
+    async *chunks(chunk = bytes.length || 1) {
+      for (let at = 0; at < bytes.length; at += chunk) yield bytes.subarray(at, at + chunk);
+    },
+  };
+}
+
+/** Reads a source to its end, keeping at most `max` bytes; too much without `max` is an error. */
+async function readUpTo(
+  path: string,
+  source: { read(p: Uint8Array): Promise<number | null> },
+  max: number | undefined,
+): Promise<Uint8Array> {
+  const limit = max ?? STREAM_SOURCE_LIMIT;
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const buf = new Uint8Array(64 * 1024);
+  try {
+    while (max === undefined ? total <= limit : total < limit) {
+      const n = await source.read(buf.subarray(0, Math.min(buf.length, limit + 1 - total)));
+      if (n === null) break;
+      chunks.push(buf.slice(0, n));
+      total += n;
+    }
+  } catch (e) {
+    throw fileError(path, e);
+  }
+  if (total > limit && max === undefined) {
+    throw new SockitError(`Cannot read "@${path}": more than ${limit} bytes before its end`, {
+      code: "too-large",
+      hint: "add --max BYTES to send only its first BYTES",
+    });
+  }
+  const bytes = concat(chunks);
+  return bytes.length > limit ? bytes.subarray(0, limit) : bytes;
+}
+
+/** Reads `size` bytes of a regular file in chunks from one reused buffer. */
+async function* fileChunks(
+  path: string,
+  real: string,
+  size: number,
+  chunk = 1024 * 1024,
+): AsyncGenerator<Uint8Array> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(real, { read: true });
+  } catch (e) {
+    throw fileError(path, e);
+  }
+  using _file = file;
+  const buf = new Uint8Array(Math.max(1, Math.min(chunk, size)));
+  let left = size;
+  while (left > 0) {
+    let filled = 0;
+    const want = Math.min(buf.length, left);
+    while (filled < want) {
+      const n = await file.read(buf.subarray(filled, want));
+      if (n === null) break;
+      filled += n;
+    }
+    if (filled === 0) return;
+    yield buf.subarray(0, filled);
+    left -= filled;
+    if (filled < want) return;
+  }
 }
 
 /**
@@ -261,19 +434,17 @@ export async function payloadBytes(
       chunks.push(part.bytes);
       continue;
     }
-    if (maxFileBytes !== undefined) {
+    if (maxFileBytes !== undefined && !STDIN_NAMES.includes(part.path)) {
       const info = await statFile(part.path);
-      if (info.size > maxFileBytes) {
+      if (info.isFile && info.size > maxFileBytes) {
         throw new SockitError(
           `Cannot read file "${part.path}": ${info.size} bytes is over the limit of ${maxFileBytes}`,
+          { code: "too-large" },
         );
       }
     }
-    try {
-      chunks.push(await Deno.readFile(part.path));
-    } catch (e) {
-      throw fileError(part.path, e);
-    }
+    const source = await openSource(part.path);
+    for await (const chunk of source.chunks()) chunks.push(chunk.slice());
   }
   return chunks.length === 0 ? new Uint8Array(0) : concat(chunks);
 }

@@ -205,17 +205,23 @@ export function parseRendered(text: string): Uint8Array {
   const trimmed = text.trim();
   if (trimmed.startsWith('"')) {
     if (/[\r\n]/.test(trimmed)) {
-      throw new SockitError(`Bad quoted bytes ${show(trimmed)}: must be on one line`);
+      throw new SockitError(`Bad quoted bytes ${show(trimmed)}: must be on one line`, {
+        code: "usage",
+      });
     }
     const tokens = tokenize(trimmed);
     if (tokens.length !== 1 || tokens[0].quote !== '"') {
-      throw new SockitError(`Bad quoted bytes ${show(trimmed)}: expected one "quoted" string`);
+      throw new SockitError(`Bad quoted bytes ${show(trimmed)}: expected one "quoted" string`, {
+        code: "usage",
+      });
     }
     return decodeEscapes(tokens[0].text);
   }
   const lines = trimmed.split(/\r?\n/).filter((line) => line.trim() !== "");
   if (lines.length === 0) {
-    throw new SockitError(`Bad rendered bytes "": expected a "quoted" string or hexdump lines`);
+    throw new SockitError(`Bad rendered bytes "": expected a "quoted" string or hexdump lines`, {
+      code: "usage",
+    });
   }
   if (lines.length > 1 && /^\s*[0-9a-fA-F]{8,}\s*$/.test(lines[lines.length - 1])) lines.pop();
   const out: number[] = [];
@@ -225,6 +231,7 @@ export function parseRendered(text: string): Uint8Array {
       const what = lines.length === 1 ? "rendered bytes" : `hexdump line ${index + 1}`;
       throw new SockitError(
         `Bad ${what} "${show(line.trim())}": expected a "quoted" string or hexdump lines`,
+        { code: "usage" },
       );
     }
     for (const h of m[1].trim().split(/\s+/)) out.push(parseInt(h, 16));

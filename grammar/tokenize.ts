@@ -103,7 +103,7 @@ export function tokenize(line: string): Token[] {
       if (end < 0) {
         throw new SockitError(
           `Unterminated string starting at column ${i + 1}: ${show(line.slice(i))}`,
-          { hint: `close it with ${c}` },
+          { code: "unterminated", hint: `close it with ${c}` },
         );
       }
       tokens.push({

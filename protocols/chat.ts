@@ -248,7 +248,7 @@ export function chatRoom(options: ChatOptions = {}): StreamHandler & { members()
   };
 
   const drop = (m: Member, queued: number) => {
-    m.peer.notice(`dropped: not reading (${queued} bytes queued)`);
+    m.peer.notice(`dropped: not reading (${queued} bytes queued)`, true);
     leave(m, m.nick === undefined ? undefined : chatLines.dropped(m.nick));
     try {
       m.conn.close(); // ends its read loop

@@ -95,6 +95,7 @@ export function framer(name: string): Framer {
   if (found) return found;
   const guess = nearest(name, FRAME_NAMES);
   throw new SockitError(`Unknown frame "${name}"`, {
+    code: "usage",
     hint: guess ? `did you mean ${guess}?` : `frames: ${FRAME_NAMES.join(", ")}`,
   });
 }
@@ -122,6 +123,7 @@ const CRLF = new Uint8Array([0x0d, 0x0a]);
 function tooBig(what: string, n: number, limit: number): SockitError {
   return new SockitError(
     `${what} of ${n} bytes is larger than the ${limit}-byte limit`,
+    { code: "too-large" },
   );
 }
 
@@ -139,6 +141,7 @@ class DelimitedFramer implements Framer {
     if (at !== -1) {
       throw new SockitError(
         `Cannot frame a message as ${this.name}: it contains the delimiter at byte ${at}`,
+        { code: "usage" },
       );
     }
     const out = new Uint8Array(message.length + this.delim.length);
@@ -269,11 +272,14 @@ class NetstringFramer implements Framer {
   /** The message length from the digits and the byte after them, or a SockitError. */
   static #parse(digits: string, after: string | undefined, maxMessage: number): number {
     if (after === undefined || digits.length > MAX_DIGITS) {
-      throw new SockitError(`Bad netstring: length has more than ${MAX_DIGITS} digits`);
+      throw new SockitError(`Bad netstring: length has more than ${MAX_DIGITS} digits`, {
+        code: "malformed",
+      });
     }
     if (digits === "" || after !== ":") {
       throw new SockitError(
         `Bad netstring: expected LENGTH: at the start, got ${JSON.stringify(digits + after)}`,
+        { code: "malformed" },
       );
     }
     const n = Number(digits);
@@ -296,7 +302,9 @@ class NetstringFramer implements Framer {
     const whole = await buffer.recvExact(prefix + n + 1, remaining(opts, started));
     if (whole.status !== "ok") return whole;
     if (whole.data[whole.data.length - 1] !== 0x2c) {
-      const error = new SockitError(`Bad netstring: the ${n}-byte message is not followed by ","`);
+      const error = new SockitError(`Bad netstring: the ${n}-byte message is not followed by ","`, {
+        code: "malformed",
+      });
       return { status: "error", data: whole.data, error };
     }
     return { status: "ok", data: whole.data.subarray(prefix, prefix + n) };
@@ -323,7 +331,9 @@ class NetstringFramer implements Framer {
           const total = digits + 1 + n + 1;
           if (view.length < total) break;
           if (view[total - 1] !== 0x2c) {
-            throw new SockitError(`Bad netstring: the ${n}-byte message is not followed by ","`);
+            throw new SockitError(`Bad netstring: the ${n}-byte message is not followed by ","`, {
+              code: "malformed",
+            });
           }
           out.push(store.take(total).subarray(digits + 1, digits + 1 + n));
         }

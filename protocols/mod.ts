@@ -30,7 +30,7 @@
  * @module
  */
 import { parseHostPort } from "../sockets/address.ts";
-import { SockitError } from "../grammar/errors.ts";
+import { SockitError, systemErrorCode } from "../grammar/errors.ts";
 import { netError } from "../sockets/errors_map.ts";
 import { nearest } from "../grammar/nearest.ts";
 import { ackDatagram, ackStream } from "./ack.ts";
@@ -145,6 +145,7 @@ function pick(table: Iterable<string>, value: string, what: string, action: stri
   if (names.includes(value)) return;
   const guess = nearest(value, names);
   throw new SockitError(`Cannot ${action}: unknown ${what} "${value}"`, {
+    code: "usage",
     hint: guess ? `did you mean ${guess}?` : `${what}s: ${names.join(", ")}`,
   });
 }
@@ -152,6 +153,7 @@ function pick(table: Iterable<string>, value: string, what: string, action: stri
 async function readPem(path: string | undefined, option: string, action: string) {
   if (!path) {
     throw new SockitError(`Cannot ${action}: tls needs --cert FILE and --key FILE`, {
+      code: "usage",
       hint: "for a test certificate: openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost",
     });
   }
@@ -159,7 +161,9 @@ async function readPem(path: string | undefined, option: string, action: string)
     return await Deno.readTextFile(path);
   } catch (error) {
     const why = error instanceof Deno.errors.NotFound ? "not found" : (error as Error).message;
-    throw new SockitError(`Cannot ${action}: ${option} file "${path}": ${why}`);
+    throw new SockitError(`Cannot ${action}: ${option} file "${path}": ${why}`, {
+      code: systemErrorCode(error),
+    });
   }
 }
 
@@ -182,16 +186,21 @@ export async function startServer(
   pick(ALL, transport, "transport", action);
   if (!proto.transports.includes(transport as ServeTransport)) {
     throw new SockitError(`Cannot ${action}: ${protocol} does not run on ${transport}`, {
+      code: "usage",
       hint: `${protocol} runs on ${proto.transports.join(", ")}`,
     });
   }
   let frame: Framer | undefined;
   if (options.frame !== undefined && options.frame !== "none") {
     if (!proto.framed) {
-      throw new SockitError(`Cannot ${action}: --frame applies to echo and ack, not ${protocol}`);
+      throw new SockitError(`Cannot ${action}: --frame applies to echo and ack, not ${protocol}`, {
+        code: "usage",
+      });
     }
     if (transport === "udp") {
-      throw new SockitError(`Cannot ${action}: --frame is for streams; UDP keeps datagrams whole`);
+      throw new SockitError(`Cannot ${action}: --frame is for streams; UDP keeps datagrams whole`, {
+        code: "usage",
+      });
     }
     frame = framer(options.frame);
   }
@@ -225,7 +234,9 @@ export async function startServer(
   const { host, port } = parseHostPort(address, action);
   const busyPoll = options.busyPoll ?? DEFAULT_BUSY_POLL_US;
   if (!Number.isInteger(busyPoll) || busyPoll < 0 || busyPoll > 1_000_000) {
-    throw new SockitError(`Cannot ${action}: bad --busy-poll "${busyPoll}": use 0-1000000 µs`);
+    throw new SockitError(`Cannot ${action}: bad --busy-poll "${busyPoll}": use 0-1000000 µs`, {
+      code: "usage",
+    });
   }
   if (protocol === "echo" && transport === "tcp" && !frame && options.native !== false) {
     try {

@@ -13,8 +13,11 @@
 export type ServerEvent =
   | { type: "accepted"; id: number; remote: string }
   | { type: "closed"; id: number; remote: string; bytesIn: number; bytesOut: number; why?: string }
-  /** A protocol-level fact worth a log line: `joined as alice`, `dropped: not reading`. */
-  | { type: "notice"; id?: number; text: string }
+  /**
+   * A protocol-level fact worth a log line: `joined as alice`, `dropped: not reading`;
+   * `trouble` marks the ones about something going wrong (they reach the shell as errors).
+   */
+  | { type: "notice"; id?: number; text: string; trouble?: boolean }
   | { type: "error"; id?: number; message: string };
 
 /** Receives server events. */
@@ -28,8 +31,8 @@ export interface Peer {
   readonly remote: string;
   bytesIn: number;
   bytesOut: number;
-  /** Reports a notice about this peer. */
-  notice(text: string): void;
+  /** Reports a notice about this peer; `trouble` when something went wrong. */
+  notice(text: string, trouble?: boolean): void;
 }
 
 /** Serves one stream connection until it ends; the server closes `conn` afterwards. */
@@ -158,7 +161,7 @@ export class StreamServer implements RunningServer {
         remote: showAddr(conn.remoteAddr),
         bytesIn: 0,
         bytesOut: 0,
-        notice: (text) => emit({ type: "notice", id, text }),
+        notice: (text, trouble) => emit({ type: "notice", id, text, trouble }),
       };
       this.#emit({ type: "accepted", id, remote: peer.remote });
       const entry: Connection = { conn, peer, done: Promise.resolve() };
@@ -263,7 +266,7 @@ export class DatagramServer implements RunningServer {
         remote,
         bytesIn: 0,
         bytesOut: 0,
-        notice: (text) => emit({ type: "notice", id, text }),
+        notice: (text, trouble) => emit({ type: "notice", id, text, trouble }),
       };
       this.#peers.set(remote, peer);
       this.#emit({ type: "accepted", id, remote });

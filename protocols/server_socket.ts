@@ -67,7 +67,7 @@ export class ServerSocket extends NamedSocket {
         return this.emit({ type: "error", name: child(e.id), message: e.message });
       case "notice":
         // Only notices about trouble reach the shell (a chat member dropped); joins stay quiet.
-        if (e.text.startsWith("dropped")) {
+        if (e.trouble) {
           this.emit({ type: "error", name: child(e.id), message: e.text });
         }
     }

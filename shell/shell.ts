@@ -8,6 +8,9 @@ import { SocketRegistry } from "../sockets/registry.ts";
 import type { DisplayMode } from "../grammar/render.ts";
 import { tokenize } from "../grammar/tokenize.ts";
 
+/** Other names a command runs under: `exit` leaves as `quit` does. */
+const ALIASES: Readonly<Record<string, string>> = { exit: "quit" };
+
 /** Shell settings; every field is optional and defaults in one place. */
 export interface ShellOptions {
   /** How received bytes are shown (default `auto`). */
@@ -83,12 +86,16 @@ export class Shell {
     this.#expand = options.expand;
   }
 
-  /** The command a line starts with, or a "did you mean" error. */
+  /**
+   * The command a line starts with (`exit` is `quit`), or a "did you mean" error that also knows
+   * the words users type for a command under another name (`connect` → open, see SYNONYMS).
+   */
   command(name: string): Command {
-    const command = this.commands.get(name);
+    const command = this.commands.get(ALIASES[name] ?? name);
     if (command) return command;
     const guess = nearest(name, this.commands.keys());
     throw new SockitError(`Unknown command "${name}"`, {
+      code: "unknown-command",
       hint: guess ? `did you mean ${guess}?` : "help lists the commands",
     });
   }

@@ -1,4 +1,4 @@
-import { SockitError } from "../grammar/errors.ts";
+import { type ErrorCode, SockitError } from "../grammar/errors.ts";
 import { type EventSink, NamedSocket, type SocketInfo } from "./named_socket.ts";
 import type { StreamSocket } from "./stream_socket.ts";
 
@@ -116,28 +116,32 @@ export class Listener extends NamedSocket {
     const ready = this.#unclaimed.shift();
     if (ready) return Promise.resolve(ready);
     if (this.#closed) {
-      return Promise.reject(new SockitError(`Cannot accept on "${this.name}": listener is closed`));
+      return Promise.reject(
+        new SockitError(`Cannot accept on "${this.name}": listener is closed`, { code: "closed" }),
+      );
     }
     return new Promise((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
-      const done = (s: StreamSocket | undefined, why?: string) => {
+      const done = (s: StreamSocket | undefined, why?: string, code: ErrorCode = "closed") => {
         clearTimeout(timer);
         options.signal?.removeEventListener("abort", onAbort);
         const i = this.#waiters.indexOf(waiter);
         if (i >= 0) this.#waiters.splice(i, 1);
         if (s) resolve(s);
         else {reject(
-            new SockitError(`Cannot accept on "${this.name}": ${why ?? "listener closed"}`),
+            new SockitError(`Cannot accept on "${this.name}": ${why ?? "listener closed"}`, {
+              code,
+            }),
           );}
       };
       const waiter = (s: StreamSocket | undefined) => done(s);
-      const onAbort = () => done(undefined, "cancelled");
+      const onAbort = () => done(undefined, "cancelled", "cancelled");
       this.#waiters.push(waiter);
       if (options.signal?.aborted) return onAbort();
       options.signal?.addEventListener("abort", onAbort, { once: true });
       if (options.timeout !== undefined) {
         timer = setTimeout(
-          () => done(undefined, `timed out after ${options.timeout} ms`),
+          () => done(undefined, `timed out after ${options.timeout} ms`, "timeout"),
           options.timeout,
         );
       }

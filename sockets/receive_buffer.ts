@@ -113,10 +113,13 @@ export class ReceiveBuffer {
   constructor(options: ReceiveBufferOptions = {}) {
     const cap = options.cap ?? DEFAULT_CAP;
     const initialSize = options.initialSize ?? DEFAULT_INITIAL_SIZE;
-    if (!(cap > 0)) throw new SockitError(`Invalid receive buffer cap ${cap}: must be > 0`);
+    if (!(cap > 0)) {
+      throw new SockitError(`Invalid receive buffer cap ${cap}: must be > 0`, { code: "usage" });
+    }
     if (!(initialSize >= 1) || !Number.isFinite(initialSize)) {
       throw new SockitError(
         `Invalid receive buffer initialSize ${initialSize}: must be a positive number`,
+        { code: "usage" },
       );
     }
     this.#cap = cap;
@@ -147,7 +150,10 @@ export class ReceiveBuffer {
   push(chunk: Uint8Array): void {
     if (this.#ended || this.#failed) return;
     if (this.#reservation) {
-      throw new SockitError("Cannot push into the receive buffer while a reserve() is uncommitted");
+      throw new SockitError(
+        "Cannot push into the receive buffer while a reserve() is uncommitted",
+        { code: "failed" },
+      );
     }
     if (chunk.length === 0) return;
     this.#ensureFree(chunk.length);
@@ -163,7 +169,9 @@ export class ReceiveBuffer {
    */
   reserve(min: number): Uint8Array {
     if (!(min >= 0) || !Number.isFinite(min)) {
-      throw new SockitError(`Cannot reserve ${min} bytes in the receive buffer`);
+      throw new SockitError(`Cannot reserve ${min} bytes in the receive buffer`, {
+        code: "too-large",
+      });
     }
     this.#ensureFree(Math.max(1, Math.ceil(min)));
     this.#reservation = { buf: this.#buf, at: this.#end };
@@ -175,14 +183,18 @@ export class ReceiveBuffer {
     const r = this.#reservation;
     if (!r) {
       if (this.#ended || this.#failed) return;
-      throw new SockitError(`Cannot commit ${n} bytes: nothing was reserved`);
+      throw new SockitError(`Cannot commit ${n} bytes: nothing was reserved`, { code: "failed" });
     }
     if (!Number.isInteger(n) || n < 0 || n > r.buf.length - r.at) {
-      throw new SockitError(`Cannot commit ${n} bytes: ${r.buf.length - r.at} were reserved`);
+      throw new SockitError(`Cannot commit ${n} bytes: ${r.buf.length - r.at} were reserved`, {
+        code: "failed",
+      });
     }
     this.#reservation = undefined;
     if (r.buf !== this.#buf || r.at !== this.#end) {
-      throw new SockitError(`Cannot commit ${n} bytes: the buffer changed since reserve()`);
+      throw new SockitError(`Cannot commit ${n} bytes: the buffer changed since reserve()`, {
+        code: "failed",
+      });
     }
     this.#end += n;
     if (n > 0) this.#reads.serve();
@@ -234,7 +246,9 @@ export class ReceiveBuffer {
    */
   recv(max: number, opts?: ReadOptions): Promise<ReadResult> {
     if (!(max >= 1) || (!Number.isInteger(max) && max !== Infinity)) {
-      throw new SockitError(`Cannot recv ${max} bytes: the count must be a positive integer`);
+      throw new SockitError(`Cannot recv ${max} bytes: the count must be a positive integer`, {
+        code: "usage",
+      });
     }
     return this.#read(() => {
       if (this.size > 0) return { status: "ok", data: this.#consume(Math.min(max, this.size)) };
@@ -248,7 +262,9 @@ export class ReceiveBuffer {
    */
   recvExact(n: number, opts?: ReadOptions): Promise<ReadResult> {
     if (!Number.isInteger(n) || n < 0) {
-      throw new SockitError(`Cannot recvExact ${n} bytes: the count must be an integer >= 0`);
+      throw new SockitError(`Cannot recvExact ${n} bytes: the count must be an integer >= 0`, {
+        code: "usage",
+      });
     }
     return this.#read(() => {
       if (this.size >= n) return { status: "ok", data: this.#consume(n) };
@@ -267,9 +283,11 @@ export class ReceiveBuffer {
     opts?: ReadOptions & { drop?: boolean },
   ): Promise<ReadResult> {
     const list = delims instanceof Uint8Array ? [delims] : [...delims];
-    if (list.length === 0) throw new SockitError("Cannot recvUntil: no delimiter given");
+    if (list.length === 0) {
+      throw new SockitError("Cannot recvUntil: no delimiter given", { code: "usage" });
+    }
     if (list.some((d) => d.length === 0)) {
-      throw new SockitError("Cannot recvUntil an empty delimiter");
+      throw new SockitError("Cannot recvUntil an empty delimiter", { code: "usage" });
     }
     const drop = opts?.drop ?? false;
     /** Absolute stream position up to which the buffer was already searched. */
@@ -380,7 +398,7 @@ export class ReceiveBuffer {
   #read(attempt: () => ReadResult | undefined, opts: ReadOptions = {}): Promise<ReadResult> {
     const { timeout } = opts;
     if (timeout !== undefined && Number.isNaN(timeout)) {
-      throw new SockitError(`Invalid read timeout ${timeout}`);
+      throw new SockitError(`Invalid read timeout ${timeout}`, { code: "usage" });
     }
     return this.#reads.read(attempt, opts);
   }

@@ -37,10 +37,12 @@ export class SocketRegistry {
     if (!NAME.test(name)) {
       throw new SockitError(
         `Cannot ${action} "${name}": names start with a letter and hold letters, digits, _ and -`,
+        { code: "usage" },
       );
     }
     if (this.#sockets.get(name)?.closed === false) {
       throw new SockitError(`Cannot ${action} "${name}": name already in use`, {
+        code: "exists",
         hint: `close ${name} first, or pick another name`,
       });
     }
@@ -54,7 +56,7 @@ export class SocketRegistry {
     const old = this.#sockets.get(socket.name);
     if (old?.closed) this.#sockets.delete(socket.name);
     else if (old) {
-      throw new SockitError(`Cannot add "${socket.name}": name already in use`);
+      throw new SockitError(`Cannot add "${socket.name}": name already in use`, { code: "exists" });
     }
     this.#sockets.set(socket.name, socket);
   }
@@ -75,6 +77,7 @@ export class SocketRegistry {
     if (socket) return socket;
     const guess = nearest(name, this.#sockets.keys());
     throw new SockitError(`Cannot ${action} "${name}": no such socket`, {
+      code: "not-found",
       hint: guess ? `did you mean ${guess}?` : "ls lists the open sockets",
     });
   }
@@ -91,7 +94,9 @@ export class SocketRegistry {
     );
     const found = [...this.#sockets.values()].filter((s) => re.test(s.name));
     if (found.length === 0) {
-      throw new SockitError(`Cannot ${action} "${pattern}": no socket matches`);
+      throw new SockitError(`Cannot ${action} "${pattern}": no socket matches`, {
+        code: "not-found",
+      });
     }
     return found;
   }

@@ -1,4 +1,4 @@
-import { SockitError } from "../grammar/errors.ts";
+import { SockitError, systemErrorCode } from "../grammar/errors.ts";
 import { type EventSink, NamedSocket, type SocketInfo, type SocketState } from "./named_socket.ts";
 import { type ReadOptions, type ReadResult, ReceiveBuffer } from "./receive_buffer.ts";
 
@@ -185,9 +185,13 @@ export class StreamSocket extends NamedSocket {
   ): Promise<void> {
     this.#checkWritable("upgrade");
     if (this.#peerClosed) {
-      throw new SockitError(`Cannot upgrade "${this.name}": the peer has closed the connection`);
+      throw new SockitError(`Cannot upgrade "${this.name}": the peer has closed the connection`, {
+        code: "eof",
+      });
     }
-    if (this.#upgrading) throw new SockitError(`Cannot upgrade "${this.name}": already upgrading`);
+    if (this.#upgrading) {
+      throw new SockitError(`Cannot upgrade "${this.name}": already upgrading`, { code: "usage" });
+    }
     this.#upgrading = true;
     await this.#writing;
     const plain = this.#conn;
@@ -230,9 +234,15 @@ export class StreamSocket extends NamedSocket {
   }
 
   #checkWritable(action: string): void {
-    if (this.#closed) throw new SockitError(`Cannot ${action} "${this.name}": socket is closed`);
+    if (this.#closed) {
+      throw new SockitError(`Cannot ${action} "${this.name}": socket is closed`, {
+        code: "closed",
+      });
+    }
     if (this.#writeShut) {
-      throw new SockitError(`Cannot ${action} "${this.name}": our side is shut down for writing`);
+      throw new SockitError(`Cannot ${action} "${this.name}": our side is shut down for writing`, {
+        code: "closed",
+      });
     }
   }
 
@@ -277,6 +287,7 @@ export class StreamSocket extends NamedSocket {
         ? error.message
         : String(error);
       throw new SockitError(`Cannot send to "${this.name}": ${message} after ${off} bytes`, {
+        code: systemErrorCode(error),
         cause: error,
       });
     }
@@ -293,7 +304,10 @@ export class StreamSocket extends NamedSocket {
       await this.#conn.closeWrite();
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      throw new SockitError(`Cannot shut down "${this.name}": ${message}`, { cause: error });
+      throw new SockitError(`Cannot shut down "${this.name}": ${message}`, {
+        code: systemErrorCode(error),
+        cause: error,
+      });
     }
   }
 

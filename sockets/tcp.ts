@@ -1,5 +1,5 @@
-import { formatHostPort, parseHostPort } from "./address.ts";
-import { SockitError } from "../grammar/errors.ts";
+import { formatHostPort, parseHostPort, requirePeerPort } from "./address.ts";
+import { errorCode, SockitError } from "../grammar/errors.ts";
 import { netError } from "./errors_map.ts";
 import { Listener } from "./listener.ts";
 import type { SocketRegistry } from "./registry.ts";
@@ -28,7 +28,7 @@ export function withDeadline<T>(
       options.signal?.removeEventListener("abort", onAbort);
       fn();
     };
-    const onAbort = () => finish(() => reject(new SockitError("cancelled")));
+    const onAbort = () => finish(() => reject(new SockitError("cancelled", { code: "cancelled" })));
     if (options.signal?.aborted) return onAbort();
     options.signal?.addEventListener("abort", onAbort, { once: true });
     if (options.timeout !== undefined) {
@@ -57,6 +57,7 @@ export async function dialTcp(
   port: number,
   options: DialOptions,
 ): Promise<Deno.TcpConn> {
+  requirePeerPort(port, `open "${name}"`);
   let conn: Deno.TcpConn;
   try {
     conn = await withDeadline(
@@ -65,8 +66,8 @@ export async function dialTcp(
       (late) => late.close(),
     );
   } catch (error) {
-    if (error instanceof SockitError && error.message === "cancelled") {
-      throw new SockitError(`Cannot open "${name}": cancelled`);
+    if (errorCode(error) === "cancelled") {
+      throw new SockitError(`Cannot open "${name}": cancelled`, { code: "cancelled" });
     }
     throw netError("open", name, formatHostPort(host, port), error);
   }

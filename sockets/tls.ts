@@ -14,7 +14,7 @@
 
 import { Duplex } from "node:stream";
 import tls from "node:tls";
-import { SockitError } from "../grammar/errors.ts";
+import { SockitError, systemErrorCode } from "../grammar/errors.ts";
 import type { StreamTransport } from "./stream_socket.ts";
 
 /** TLS settings as the commands take them (file paths, not contents). */
@@ -68,11 +68,40 @@ export function portOf(conn: Deno.Conn): CipherPort {
 
 async function readPem(path: string, what: string, action: string): Promise<string> {
   try {
-    return await Deno.readTextFile(path);
+    const text = await Deno.readTextFile(path);
+    checkPem(text, path, what, action);
+    return text;
   } catch (error) {
+    if (error instanceof SockitError) throw error;
     const why = error instanceof Deno.errors.NotFound ? "not found" : (error as Error).message;
-    throw new SockitError(`Cannot ${action}: cannot read ${what} file "${path}": ${why}`);
+    throw new SockitError(`Cannot ${action}: cannot read ${what} file "${path}": ${why}`, {
+      code: systemErrorCode(error),
+    });
   }
+}
+
+/** Refuses a PEM file that does not hold what the option needs (a key given as --ca). */
+function checkPem(text: string, path: string, what: string, action: string): void {
+  const wantsKey = what === "--key";
+  const has = wantsKey ? /-----BEGIN [A-Z ]*PRIVATE KEY-----/ : /-----BEGIN CERTIFICATE-----/;
+  if (has.test(text)) return;
+  const holds = /PRIVATE KEY-----/.test(text)
+    ? "it holds a private key"
+    : /-----BEGIN CERTIFICATE-----/.test(text)
+    ? "it holds a certificate"
+    : "it is not PEM";
+  throw new SockitError(
+    `Cannot ${action}: ${what} file "${path}" holds no ${
+      wantsKey ? "private key" : "certificate"
+    }` +
+      ` (${holds})`,
+    {
+      code: "usage",
+      hint: `${what} takes a PEM file with -----BEGIN ${
+        wantsKey ? "PRIVATE KEY" : "CERTIFICATE"
+      }-----`,
+    },
+  );
 }
 
 function alpnList(alpn: TlsOptions["alpn"]): string[] | undefined {
@@ -94,13 +123,14 @@ export function tlsReason(error: unknown, verifyName?: string): string {
     return `certificate name mismatch: not valid for ${verifyName ?? "the name asked for"}` +
       " (try --servername)";
   }
+  if (/EXPIRED|Expired/i.test(code + message)) return "certificate expired";
+  if (/NOT_YET_VALID|NotValidYet/i.test(code + message)) return "certificate not valid yet";
   if (
     /UNABLE_TO_VERIFY|SELF_SIGNED|UNABLE_TO_GET_ISSUER|UnknownIssuer|unknown issuer|CERT_UNTRUSTED/i
       .test(code + message)
   ) {
     return "certificate not trusted: unknown issuer (try --ca FILE)";
   }
-  if (/EXPIRED|Expired/i.test(code + message)) return "certificate expired";
   if (
     /wrong version number|record layer|CorruptMessage|InvalidContentType|packet length/i.test(
       message,
@@ -149,14 +179,16 @@ export class TlsTransport implements StreamTransport {
     this.remoteAddr = port.remoteAddr;
     this.#feeding = duplex.feed(port.incoming);
     this.ready = new Promise<void>((resolve, reject) => {
-      const fail = (error: unknown) => reject(new Error(tlsReason(error, opts.verifyName)));
+      const fail = (why: string) => reject(new SockitError(why, { code: "tls" }));
+      const onError = (error: unknown) => fail(tlsReason(error, opts.verifyName));
+      const onClose = () => fail("the peer closed the connection during the TLS handshake");
       socket.once(opts.isServer ? "secure" : "secureConnect", () => {
-        socket.off("error", fail);
+        socket.off("error", onError);
         resolve();
       });
-      socket.once("error", fail);
-      socket.once("close", () => fail(new Error("closed")));
-      socket.once("end", () => fail(new Error("ended")));
+      socket.once("error", onError);
+      socket.once("close", onClose);
+      socket.once("end", onClose);
     });
     this.ready.catch(() => {});
     socket.on("data", (chunk: Uint8Array) => {
@@ -170,7 +202,7 @@ export class TlsTransport implements StreamTransport {
       this.#notify();
     });
     socket.on("error", (error: Error) => {
-      this.#error ??= new Error(tlsReason(error, opts.verifyName));
+      this.#error ??= new SockitError(tlsReason(error, opts.verifyName), { code: "tls" });
       this.#notify();
     });
     socket.on("close", () => {
@@ -211,7 +243,7 @@ export class TlsTransport implements StreamTransport {
       await this.ready;
     } catch (error) {
       if (this.#closed) return this.#finish();
-      throw new Error(`TLS handshake failed: ${(error as Error).message}`);
+      throw new SockitError(`TLS handshake failed: ${(error as Error).message}`, { code: "tls" });
     }
     while (this.#chunks.length === 0) {
       if (this.#closed) return this.#finish();
@@ -323,7 +355,9 @@ export async function tlsSettings(options: StartOptions): Promise<{
   const ALPNProtocols = alpnList(options.alpn);
   if (options.isServer) {
     if (!options.cert || !options.key) {
-      throw new SockitError(`Cannot ${action}: a TLS server needs --cert FILE and --key FILE`);
+      throw new SockitError(`Cannot ${action}: a TLS server needs --cert FILE and --key FILE`, {
+        code: "usage",
+      });
     }
     const [cert, key] = await Promise.all([
       readPem(options.cert, "--cert", action),

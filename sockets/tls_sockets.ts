@@ -6,7 +6,7 @@
  */
 
 import { formatHostPort, parseHostPort } from "./address.ts";
-import { SockitError } from "../grammar/errors.ts";
+import { errorCode, SockitError } from "../grammar/errors.ts";
 import { netError } from "./errors_map.ts";
 import { Listener } from "./listener.ts";
 import type { SocketRegistry } from "./registry.ts";
@@ -26,13 +26,23 @@ async function handshake(
   } catch (error) {
     t.close();
     await t.closed();
-    const why = error instanceof SockitError
-      ? "cancelled"
-      : error instanceof Deno.errors.TimedOut
-      ? "timed out"
-      : (error as Error).message;
-    throw new SockitError(`Cannot ${action}: TLS handshake with ${shown} failed: ${why}`);
+    throw handshakeFailed(error, `Cannot ${action}: TLS handshake with ${shown} failed`, "");
   }
+}
+
+/** A failed handshake in one line, coded `cancelled`, `timeout` or `tls`. */
+function handshakeFailed(error: unknown, what: string, after: string): SockitError {
+  const code = errorCode(error) === "cancelled"
+    ? "cancelled"
+    : error instanceof Deno.errors.TimedOut
+    ? "timeout"
+    : "tls";
+  const why = code === "cancelled"
+    ? "cancelled"
+    : code === "timeout"
+    ? "timed out"
+    : (error as Error).message;
+  return new SockitError(`${what}: ${why}${after}`, { code, cause: error });
 }
 
 /** The `ls` note of a TLS socket: protocol, peer subject, ALPN, and a warning when insecure. */
@@ -135,13 +145,10 @@ export async function startTls(socket: StreamSocket, options: StartTlsOptions = 
       await withDeadline(t.ready, options);
     } catch (error) {
       t.close();
-      const why = error instanceof SockitError
-        ? "cancelled"
-        : error instanceof Deno.errors.TimedOut
-        ? "timed out"
-        : (error as Error).message;
-      throw new SockitError(
-        `Cannot ${action}: TLS handshake with ${socket.remote} failed: ${why}; socket closed`,
+      throw handshakeFailed(
+        error,
+        `Cannot ${action}: TLS handshake with ${socket.remote} failed`,
+        "; socket closed",
       );
     }
     upgraded = t;

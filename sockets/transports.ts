@@ -51,6 +51,7 @@ export function transport<T>(table: Map<string, T>, kind: string, action: string
   if (found) return found;
   const guess = nearest(kind, table.keys());
   throw new SockitError(`Cannot ${action}: unknown transport "${kind}"`, {
+    code: "usage",
     hint: guess ? `did you mean ${guess}?` : `transports: ${[...table.keys()].join(", ")}`,
   });
 }

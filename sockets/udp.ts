@@ -7,9 +7,9 @@
  */
 
 import { lookup } from "node:dns/promises";
-import { formatAddr, formatHostPort, parseHostPort } from "./address.ts";
+import { formatAddr, formatHostPort, parseHostPort, requirePeerPort } from "./address.ts";
 import { DatagramQueue, type DatagramReadResult, type DatagramView } from "./datagram_queue.ts";
-import { SockitError } from "../grammar/errors.ts";
+import { SockitError, systemErrorCode, systemReason } from "../grammar/errors.ts";
 import { netError } from "./errors_map.ts";
 import { type EventSink, NamedSocket, type SocketInfo } from "./named_socket.ts";
 import type { ReadOptions } from "./receive_buffer.ts";
@@ -24,7 +24,7 @@ export async function resolveHost(host: string, action: string): Promise<string>
   try {
     return (await lookup(host)).address;
   } catch {
-    throw new SockitError(`Cannot ${action}: host not found: ${host}`);
+    throw new SockitError(`Cannot ${action}: host not found: ${host}`, { code: "not-found" });
   }
 }
 
@@ -87,16 +87,29 @@ class Endpoint {
   }
 
   async sendTo(name: string, address: string, data: Uint8Array): Promise<number> {
-    if (this.closed) throw new SockitError(`Cannot send to "${name}": socket is closed`);
+    if (this.closed) {
+      throw new SockitError(`Cannot send to "${name}": socket is closed`, { code: "closed" });
+    }
     const { host, port } = parseHostPort(address, `send to "${name}"`);
+    requirePeerPort(port, `send to "${name}"`);
     const hostname = await resolveHost(host, `send to "${name}"`);
     const shown = formatHostPort(hostname, port);
+    const bound = this.conn.addr as Deno.NetAddr;
+    if (hostname.includes(":") && !bound.hostname.includes(":")) {
+      throw new SockitError(
+        `Cannot send to "${name}": ${shown} is IPv6, and "${name}" is bound to IPv4 ${
+          formatAddr(bound)
+        }`,
+        { code: "usage", hint: "for IPv6, listen udp NAME [::1]:0 (or [::]:0)" },
+      );
+    }
     try {
       return await this.conn.send(data, { transport: "udp", hostname, port });
     } catch (error) {
-      if (error instanceof Error && /too long/i.test(error.message)) {
+      if (systemErrorCode(error) === "too-large") {
         throw new SockitError(
           `Cannot send to "${name}": a ${data.length}-byte datagram is too long for UDP`,
+          { code: "too-large" },
         );
       }
       throw netError("send to", name, shown, error);
@@ -179,7 +192,9 @@ export class UdpPeer extends NamedSocket implements DatagramSocket {
 
   /** Sends `data` as one datagram to the peer. */
   async write(data: Uint8Array): Promise<number> {
-    if (this.closed) throw new SockitError(`Cannot send to "${this.name}": socket is closed`);
+    if (this.closed) {
+      throw new SockitError(`Cannot send to "${this.name}": socket is closed`, { code: "closed" });
+    }
     const n = await this.#endpoint.sendTo(this.name, this.peer, data);
     this.bytesOut += n;
     return n;
@@ -301,7 +316,15 @@ export class UdpListener extends NamedSocket implements DatagramSocket {
   /** Joins a multicast group on an interface (an IPv4 address, or an IPv6 interface index). */
   async join(group: string, iface?: string): Promise<void> {
     const action = `join multicast group ${group} on "${this.name}"`;
-    if (this.#memberships.has(group)) throw new SockitError(`Cannot ${action}: already a member`);
+    if (this.#memberships.has(group)) {
+      throw new SockitError(`Cannot ${action}: already a member`, { code: "exists" });
+    }
+    if (!isMulticast(group)) {
+      throw new SockitError(`Cannot ${action}: ${group} is not a multicast address`, {
+        code: "usage",
+        hint: "IPv4 groups are 224.0.0.0-239.255.255.255 (e.g. 239.1.2.3); IPv6 ones start ff",
+      });
+    }
     try {
       const membership = group.includes(":")
         ? await this.#endpoint.conn.joinMulticastV6(group, Number(iface ?? 0))
@@ -309,8 +332,10 @@ export class UdpListener extends NamedSocket implements DatagramSocket {
       await membership.setLoopback(true);
       this.#memberships.set(group, membership);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      throw new SockitError(`Cannot ${action}: ${message}`, { cause: error });
+      throw new SockitError(`Cannot ${action}: ${systemReason(error)}`, {
+        code: systemErrorCode(error),
+        cause: error,
+      });
     }
   }
 
@@ -320,6 +345,7 @@ export class UdpListener extends NamedSocket implements DatagramSocket {
     if (!membership) {
       throw new SockitError(
         `Cannot leave multicast group ${group} on "${this.name}": not a member`,
+        { code: "not-found" },
       );
     }
     this.#memberships.delete(group);
@@ -364,6 +390,13 @@ export async function listenUdp(
   return socket;
 }
 
+/** Whether `group` is an IPv4 (224.0.0.0/4) or IPv6 (ff00::/8) multicast address. */
+function isMulticast(group: string): boolean {
+  if (group.includes(":")) return /^ff[0-9a-f]{2}:/i.test(group);
+  const m = /^(\d{1,3})\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.exec(group);
+  return m !== null && Number(m[1]) >= 224 && Number(m[1]) <= 239;
+}
+
 /**
  * `open udp NAME HOST:PORT`: a datagram socket with a default peer. It binds an ephemeral port
  * (on loopback when the peer is on loopback), sends to the peer, and keeps only the peer's
@@ -377,7 +410,7 @@ export async function openUdp(
   registry.checkFreeName(name, "open");
   const { host, port } = parseHostPort(address, `open "${name}"`);
   const ip = await resolveHost(host, `open "${name}"`);
-  if (port === 0) throw new SockitError(`Cannot open "${name}": port 0 is not a peer address`);
+  requirePeerPort(port, `open "${name}"`);
   const six = ip.includes(":");
   const local = isLoopback(ip) ? (six ? "::1" : "127.0.0.1") : (six ? "::" : "0.0.0.0");
   const conn = bind(name, "open", local, 0);

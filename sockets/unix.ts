@@ -8,7 +8,7 @@
  * @module
  */
 
-import { SockitError } from "../grammar/errors.ts";
+import { errorCode, SockitError, systemErrorCode } from "../grammar/errors.ts";
 import { Listener } from "./listener.ts";
 import type { SocketRegistry } from "./registry.ts";
 import { StreamSocket } from "./stream_socket.ts";
@@ -22,6 +22,12 @@ function why(error: unknown): string {
   if (error instanceof Deno.errors.AddrInUse) return "address already in use";
   if (error instanceof Deno.errors.TimedOut) return "timed out";
   return error instanceof Error ? error.message : String(error);
+}
+
+/** What a path is, for messages: `socket`, `a directory`, `a symlink` or `a file`. */
+function fileKind(info: Deno.FileInfo): string {
+  if (info.isSocket) return "socket";
+  return info.isDirectory ? "a directory" : info.isSymlink ? "a symlink" : "a file";
 }
 
 /** Connects a named Unix stream socket to the socket file at `path`. */
@@ -40,13 +46,25 @@ export async function openUnix(
       (late) => late.close(),
     );
   } catch (error) {
-    if (error instanceof SockitError) throw new SockitError(`Cannot open "${name}": cancelled`);
+    if (errorCode(error) === "cancelled") {
+      throw new SockitError(`Cannot open "${name}": cancelled`, { code: "cancelled" });
+    }
     let reason = why(error);
+    const what = await Deno.lstat(path).then(fileKind, () => "missing");
+    if (what !== "socket" && what !== "missing") {
+      throw new SockitError(`Cannot open "${name}": ${path} is ${what}, not a socket file`, {
+        code: "wrong-kind",
+        cause: error,
+      });
+    }
     if (error instanceof Deno.errors.ConnectionRefused) {
       reason = `connection refused: nothing listens on ${path} (a stale socket file?)`;
     } else if (error instanceof Deno.errors.NotFound) reason = `no socket file at ${path}`;
     else reason = `${reason} (${path})`;
-    throw new SockitError(`Cannot open "${name}": ${reason}`, { cause: error });
+    throw new SockitError(`Cannot open "${name}": ${reason}`, {
+      code: systemErrorCode(error),
+      cause: error,
+    });
   }
   registry.checkFreeName(name, "open");
   const socket = new StreamSocket(name, "unix", conn, registry.emit, { role: "client" });
@@ -78,21 +96,26 @@ async function clearStale(name: string, path: string, force: boolean): Promise<s
     info = await Deno.lstat(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;
-    throw new SockitError(`Cannot listen "${name}": cannot inspect ${path}: ${why(error)}`);
+    throw new SockitError(`Cannot listen "${name}": cannot inspect ${path}: ${why(error)}`, {
+      code: systemErrorCode(error),
+    });
   }
   if (!info.isSocket) {
-    const what = info.isDirectory ? "a directory" : info.isSymlink ? "a symlink" : "a file";
+    const what = fileKind(info);
     throw new SockitError(
       `Cannot listen "${name}": ${path} exists and is ${what}, not a socket; leaving it alone`,
+      { code: "exists" },
     );
   }
   if (await answers(path)) {
-    throw new SockitError(`Cannot listen "${name}": ${path} is in use by a running server`);
+    throw new SockitError(`Cannot listen "${name}": ${path} is in use by a running server`, {
+      code: "address-in-use",
+    });
   }
   if (!force) {
     throw new SockitError(
       `Cannot listen "${name}": ${path} is a stale socket file (nothing answers on it)`,
-      { hint: "add --force to replace it" },
+      { code: "exists", hint: "add --force to replace it" },
     );
   }
   await Deno.remove(path);
@@ -110,13 +133,18 @@ export async function listenUnix(
   options: TransportOptions = {},
 ): Promise<Listener> {
   registry.checkFreeName(name, "listen");
-  if (path === "") throw new SockitError(`Cannot listen "${name}": the path is empty`);
+  if (path === "") {
+    throw new SockitError(`Cannot listen "${name}": the path is empty`, { code: "usage" });
+  }
   const note = await clearStale(name, path, options.force === true);
   let listener: Deno.UnixListener;
   try {
     listener = Deno.listen({ transport: "unix", path });
   } catch (error) {
-    throw new SockitError(`Cannot listen "${name}": ${why(error)} (${path})`, { cause: error });
+    throw new SockitError(`Cannot listen "${name}": ${why(error)} (${path})`, {
+      code: systemErrorCode(error),
+      cause: error,
+    });
   }
   const made = (await Deno.lstat(path)).ino;
   // Remove our socket file when the listener closes, but never a file someone put there since.

@@ -4,7 +4,7 @@
  */
 import { equal, match as assertMatch, ok as assert } from "node:assert/strict";
 
-const NEAREST = new URL("../grammar/nearest.ts", import.meta.url);
+const MODULE = new URL("../grammar/duration.ts", import.meta.url);
 
 /** Runs `deno test --doc` on one module and returns its exit code and output. */
 async function docTest(file: string): Promise<{ code: number; out: string }> {
@@ -21,17 +21,21 @@ async function docTest(file: string): Promise<{ code: number; out: string }> {
 Deno.test("a doc example passes as written and fails when its claim is broken", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const source = await Deno.readTextFile(NEAREST);
-    const claim = 'assert(nearest("sned", ["send", "recv"]) === "send");';
-    assert(source.includes(claim), "grammar/nearest.ts's example makes the claim this test breaks");
-    await Deno.writeTextFile(`${dir}/nearest.ts`, source);
-    equal((await docTest(`${dir}/nearest.ts`)).code, 0);
+    const source = await Deno.readTextFile(MODULE);
+    const claim = 'assert.equal(parseDuration("1.5s", "sleep"), 1500);';
+    assert(
+      source.includes(claim),
+      "grammar/duration.ts's example makes the claim this test breaks",
+    );
+    await Deno.copyFile(new URL("errors.ts", MODULE), `${dir}/errors.ts`);
+    await Deno.writeTextFile(`${dir}/duration.ts`, source);
+    equal((await docTest(`${dir}/duration.ts`)).code, 0);
 
     await Deno.writeTextFile(
-      `${dir}/nearest.ts`,
-      source.replace(claim, claim.replace(/"send"\);$/, '"recv");')),
+      `${dir}/duration.ts`,
+      source.replace(claim, claim.replace("1500", "1501")),
     );
-    const broken = await docTest(`${dir}/nearest.ts`);
+    const broken = await docTest(`${dir}/duration.ts`);
     equal(broken.code, 1, broken.out);
     assertMatch(broken.out, /AssertionError/);
   } finally {

@@ -141,7 +141,7 @@ Deno.test("starttls refuses what it cannot upgrade, in one line", async () => {
   await shell.execute("listen udp u 127.0.0.1:0");
   assertEquals(
     await failure(shell, "starttls u"),
-    'error: Cannot starttls "u": not a stream socket (udp)',
+    'error: Cannot starttls "u": it is a bound udp socket with no peer; udp has no stream: datagrams stay whole',
   );
   // Nothing was consumed: the plain sockets still talk.
   await shell.execute("sendline a still plain");
