@@ -9,7 +9,8 @@
  */
 
 import { SockitError } from "../grammar/errors.ts";
-import { Listener } from "./listener.ts";
+import type { StreamBinding, Who } from "./bind.ts";
+import { type Listener, listenStream } from "./listener.ts";
 import type { SocketRegistry } from "./registry.ts";
 import { StreamSocket } from "./stream_socket.ts";
 import { withDeadline } from "./tcp.ts";
@@ -72,77 +73,89 @@ async function answers(path: string): Promise<boolean> {
  * an earlier run): removed with `force`, otherwise an error that says how. A live socket or any
  * other file: an error, and the file is left alone.
  */
-async function clearStale(name: string, path: string, force: boolean): Promise<string | undefined> {
+async function clearStale(who: Who, path: string, force: boolean): Promise<string | undefined> {
+  const action = `${who.verb} "${who.name}"`;
   let info: Deno.FileInfo;
   try {
     info = await Deno.lstat(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;
-    throw new SockitError(`Cannot listen "${name}": cannot inspect ${path}: ${why(error)}`);
+    throw new SockitError(`Cannot ${action}: cannot inspect ${path}: ${why(error)}`, {
+      code: error instanceof Deno.errors.PermissionDenied ? "permission" : "failed",
+    });
   }
   if (!info.isSocket) {
     const what = info.isDirectory ? "a directory" : info.isSymlink ? "a symlink" : "a file";
     throw new SockitError(
-      `Cannot listen "${name}": ${path} exists and is ${what}, not a socket; leaving it alone`,
+      `Cannot ${action}: ${path} exists and is ${what}, not a socket; leaving it alone`,
+      { code: "exists" },
     );
   }
   if (await answers(path)) {
-    throw new SockitError(`Cannot listen "${name}": ${path} is in use by a running server`);
+    throw new SockitError(`Cannot ${action}: ${path} is in use by a running server`, {
+      code: "address-in-use",
+    });
   }
   if (!force) {
     throw new SockitError(
-      `Cannot listen "${name}": ${path} is a stale socket file (nothing answers on it)`,
-      { hint: "add --force to replace it" },
+      `Cannot ${action}: ${path} is a stale socket file (nothing answers on it)`,
+      { code: "exists", hint: "add --force to replace it" },
     );
   }
   await Deno.remove(path);
   return "replaced a stale socket file";
 }
 
+/** True when `info` is the very file described by `made` (same device and inode). */
+function sameFile(info: Deno.FileInfo, made: Deno.FileInfo): boolean {
+  return info.isSocket === true && info.ino === made.ino && info.dev === made.dev;
+}
+
+/**
+ * {@link bind} for unix: listens on the socket file at `path` after the stale-file check
+ * above. Closing removes the socket file only if it is still the one made here (same device
+ * and inode): a file that replaced it meanwhile is never deleted.
+ */
+export async function bindUnix(path: string, who: Who, force: boolean): Promise<StreamBinding> {
+  if (path === "") {
+    throw new SockitError(`Cannot ${who.verb} "${who.name}": the path is empty`, {
+      code: "usage",
+    });
+  }
+  const note = await clearStale(who, path, force);
+  let listener: Deno.UnixListener;
+  try {
+    listener = Deno.listen({ transport: "unix", path });
+  } catch (error) {
+    throw new SockitError(`Cannot ${who.verb} "${who.name}": ${why(error)} (${path})`, {
+      code: error instanceof Deno.errors.AddrInUse ? "address-in-use" : "failed",
+      cause: error,
+    });
+  }
+  const made = Deno.lstatSync(path);
+  return {
+    kind: "unix",
+    addr: listener.addr,
+    note,
+    accept: async () => ({ transport: await listener.accept() }),
+    close() {
+      listener.close();
+      try {
+        if (sameFile(Deno.lstatSync(path), made)) Deno.removeSync(path);
+      } catch { /* already gone */ }
+    },
+  };
+}
+
 /**
  * Listens on a Unix socket file; accepted peers become `NAME.1`, `NAME.2`, …. Closing the
  * listener removes the socket file it made (only if it is still that socket).
  */
-export async function listenUnix(
+export function listenUnix(
   registry: SocketRegistry,
   name: string,
   path: string,
   options: TransportOptions = {},
 ): Promise<Listener> {
-  registry.checkFreeName(name, "listen");
-  if (path === "") throw new SockitError(`Cannot listen "${name}": the path is empty`);
-  const note = await clearStale(name, path, options.force === true);
-  let listener: Deno.UnixListener;
-  try {
-    listener = Deno.listen({ transport: "unix", path });
-  } catch (error) {
-    throw new SockitError(`Cannot listen "${name}": ${why(error)} (${path})`, { cause: error });
-  }
-  const made = (await Deno.lstat(path)).ino;
-  // Remove our socket file when the listener closes, but never a file someone put there since.
-  const cleaning: ListenTransportWithCleanup = {
-    addr: listener.addr,
-    accept: () => listener.accept(),
-    close() {
-      listener.close();
-      try {
-        const now = Deno.lstatSync(path);
-        if (now.isSocket && now.ino === made) Deno.removeSync(path);
-      } catch { /* already gone */ }
-    },
-  };
-  const socket = new Listener(name, "unix", cleaning, registry.emit, (child, conn) => {
-    const s = new StreamSocket(child, "unix", conn, registry.emit, { role: "accepted" });
-    registry.add(s);
-    return Promise.resolve(s);
-  });
-  if (note) socket.note = note;
-  registry.add(socket);
-  return socket;
-}
-
-interface ListenTransportWithCleanup {
-  accept(): Promise<Deno.Conn>;
-  close(): void;
-  readonly addr: Deno.Addr;
+  return listenStream(registry, "unix", name, path, { force: options.force === true });
 }
