@@ -78,19 +78,21 @@ export class SocketRegistry {
   }
 
   /**
-   * Waits for a child that has not arrived yet: when `name` is `PARENT.N`, no socket has that
-   * name, and `PARENT` is an open listener that names children (`listen tcp|udp|unix|tls`),
-   * resolves once the child is added, or when `timeout` ms pass or `signal` aborts (the caller's
-   * lookup then reports the missing name). Resolves at once in every other case.
+   * Waits for a child that has not arrived yet: when `name` is `PARENT.N`, `PARENT` is an open
+   * listener that names children (`listen tcp|udp|unix|tls`) and has not made `name` yet, and
+   * no open socket has that name, resolves once the child is added, or when `timeout` ms pass or
+   * `signal` aborts (the caller's lookup then reports what is wrong). Resolves at once in every
+   * other case.
    * (A datagram sent just before `recv w.1` is still on its way when the read starts.)
    */
   arrival(name: string, options: { timeout?: number; signal?: AbortSignal } = {}): Promise<void> {
-    if (this.#sockets.has(name)) return Promise.resolve();
+    if (this.#sockets.get(name)?.closed === false) return Promise.resolve();
     const dot = name.lastIndexOf(".");
     const parent = dot > 0 ? this.#sockets.get(name.slice(0, dot)) : undefined;
+    const made = (parent as { children?: unknown } | undefined)?.children;
     if (
-      !parent || parent.closed || !("children" in parent) || !/^\d+$/.test(name.slice(dot + 1)) ||
-      options.signal?.aborted
+      !parent || parent.closed || !Array.isArray(made) || made.includes(name) ||
+      !/^\d+$/.test(name.slice(dot + 1)) || options.signal?.aborted
     ) {
       return Promise.resolve();
     }
