@@ -3,7 +3,9 @@
  *
  * A socket file left behind by an earlier run is never removed silently: listening on it fails
  * with a message that says so, and `--force` replaces it only when it is a socket that nobody
- * answers on. A path that is not a socket is never touched.
+ * answers on. A path that is not a socket is never touched. Closing removes the socket file only
+ * if it is still the one this listener made. `listen unix` and `serve … unix` both listen through
+ * {@link bindUnix}, so the same rules hold for both.
  *
  * @module
  */
@@ -12,7 +14,7 @@ import { SockitError } from "../grammar/errors.ts";
 import type { StreamBinding, Who } from "./bind.ts";
 import { type Listener, listenStream } from "./listener.ts";
 import type { SocketRegistry } from "./registry.ts";
-import { StreamSocket } from "./stream_socket.ts";
+import { StreamSocket, type StreamTransport } from "./stream_socket.ts";
 import { withDeadline } from "./tcp.ts";
 import type { TransportOptions } from "./transports.ts";
 
@@ -50,7 +52,9 @@ export async function openUnix(
     throw new SockitError(`Cannot open "${name}": ${reason}`, { cause: error });
   }
   registry.checkFreeName(name, "open");
-  const socket = new StreamSocket(name, "unix", conn, registry.emit, { role: "client" });
+  // The peer is the file we dialled (a sockit listener's socket is bound under a private name).
+  const shown = shownAs(conn, { remoteAddr: { transport: "unix", path } });
+  const socket = new StreamSocket(name, "unix", shown, registry.emit, { role: "client" });
   registry.add(socket);
   return socket;
 }
@@ -112,6 +116,55 @@ function sameFile(info: Deno.FileInfo, made: Deno.FileInfo): boolean {
 }
 
 /**
+ * A Unix connection that shows the socket file's path as its address: the socket itself may
+ * carry the private name it was bound under (see {@link listenAt}).
+ */
+function shownAs(
+  conn: Deno.UnixConn,
+  addrs: { localAddr?: Deno.Addr; remoteAddr?: Deno.Addr },
+): StreamTransport {
+  return {
+    read: (p) => conn.read(p),
+    write: (p) => conn.write(p),
+    closeWrite: () => conn.closeWrite(),
+    close: () => conn.close(),
+    localAddr: addrs.localAddr ?? conn.localAddr,
+    remoteAddr: addrs.remoteAddr ?? conn.remoteAddr,
+  };
+}
+
+/**
+ * Listens at `path` without letting Deno delete it later: Deno's UnixListener unlinks its path
+ * when it closes, whatever file is there by then (even one that replaced ours). So the socket is
+ * bound under a private name in the same directory and hard-linked to `path` (a link never
+ * replaces an existing file), and the private name is dropped: Deno's unlink then finds nothing.
+ * Where that is not possible (a private name too long for a socket address), listens at `path`
+ * directly.
+ */
+function listenAt(path: string): Deno.UnixListener {
+  const slash = path.lastIndexOf("/");
+  const dir = slash < 0 ? "." : slash === 0 ? "/" : path.slice(0, slash);
+  const hidden = `${dir}/.sockit-${crypto.randomUUID().slice(0, 8)}`;
+  let listener: Deno.UnixListener;
+  try {
+    listener = Deno.listen({ transport: "unix", path: hidden });
+  } catch {
+    return Deno.listen({ transport: "unix", path });
+  }
+  try {
+    Deno.linkSync(hidden, path);
+  } catch (error) {
+    listener.close(); // unlinks the hidden name
+    throw error;
+  } finally {
+    try {
+      Deno.removeSync(hidden);
+    } catch { /* already gone */ }
+  }
+  return listener;
+}
+
+/**
  * {@link bind} for unix: listens on the socket file at `path` after the stale-file check
  * above. Closing removes the socket file only if it is still the one made here (same device
  * and inode): a file that replaced it meanwhile is never deleted.
@@ -125,19 +178,28 @@ export async function bindUnix(path: string, who: Who, force: boolean): Promise<
   const note = await clearStale(who, path, force);
   let listener: Deno.UnixListener;
   try {
-    listener = Deno.listen({ transport: "unix", path });
+    listener = listenAt(path);
   } catch (error) {
-    throw new SockitError(`Cannot ${who.verb} "${who.name}": ${why(error)} (${path})`, {
-      code: error instanceof Deno.errors.AddrInUse ? "address-in-use" : "failed",
-      cause: error,
-    });
+    const inUse = error instanceof Deno.errors.AddrInUse ||
+      error instanceof Deno.errors.AlreadyExists;
+    throw new SockitError(
+      `Cannot ${who.verb} "${who.name}": ${
+        inUse ? "address already in use" : why(error)
+      } (${path})`,
+      { code: inUse ? "address-in-use" : "failed", cause: error },
+    );
   }
   const made = Deno.lstatSync(path);
+  // The address as the user gave it (the socket itself may carry the private name it was bound as).
+  const addr: Deno.UnixAddr = { transport: "unix", path };
   return {
     kind: "unix",
-    addr: listener.addr,
+    addr,
     note,
-    accept: async () => ({ transport: await listener.accept() }),
+    async accept() {
+      const conn = await listener.accept();
+      return { transport: shownAs(conn, { localAddr: addr }) };
+    },
     close() {
       listener.close();
       try {
