@@ -75,6 +75,8 @@ Deno.test("the native loop reports accepted and closed events and counts bytes",
   const conn = await connect(server.addr);
   await conn.write(enc("abc"));
   await readBytes(conn, 3);
+  // The loop counts an echo just after sending it: the client may read it first.
+  await eventually(() => server.stats().bytesOut === 3, "the echo to be counted");
   assertEquals(server.stats(), { active: 1, total: 1, bytesIn: 3, bytesOut: 3 });
   conn.close();
   await eventually(() => events.length === 2, "the closed event");
