@@ -166,6 +166,7 @@ export function program(): Command {
     .option("--frame <frame>", "echo/ack per message: line, crlf, u16, u32, netstring")
     .option("--cert <file>", "TLS certificate chain (PEM)")
     .option("--key <file>", "TLS private key (PEM)")
+    .option("--force", "unix: replace a stale socket file nobody answers on (never other files)")
     .option("--max-queue <bytes>", "chat: drop a client this many bytes behind", Number)
     .option(
       "--busy-poll <µs>",

@@ -8,7 +8,12 @@ export const listen: Command = {
   usage: "listen KIND NAME ADDR|PATH",
   summary: "listen on an address; accepted peers become NAME.1, NAME.2, …",
   details: "A bare :PORT binds 127.0.0.1 (never every interface by accident); port 0 picks a\n" +
-    "free port and the chosen address is shown.\nExamples:\n  listen tcp srv :9000\n" +
+    "free port and the chosen address is shown.\n" +
+    "Children are numbered from 1 in arrival order; a number whose name an open socket still\n" +
+    "holds (a child of an earlier listener of that name) is skipped: s.2 if s.1 is still open.\n" +
+    "A TLS child shakes hands in the background; one that fails or stalls past\n" +
+    "--handshake-timeout (default 10s) is closed and its reads and writes fail with the reason.\n" +
+    "Examples:\n  listen tcp srv :9000\n" +
     "  listen tcp srv 127.0.0.1:0\n  listen tcp six [::1]:0\n" +
     "  listen udp u :0              (each sender becomes u.1, u.2, …)\n" +
     "  listen unix x /tmp/x.sock\n  listen tls s :0 --cert leaf.pem --key leaf.key",
@@ -19,6 +24,11 @@ export const listen: Command = {
       type: "string",
       repeat: true,
       summary: "--alpn PROTO  tls: accept this ALPN protocol (repeatable)",
+    },
+    {
+      name: "handshake-timeout",
+      type: "duration",
+      summary: "--handshake-timeout D  tls: close a peer that has not finished its handshake (10s)",
     },
     {
       name: "force",
@@ -44,7 +54,8 @@ export const listen: Command = {
   async run(ctx, args) {
     const [kind, name, address] = args.positional.map((t) => t.text);
     const bind = transport(binders, kind, `listen "${name}"`);
-    const socket = await bind(ctx.registry, name, address, { ...args.options });
+    const { "handshake-timeout": handshakeTimeout, ...options } = args.options;
+    const socket = await bind(ctx.registry, name, address, { ...options, handshakeTimeout });
     return { kind: "socket", info: socket.info(), verb: "listening" };
   },
 };

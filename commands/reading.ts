@@ -86,8 +86,9 @@ export function readingCommand(spec: ReadingSpec): Command {
     async run(ctx, args) {
       const name = args.positional[0].text;
       const read = await reader(args, name);
-      const socket = receivingSocket(ctx, name, action);
       const opts = readOptions(ctx, args);
+      await ctx.registry.arrival(name, opts); // a child that is on its way (a UDP sender's first)
+      const socket = receivingSocket(ctx, name, action);
       const expected = command.script?.expects ? ctx.expect : undefined;
       const replayed = expected && expectedRead(socket, expected, opts, max?.(args));
       if (replayed) {

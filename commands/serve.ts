@@ -26,6 +26,16 @@ export const serve: Command = {
     { name: "cert", type: "string", summary: "--cert FILE  TLS certificate chain (PEM), for tls" },
     { name: "key", type: "string", summary: "--key FILE  TLS private key (PEM), for tls" },
     {
+      name: "handshake-timeout",
+      type: "duration",
+      summary: "--handshake-timeout D  tls: close a peer that has not finished its handshake (10s)",
+    },
+    {
+      name: "force",
+      type: "flag",
+      summary: "--force  unix: replace a stale socket file nobody answers on (never other files)",
+    },
+    {
       name: "max-queue",
       type: "integer",
       summary: "--max-queue BYTES  chat: a client this far behind is dropped (default 1 MiB)",
@@ -48,6 +58,8 @@ export const serve: Command = {
       frame: o.frame as string | undefined,
       cert: o.cert as string | undefined,
       key: o.key as string | undefined,
+      force: o.force === true,
+      handshakeTimeout: o["handshake-timeout"] as number | undefined,
       maxQueue: o["max-queue"] as number | undefined,
       busyPoll: o["busy-poll"] as number | undefined,
     }, ctx.registry.emit);

@@ -1,7 +1,7 @@
 import { quote } from "../grammar/render.ts";
 import { utf8, writeAll } from "./_io.ts";
 import { type Framer, framer } from "./framing.ts";
-import type { DatagramHandler, Peer, StreamHandler } from "./server.ts";
+import type { DatagramHandler, Peer, ServerConn, StreamHandler } from "./server.ts";
 
 /** The longest line the ack server waits for without a newline: 64 KiB. */
 export const ACK_MAX_LINE = 64 * 1024;
@@ -31,7 +31,7 @@ export function ackStream(frame?: Framer): StreamHandler {
   const lines = !frame;
   const decoderFrame = frame ?? framer("line");
   return {
-    async serve(conn: Deno.Conn, peer: Peer) {
+    async serve(conn: ServerConn, peer: Peer) {
       const decoder = decoderFrame.decoder(lines ? ACK_MAX_LINE : undefined);
       const buf = new Uint8Array(16 * 1024);
       let count = 0;

@@ -1,6 +1,6 @@
 import { utf8, writeAll } from "./_io.ts";
 import { framer } from "./framing.ts";
-import type { Peer, StreamHandler } from "./server.ts";
+import type { Peer, ServerConn, StreamHandler } from "./server.ts";
 
 /** Chat room settings; all optional. */
 export interface ChatOptions {
@@ -94,7 +94,7 @@ class Outbox {
   #idle: (() => void)[] = [];
 
   constructor(
-    readonly conn: Deno.Conn,
+    readonly conn: ServerConn,
     readonly peer: Peer,
     readonly limit: number,
     readonly onOverflow: (queued: number) => void,
@@ -200,7 +200,7 @@ class Outbox {
 interface Member {
   nick?: string;
   outbox: Outbox;
-  conn: Deno.Conn;
+  conn: ServerConn;
   peer: Peer;
   gone: boolean;
 }
@@ -299,7 +299,7 @@ export function chatRoom(options: ChatOptions = {}): StreamHandler & { members()
 
   return {
     members: () => [...members.keys()],
-    async serve(conn: Deno.Conn, peer: Peer) {
+    async serve(conn: ServerConn, peer: Peer) {
       const m: Member = { conn, peer, gone: false } as Member;
       m.outbox = new Outbox(conn, peer, maxQueue, (queued) => drop(m, queued));
       const lines = framer("line").decoder(maxLine);

@@ -1,5 +1,5 @@
 import { utf8, writeAll } from "./_io.ts";
-import type { DatagramHandler, Peer, StreamHandler } from "./server.ts";
+import type { DatagramHandler, Peer, ServerConn, StreamHandler } from "./server.ts";
 
 /**
  * The daytime line: RFC 867 leaves the format open; sockit sends the RFC 7231 date, e.g.
@@ -12,7 +12,7 @@ export function daytimeLine(now: Date = new Date()): Uint8Array {
 /** Daytime (RFC 867) over a stream: sends the date line on connect, then closes. */
 export function daytimeStream(clock: () => Date = () => new Date()): StreamHandler {
   return {
-    async serve(conn: Deno.Conn, peer: Peer) {
+    async serve(conn: ServerConn, peer: Peer) {
       const line = daytimeLine(clock());
       await writeAll(conn, line);
       peer.bytesOut += line.length;

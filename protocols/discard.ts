@@ -1,9 +1,9 @@
-import type { DatagramHandler, Peer, StreamHandler } from "./server.ts";
+import type { DatagramHandler, Peer, ServerConn, StreamHandler } from "./server.ts";
 
 /** Discard (RFC 863): reads everything and sends nothing. */
 export function discardStream(): StreamHandler {
   return {
-    async serve(conn: Deno.Conn, peer: Peer) {
+    async serve(conn: ServerConn, peer: Peer) {
       let buf = new Uint8Array(4 * 1024);
       while (true) {
         const n = await conn.read(buf);

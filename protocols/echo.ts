@@ -1,6 +1,6 @@
 import { writeAll } from "./_io.ts";
 import type { Framer } from "./framing.ts";
-import type { DatagramHandler, Peer, StreamHandler } from "./server.ts";
+import type { DatagramHandler, Peer, ServerConn, StreamHandler } from "./server.ts";
 
 const FIRST_READ = 4 * 1024;
 const MAX_READ = 256 * 1024;
@@ -16,7 +16,7 @@ const MAX_READ = 256 * 1024;
 export function echoStream(frame?: Framer): StreamHandler {
   if (frame) return framedEcho(frame);
   return {
-    async serve(conn: Deno.Conn, peer: Peer) {
+    async serve(conn: ServerConn, peer: Peer) {
       let buf = new Uint8Array(FIRST_READ);
       while (true) {
         const n = await conn.read(buf);
@@ -32,7 +32,7 @@ export function echoStream(frame?: Framer): StreamHandler {
 
 function framedEcho(frame: Framer): StreamHandler {
   return {
-    async serve(conn: Deno.Conn, peer: Peer) {
+    async serve(conn: ServerConn, peer: Peer) {
       const decoder = frame.decoder();
       const buf = new Uint8Array(16 * 1024);
       while (true) {

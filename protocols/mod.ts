@@ -9,6 +9,10 @@
  * | `discard` | tcp, udp, unix, tls | reads and drops everything (RFC 863)                   |
  * | `daytime` | tcp, udp, unix, tls | sends the date and closes (RFC 867)                    |
  *
+ * Every server listens through the same `bind` as the shell's `listen` (one backlog, the Unix
+ * stale-file policy with `force`, TLS on node:tls with the certificate and key checked as a
+ * pair) and accepts on the same accept loop.
+ *
  * `echo` over tcp runs on the native epoll loop of `native/` where it can (Linux, `--allow-ffi`,
  * an IP address; see {@link ServeOptions.busyPoll}), and on `Deno.listen` elsewhere.
  *
@@ -29,9 +33,9 @@
  *
  * @module
  */
-import { parseHostPort } from "../sockets/address.ts";
-import { SockitError, systemErrorCode } from "../grammar/errors.ts";
-import { netError } from "../sockets/errors_map.ts";
+import { formatHostPort } from "../sockets/address.ts";
+import { bind, bindError, DEFAULT_BACKLOG, listenAddress } from "../sockets/bind.ts";
+import { SockitError } from "../grammar/errors.ts";
 import { nearest } from "../grammar/nearest.ts";
 import { ackDatagram, ackStream } from "./ack.ts";
 import { chatRoom } from "./chat.ts";
@@ -66,6 +70,10 @@ export interface ServeOptions {
   maxQueue?: number;
   /** Listen backlog for stream transports (default 4096). */
   backlog?: number;
+  /** unix: replace a stale socket file nobody answers on (never any other file), as `listen`. */
+  force?: boolean;
+  /** tls: ms a peer may take to finish its handshake (default 10 s). */
+  handshakeTimeout?: number;
   /**
    * echo over tcp: microseconds the native loop keeps polling after a message before it sleeps
    * (default 50; 0: never poll). See `native/echo_loop.ts`.
@@ -150,23 +158,6 @@ function pick(table: Iterable<string>, value: string, what: string, action: stri
   });
 }
 
-async function readPem(path: string | undefined, option: string, action: string) {
-  if (!path) {
-    throw new SockitError(`Cannot ${action}: tls needs --cert FILE and --key FILE`, {
-      code: "usage",
-      hint: "for a test certificate: openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost",
-    });
-  }
-  try {
-    return await Deno.readTextFile(path);
-  } catch (error) {
-    const why = error instanceof Deno.errors.NotFound ? "not found" : (error as Error).message;
-    throw new SockitError(`Cannot ${action}: ${option} file "${path}": ${why}`, {
-      code: systemErrorCode(error),
-    });
-  }
-}
-
 /**
  * Starts a built-in server. `address` is `HOST:PORT` (a bare `:PORT` binds 127.0.0.1, port 0
  * picks a free one) or, for `unix`, a socket path (removed again when the server stops).
@@ -205,33 +196,7 @@ export async function startServer(
     frame = framer(options.frame);
   }
   const settings: HandlerSettings = { frame, maxQueue: options.maxQueue };
-  const backlog = options.backlog ?? 4096;
-
-  if (transport === "udp") {
-    const { host, port } = parseHostPort(address, action);
-    let conn: Deno.DatagramConn;
-    try {
-      conn = Deno.listenDatagram({ hostname: host, port, transport: "udp" });
-    } catch (error) {
-      throw netError("serve", name, address, error);
-    }
-    return new DatagramServer(conn, proto.datagram!(settings), emit);
-  }
-  if (transport === "unix") {
-    let listener: Deno.Listener;
-    try {
-      listener = Deno.listen({ transport: "unix", path: address });
-    } catch (error) {
-      throw netError("serve", name, address, error);
-    }
-    const cleanup = () => {
-      try {
-        Deno.removeSync(address);
-      } catch { /* already gone */ }
-    };
-    return new StreamServer(listener, proto.stream!(settings), emit, cleanup);
-  }
-  const { host, port } = parseHostPort(address, action);
+  const who = { verb: "serve", name };
   const busyPoll = options.busyPoll ?? DEFAULT_BUSY_POLL_US;
   if (!Number.isInteger(busyPoll) || busyPoll < 0 || busyPoll > 1_000_000) {
     throw new SockitError(`Cannot ${action}: bad --busy-poll "${busyPoll}": use 0-1000000 µs`, {
@@ -239,28 +204,25 @@ export async function startServer(
     });
   }
   if (protocol === "echo" && transport === "tcp" && !frame && options.native !== false) {
+    // The native loop makes its own listening socket (see native/echo_server.ts), with the same
+    // address rules, backlog and error wording as bind().
+    const { host, port } = listenAddress(address, who);
     try {
+      const backlog = options.backlog ?? DEFAULT_BACKLOG;
       const native = startNativeEcho({ host, port, backlog, busyPollUs: busyPoll }, emit);
       if (native) return native;
     } catch (error) {
-      throw netError("serve", name, address, error);
+      throw bindError(who, formatHostPort(host, port), error);
     }
   }
-  let listener: Deno.Listener;
-  if (transport === "tls") {
-    const cert = await readPem(options.cert, "--cert", action);
-    const key = await readPem(options.key, "--key", action);
-    try {
-      listener = Deno.listenTls({ hostname: host, port, cert, key, tcpBacklog: backlog });
-    } catch (error) {
-      throw netError("serve", name, address, error);
-    }
-  } else {
-    try {
-      listener = Deno.listen({ hostname: host, port, transport: "tcp", tcpBacklog: backlog });
-    } catch (error) {
-      throw netError("serve", name, address, error);
-    }
+  const binding = await bind(transport, address, who, {
+    force: options.force,
+    backlog: options.backlog,
+    tls: { cert: options.cert, key: options.key },
+    handshakeTimeout: options.handshakeTimeout,
+  });
+  if (binding.kind === "udp") {
+    return new DatagramServer(binding.conn, proto.datagram!(settings), emit);
   }
-  return new StreamServer(listener, proto.stream!(settings), emit);
+  return new StreamServer(binding, proto.stream!(settings), emit);
 }

@@ -1,13 +1,19 @@
 /**
- * The machinery every built-in server shares: an accept loop over a `Deno.Listener` (TCP, Unix
- * or TLS) or a receive loop over a UDP socket, a numbered record per connection, events, and a
+ * The machinery every built-in server shares: the shell's own accept loop ({@link AcceptLoop})
+ * over a listening transport opened by `bind` (TCP, Unix or TLS, exactly as `listen` opens
+ * them), or a receive loop over a UDP socket; a numbered record per connection, events, and a
  * close that stops accepting, closes every connection and waits for its handler to finish.
  *
- * Handlers talk to `Deno.Conn` directly (`read`/`write` on a reused `Uint8Array`): no stream
+ * Handlers talk to the connection directly (`read`/`write` on a reused `Uint8Array`): no stream
  * adapters, timers or per-chunk promises on the hot path.
  *
  * @module
  */
+import { AcceptLoop, type StreamBinding } from "../sockets/bind.ts";
+import type { StreamTransport } from "../sockets/stream_socket.ts";
+
+/** A connection a stream handler serves: a `Deno.Conn`, or a TLS stream on the same calls. */
+export type ServerConn = StreamTransport;
 
 /** Something that happened on a built-in server, for the shell's events and the CLI log. */
 export type ServerEvent =
@@ -37,7 +43,7 @@ export interface Peer {
 
 /** Serves one stream connection until it ends; the server closes `conn` afterwards. */
 export interface StreamHandler {
-  serve(conn: Deno.Conn, peer: Peer): Promise<void>;
+  serve(conn: ServerConn, peer: Peer): Promise<void>;
   /** Called once when the server stops, before connections are closed. */
   close?(): void;
 }
@@ -94,7 +100,7 @@ function isDisconnect(error: unknown): boolean {
 }
 
 interface Connection {
-  conn: Deno.Conn;
+  conn: ServerConn;
   peer: Peer;
   done: Promise<void>;
 }
@@ -102,7 +108,6 @@ interface Connection {
 /** Serves a stream listener with one handler; see the module documentation. */
 export class StreamServer implements RunningServer {
   readonly addr: Deno.Addr;
-  #listener: Deno.Listener;
   #handler: StreamHandler;
   #emit: ServerEventSink;
   #conns = new Map<number, Connection>();
@@ -111,21 +116,18 @@ export class StreamServer implements RunningServer {
   #closedOut = 0;
   #closing = false;
   #stopped?: Promise<void>;
-  #loop: Promise<void>;
-  #afterClose?: () => void;
+  #loop: AcceptLoop;
 
-  constructor(
-    listener: Deno.Listener,
-    handler: StreamHandler,
-    emit: ServerEventSink,
-    afterClose?: () => void,
-  ) {
-    this.#listener = listener;
-    this.addr = listener.addr;
+  /** Serves `binding` (from `bind`) with `handler`, reporting to `emit`. */
+  constructor(binding: StreamBinding, handler: StreamHandler, emit: ServerEventSink) {
+    this.addr = binding.addr;
     this.#handler = handler;
     this.#emit = emit;
-    this.#afterClose = afterClose;
-    this.#loop = this.#acceptLoop();
+    this.#loop = new AcceptLoop(binding, {
+      accepted: ({ transport }) => this.#accepted(transport),
+      // A reset before accept ends one connection, not the server.
+      failed: (message) => this.#emit({ type: "error", message }),
+    });
   }
 
   stats(): ServerStats {
@@ -138,36 +140,20 @@ export class StreamServer implements RunningServer {
     return { active: this.#conns.size, total: this.#count, bytesIn, bytesOut };
   }
 
-  async #acceptLoop(): Promise<void> {
-    while (!this.#closing) {
-      let conn: Deno.Conn;
-      try {
-        conn = await this.#listener.accept();
-      } catch (error) {
-        if (this.#closing || error instanceof Deno.errors.BadResource) return;
-        // A reset before accept or a failed handshake ends one connection, not the server.
-        this.#emit({ type: "error", message: message(error) });
-        continue;
-      }
-      if (this.#closing) {
-        conn.close();
-        return;
-      }
-      (conn as Partial<Deno.TcpConn>).setNoDelay?.(true); // TCP only (not TLS or Unix)
-      const id = ++this.#count;
-      const emit = this.#emit;
-      const peer: Peer = {
-        id,
-        remote: showAddr(conn.remoteAddr),
-        bytesIn: 0,
-        bytesOut: 0,
-        notice: (text, trouble) => emit({ type: "notice", id, text, trouble }),
-      };
-      this.#emit({ type: "accepted", id, remote: peer.remote });
-      const entry: Connection = { conn, peer, done: Promise.resolve() };
-      this.#conns.set(id, entry);
-      entry.done = this.#run(entry);
-    }
+  #accepted(conn: ServerConn): void {
+    const id = ++this.#count;
+    const emit = this.#emit;
+    const peer: Peer = {
+      id,
+      remote: showAddr(conn.remoteAddr),
+      bytesIn: 0,
+      bytesOut: 0,
+      notice: (text, trouble) => emit({ type: "notice", id, text, trouble }),
+    };
+    this.#emit({ type: "accepted", id, remote: peer.remote });
+    const entry: Connection = { conn, peer, done: Promise.resolve() };
+    this.#conns.set(id, entry);
+    entry.done = this.#run(entry);
   }
 
   async #run({ conn, peer }: Connection): Promise<void> {
@@ -181,6 +167,8 @@ export class StreamServer implements RunningServer {
     try {
       conn.close();
     } catch { /* already closed */ }
+    // A TLS stream's close sends close_notify before the connection goes: wait for it.
+    await (conn as { closed?: () => Promise<void> }).closed?.();
     this.#conns.delete(peer.id);
     this.#closedIn += peer.bytesIn;
     this.#closedOut += peer.bytesOut;
@@ -204,10 +192,7 @@ export class StreamServer implements RunningServer {
 
   async #stop(): Promise<void> {
     this.#closing = true;
-    try {
-      this.#listener.close();
-    } catch { /* already closed */ }
-    await this.#loop;
+    await this.#loop.stop();
     this.#handler.close?.();
     const open = [...this.#conns.values()];
     for (const { conn } of open) {
@@ -216,7 +201,6 @@ export class StreamServer implements RunningServer {
       } catch { /* already closed */ }
     }
     await Promise.all(open.map((c) => c.done));
-    this.#afterClose?.();
   }
 }
 

@@ -1,45 +1,37 @@
-import { type ErrorCode, SockitError } from "../grammar/errors.ts";
-import { type EventSink, NamedSocket, type SocketInfo } from "./named_socket.ts";
-import type { StreamSocket } from "./stream_socket.ts";
-
-/** The raw calls a stream listener supplies (a `Deno.Listener` does). */
-export interface ListenTransport {
-  accept(): Promise<Deno.Conn>;
-  close(): void;
-  readonly addr: Deno.Addr;
-}
-
-/** Turns an accepted connection into a named socket (registered by the caller). */
-export type AdoptConn = (childName: string, conn: Deno.Conn) => Promise<StreamSocket>;
+import { SockitError } from "../grammar/errors.ts";
+import { type Accepted, AcceptLoop, bind, type BindOptions, type StreamBinding } from "./bind.ts";
+import { NamedSocket, type SocketInfo } from "./named_socket.ts";
+import type { SocketRegistry } from "./registry.ts";
+import { StreamSocket } from "./stream_socket.ts";
 
 /**
  * A named listener. Each accepted connection becomes a named child `NAME.1`, `NAME.2`, …
- * registered at once; `accept()` hands out children in arrival order, waiting for the next
- * when none is unclaimed.
+ * registered at once (numbers whose name an open socket still holds, such as an earlier
+ * listener's child, are skipped); `accept()` hands out children in arrival order, waiting for
+ * the next when none is unclaimed.
  */
 export class Listener extends NamedSocket {
   readonly children: string[] = [];
-  #listener: ListenTransport;
-  #adopt: AdoptConn;
+  #binding: StreamBinding;
+  #registry: SocketRegistry;
   #unclaimed: StreamSocket[] = [];
   #waiters: Array<(s: StreamSocket | undefined) => void> = [];
   #count = 0;
   #closed = false;
-  #loop: Promise<void>;
+  #loop: AcceptLoop;
   #local: string;
 
-  constructor(
-    name: string,
-    kind: string,
-    listener: ListenTransport,
-    emit: EventSink,
-    adopt: AdoptConn,
-  ) {
-    super(name, kind, emit);
-    this.#listener = listener;
-    this.#adopt = adopt;
-    this.#local = NamedSocket.addr(listener.addr);
-    this.#loop = this.#acceptLoop();
+  /** Serves `binding` (from {@link bind}), registering children in `registry`. */
+  constructor(name: string, binding: StreamBinding, registry: SocketRegistry) {
+    super(name, binding.kind, registry.emit);
+    this.#binding = binding;
+    this.#registry = registry;
+    this.#local = NamedSocket.addr(binding.addr);
+    if (binding.note) this.note = binding.note;
+    this.#loop = new AcceptLoop(binding, {
+      accepted: (connection) => this.#adopt(connection),
+      failed: (message) => this.emit({ type: "error", name: this.name, message }),
+    });
   }
 
   get closed(): boolean {
@@ -53,7 +45,7 @@ export class Listener extends NamedSocket {
 
   /** The bound address as Deno reports it. */
   get addr(): Deno.Addr {
-    return this.#listener.addr;
+    return this.#binding.addr;
   }
 
   info(): SocketInfo {
@@ -71,41 +63,20 @@ export class Listener extends NamedSocket {
     };
   }
 
-  async #acceptLoop(): Promise<void> {
-    while (!this.#closed) {
-      let conn: Deno.Conn;
-      try {
-        conn = await this.#listener.accept();
-      } catch (error) {
-        if (this.#closed) return;
-        const message = error instanceof Error ? error.message : String(error);
-        // A failed handshake or a reset before accept ends one connection, not the listener.
-        if (error instanceof Deno.errors.BadResource) return;
-        this.emit({ type: "error", name: this.name, message });
-        continue;
-      }
-      if (this.#closed) {
-        conn.close();
-        return;
-      }
-      const childName = `${this.name}.${++this.#count}`;
-      let child: StreamSocket;
-      try {
-        child = await this.#adopt(childName, conn);
-      } catch (error) {
-        try {
-          conn.close();
-        } catch { /* already gone */ }
-        const message = error instanceof Error ? error.message : String(error);
-        this.emit({ type: "error", name: childName, message });
-        continue;
-      }
-      this.children.push(childName);
-      this.emit({ type: "accepted", name: this.name, child: childName, remote: child.remote });
-      const waiter = this.#waiters.shift();
-      if (waiter) waiter(child);
-      else this.#unclaimed.push(child);
-    }
+  #adopt({ transport, note, settled }: Accepted): void {
+    const next = this.#registry.nextChild(this.name, this.#count);
+    this.#count = next.number;
+    const child = new StreamSocket(next.name, this.kind, transport, this.emit, {
+      role: "accepted",
+    });
+    if (note) child.note = note;
+    settled?.then((n) => child.note = n);
+    this.#registry.add(child);
+    this.children.push(child.name);
+    this.emit({ type: "accepted", name: this.name, child: child.name, remote: child.remote });
+    const waiter = this.#waiters.shift();
+    if (waiter) waiter(child);
+    else this.#unclaimed.push(child);
   }
 
   /**
@@ -122,28 +93,28 @@ export class Listener extends NamedSocket {
     }
     return new Promise((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
-      const done = (s: StreamSocket | undefined, why?: string, code: ErrorCode = "closed") => {
+      const done = (s: StreamSocket | undefined, why?: "cancelled" | "timeout") => {
         clearTimeout(timer);
         options.signal?.removeEventListener("abort", onAbort);
         const i = this.#waiters.indexOf(waiter);
         if (i >= 0) this.#waiters.splice(i, 1);
-        if (s) resolve(s);
-        else {reject(
-            new SockitError(`Cannot accept on "${this.name}": ${why ?? "listener closed"}`, {
-              code,
-            }),
-          );}
+        if (s) return resolve(s);
+        const text = why === "cancelled"
+          ? "cancelled"
+          : why === "timeout"
+          ? `timed out after ${options.timeout} ms`
+          : "listener closed";
+        reject(
+          new SockitError(`Cannot accept on "${this.name}": ${text}`, { code: why ?? "closed" }),
+        );
       };
       const waiter = (s: StreamSocket | undefined) => done(s);
-      const onAbort = () => done(undefined, "cancelled", "cancelled");
+      const onAbort = () => done(undefined, "cancelled");
       this.#waiters.push(waiter);
       if (options.signal?.aborted) return onAbort();
       options.signal?.addEventListener("abort", onAbort, { once: true });
       if (options.timeout !== undefined) {
-        timer = setTimeout(
-          () => done(undefined, `timed out after ${options.timeout} ms`, "timeout"),
-          options.timeout,
-        );
+        timer = setTimeout(() => done(undefined, "timeout"), options.timeout);
       }
     });
   }
@@ -151,11 +122,44 @@ export class Listener extends NamedSocket {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    try {
-      this.#listener.close();
-    } catch { /* already closed */ }
     for (const w of this.#waiters.splice(0)) w(undefined);
-    await this.#loop;
+    await this.#loop.stop();
     this.emit({ type: "closed", name: this.name });
   }
+}
+
+/**
+ * `listen KIND NAME ADDR` for the stream kinds (tcp, unix, tls): checks the name, opens the
+ * transport through {@link bind} and registers the listener.
+ */
+export async function listenStream(
+  registry: SocketRegistry,
+  kind: "tcp" | "unix" | "tls",
+  name: string,
+  address: string,
+  options: BindOptions = {},
+): Promise<Listener> {
+  registry.checkFreeName(name, "listen");
+  const binding = await bind(kind, address, { verb: "listen", name }, options) as StreamBinding;
+  return registerListener(registry, name, binding);
+}
+
+/**
+ * Registers a listener over a binding already open (`listenTcp` binds synchronously), closing it
+ * again if the name was taken meanwhile.
+ */
+export function registerListener(
+  registry: SocketRegistry,
+  name: string,
+  binding: StreamBinding,
+): Listener {
+  const listener = new Listener(name, binding, registry);
+  try {
+    registry.checkFreeName(listener.name, "listen");
+    registry.add(listener);
+  } catch (error) {
+    listener.close();
+    throw error;
+  }
+  return listener;
 }

@@ -20,6 +20,8 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 export class SocketRegistry {
   #sockets = new Map<string, NamedSocket>();
   #sinks = new Set<EventSink>();
+  /** Reads waiting for a listener's child that has not arrived yet, by child name. */
+  #arrivals = new Map<string, Set<() => void>>();
 
   /** The event sink sockets report to; forwards to every subscriber. */
   readonly emit: EventSink = (event: SocketEvent) => {
@@ -59,6 +61,60 @@ export class SocketRegistry {
       throw new SockitError(`Cannot add "${socket.name}": name already in use`, { code: "exists" });
     }
     this.#sockets.set(socket.name, socket);
+    const waiting = this.#arrivals.get(socket.name);
+    if (waiting) {
+      this.#arrivals.delete(socket.name);
+      for (const wake of waiting) wake();
+    }
+  }
+
+  /**
+   * The name of a listener's next child: `PARENT.N` for the first `N` after `after` whose name no
+   * open socket holds (an earlier listener's child that is still open keeps its name; a closed
+   * one gives it up).
+   */
+  nextChild(parent: string, after: number): { name: string; number: number } {
+    let n = after + 1;
+    while (this.#sockets.get(`${parent}.${n}`)?.closed === false) n++;
+    return { name: `${parent}.${n}`, number: n };
+  }
+
+  /**
+   * Waits for a child that has not arrived yet: when `name` is `PARENT.N`, `PARENT` is an open
+   * listener that names children (`listen tcp|udp|unix|tls`) and has not made `name` yet, and
+   * no open socket has that name, resolves once the child is added, or when `timeout` ms pass or
+   * `signal` aborts (the caller's lookup then reports what is wrong). Resolves at once in every
+   * other case.
+   * (A datagram sent just before `recv w.1` is still on its way when the read starts.)
+   */
+  arrival(name: string, options: { timeout?: number; signal?: AbortSignal } = {}): Promise<void> {
+    if (this.#sockets.get(name)?.closed === false) return Promise.resolve();
+    const dot = name.lastIndexOf(".");
+    const parent = dot > 0 ? this.#sockets.get(name.slice(0, dot)) : undefined;
+    const made = (parent as { children?: unknown } | undefined)?.children;
+    if (
+      !parent || parent.closed || !Array.isArray(made) || made.includes(name) ||
+      !/^\d+$/.test(name.slice(dot + 1)) || options.signal?.aborted
+    ) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      let waiting = this.#arrivals.get(name);
+      if (!waiting) this.#arrivals.set(name, waiting = new Set());
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const done = () => {
+        clearTimeout(timer);
+        options.signal?.removeEventListener("abort", done);
+        waiting.delete(done);
+        if (waiting.size === 0 && this.#arrivals.get(name) === waiting) {
+          this.#arrivals.delete(name);
+        }
+        resolve();
+      };
+      waiting.add(done);
+      options.signal?.addEventListener("abort", done, { once: true });
+      if (options.timeout !== undefined) timer = setTimeout(done, options.timeout);
+    });
   }
 
   /** Forgets a socket (after close). */

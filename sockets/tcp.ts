@@ -1,7 +1,8 @@
 import { formatHostPort, parseHostPort, requirePeerPort } from "./address.ts";
 import { errorCode, SockitError } from "../grammar/errors.ts";
 import { netError } from "./errors_map.ts";
-import { Listener } from "./listener.ts";
+import { bindTcp } from "./bind.ts";
+import { type Listener, registerListener } from "./listener.ts";
 import type { SocketRegistry } from "./registry.ts";
 import { StreamSocket } from "./stream_socket.ts";
 
@@ -91,22 +92,11 @@ export async function openTcp(
   return socket;
 }
 
-/** Listens on `ADDR` (a bare `:PORT` binds 127.0.0.1; port 0 picks a free one). */
+/**
+ * Listens on `ADDR` (a bare `:PORT` binds 127.0.0.1; port 0 picks a free one), through
+ * {@link bindTcp} like every listener; synchronous.
+ */
 export function listenTcp(registry: SocketRegistry, name: string, address: string): Listener {
   registry.checkFreeName(name, "listen");
-  const { host, port } = parseHostPort(address, `listen "${name}"`);
-  let listener: Deno.TcpListener;
-  try {
-    listener = Deno.listen({ hostname: host, port, transport: "tcp", tcpBacklog: 4096 });
-  } catch (error) {
-    throw netError("listen", name, formatHostPort(host, port), error);
-  }
-  const socket = new Listener(name, "tcp", listener, registry.emit, (child, conn) => {
-    (conn as Deno.TcpConn).setNoDelay?.(true);
-    const s = new StreamSocket(child, "tcp", conn, registry.emit, { role: "accepted" });
-    registry.add(s);
-    return Promise.resolve(s);
-  });
-  registry.add(socket);
-  return socket;
+  return registerListener(registry, name, bindTcp(address, { verb: "listen", name }));
 }

@@ -12,6 +12,7 @@
  * @module
  */
 
+import crypto from "node:crypto";
 import { Duplex } from "node:stream";
 import tls from "node:tls";
 import { SockitError, systemErrorCode } from "../grammar/errors.ts";
@@ -66,10 +67,14 @@ export function portOf(conn: Deno.Conn): CipherPort {
   };
 }
 
-async function readPem(path: string, what: string, action: string): Promise<string> {
+/**
+ * A PEM file's text. `check` refuses one that does not hold what the option needs; a server's
+ * certificate and key skip it, as checkPair() checks them together and names both files.
+ */
+async function readPem(path: string, what: string, action: string, check = true): Promise<string> {
   try {
     const text = await Deno.readTextFile(path);
-    checkPem(text, path, what, action);
+    if (check) checkPem(text, path, what, action);
     return text;
   } catch (error) {
     if (error instanceof SockitError) throw error;
@@ -145,9 +150,17 @@ export function tlsReason(error: unknown, verifyName?: string): string {
   return message;
 }
 
+/** How long a close waits for its close_notify alert to go out before it cuts the connection. */
+export const CLOSE_NOTIFY_MS = 1000;
+
 /**
  * A decrypted byte stream over a TLSSocket: the {@link StreamTransport} a StreamSocket reads.
  * The handshake runs at once; `ready` settles when it ends.
+ *
+ * Every operation settles: after a failed handshake (or {@link TlsTransport.abort}) `read` and
+ * `write` reject with the handshake's reason. `close` sends close_notify first when the
+ * handshake finished (a strict peer would otherwise report a truncation attack), waiting at most
+ * {@link CLOSE_NOTIFY_MS} for it to go out, then closes the connection underneath.
  */
 export class TlsTransport implements StreamTransport {
   readonly localAddr: Deno.Addr;
@@ -165,6 +178,14 @@ export class TlsTransport implements StreamTransport {
   #wake: (() => void) | undefined;
   #feeding: Promise<void>;
   #closed = false;
+  #closing: Promise<void> = Promise.resolve();
+  /** Set once the handshake succeeded. */
+  #secure = false;
+  /** Why the handshake failed, once it has. */
+  #failed: Error | undefined;
+  #reject!: (error: Error) => void;
+  /** Our side's end was sent (shutdown or close): no second close_notify. */
+  #writeEnded = false;
 
   constructor(socket: tls.TLSSocket, port: CipherPort, duplex: CipherDuplex, opts: {
     isServer: boolean;
@@ -179,11 +200,20 @@ export class TlsTransport implements StreamTransport {
     this.remoteAddr = port.remoteAddr;
     this.#feeding = duplex.feed(port.incoming);
     this.ready = new Promise<void>((resolve, reject) => {
-      const fail = (why: string) => reject(new SockitError(why, { code: "tls" }));
+      this.#reject = (error) => {
+        if (this.#secure || this.#failed) return;
+        this.#failed = error;
+        reject(error);
+        // Nothing usable is left: close the connection so the peer sees it (no hanging client).
+        this.#cut();
+      };
+      const fail = (why: string) => this.#reject(new SockitError(why, { code: "tls" }));
       const onError = (error: unknown) => fail(tlsReason(error, opts.verifyName));
       const onClose = () => fail("the peer closed the connection during the TLS handshake");
       socket.once(opts.isServer ? "secure" : "secureConnect", () => {
         socket.off("error", onError);
+        if (this.#failed) return;
+        this.#secure = true;
         resolve();
       });
       socket.once("error", onError);
@@ -261,20 +291,62 @@ export class TlsTransport implements StreamTransport {
     return n;
   }
 
-  write(p: Uint8Array): Promise<number> {
-    if (this.#error) return Promise.reject(this.#error);
-    return new Promise((resolve, reject) => {
+  /** Writes after the handshake; rejects (never hangs) when the handshake fails or failed. */
+  async write(p: Uint8Array): Promise<number> {
+    if (!this.#secure) {
+      try {
+        await this.ready;
+      } catch (error) {
+        throw new Error(`TLS handshake failed: ${(error as Error).message}`);
+      }
+    }
+    if (this.#error) throw this.#error;
+    if (this.#closed) throw new Deno.errors.BadResource("the TLS connection is closed");
+    return await new Promise((resolve, reject) => {
       this.#socket.write(p, (error) => error ? reject(error) : resolve(p.length));
     });
   }
 
+  /** Sends close_notify and ends our side; the peer can still send. */
   closeWrite(): Promise<void> {
+    this.#writeEnded = true;
     return new Promise((resolve) => this.#socket.end(() => resolve()));
   }
 
+  /**
+   * Ends a handshake that has not finished (a stalled peer): `ready` rejects with `reason`, the
+   * connection is closed so the peer sees it, and every later read or write fails. Does nothing
+   * once the handshake succeeded.
+   */
+  abort(reason: string): void {
+    if (this.#secure) return;
+    this.#reject(new Error(reason));
+    this.#cut();
+  }
+
+  /** Closes: close_notify first when the handshake finished, then the connection underneath. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#notify();
+    this.#closing = this.#shutdown();
+  }
+
+  async #shutdown(): Promise<void> {
+    if (this.#secure && !this.#writeEnded && !this.#error && !this.#socket.destroyed) {
+      this.#writeEnded = true;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, CLOSE_NOTIFY_MS);
+        this.#socket.end(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    this.#cut();
+  }
+
+  #cut(): void {
     this.#socket.destroy();
     try {
       this.#port.close();
@@ -284,12 +356,14 @@ export class TlsTransport implements StreamTransport {
 
   /** After close: end of stream once the ciphertext feed has stopped (no read left behind). */
   async #finish(): Promise<null> {
+    await this.#closing;
     await this.#feeding;
     return null;
   }
 
-  /** Waits for the ciphertext feed to stop (after close). */
+  /** Waits until a close has finished (close_notify sent, ciphertext feed stopped). */
   async closed(): Promise<void> {
+    await this.#closing;
     await this.#feeding;
   }
 }
@@ -336,6 +410,45 @@ class CipherDuplex extends Duplex {
   }
 }
 
+function parses<T>(make: () => T): T | undefined {
+  try {
+    return make();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Checks that a server's certificate and key belong together, so that `listen tls` fails at
+ * once, naming both files, instead of failing every handshake later.
+ */
+function checkPair(
+  certPem: string,
+  keyPem: string,
+  certFile: string,
+  keyFile: string,
+  action: string,
+): void {
+  const cert = parses(() => new crypto.X509Certificate(certPem));
+  const key = parses(() => crypto.createPrivateKey(keyPem));
+  const fail = (why: string) => {
+    throw new SockitError(`Cannot ${action}: ${why}`, { code: "tls" });
+  };
+  if (!cert && !key) {
+    const swapped = parses(() => new crypto.X509Certificate(keyPem)) &&
+      parses(() => crypto.createPrivateKey(certPem));
+    fail(
+      `--cert ${certFile} holds no certificate and --key ${keyFile} holds no private key` +
+        (swapped ? " (the two files are swapped)" : ""),
+    );
+  }
+  if (!cert) fail(`--cert ${certFile} holds no certificate (the key is --key ${keyFile})`);
+  if (!key) fail(`--key ${keyFile} holds no private key (the certificate is --cert ${certFile})`);
+  if (!cert!.checkPrivateKey(key!)) {
+    fail(`the certificate in ${certFile} and the key in ${keyFile} do not match`);
+  }
+}
+
 /** Options for starting TLS on a plain port. */
 export interface StartOptions extends TlsOptions {
   /** Server side (needs cert and key) or client side. */
@@ -360,9 +473,10 @@ export async function tlsSettings(options: StartOptions): Promise<{
       });
     }
     const [cert, key] = await Promise.all([
-      readPem(options.cert, "--cert", action),
-      readPem(options.key, "--key", action),
+      readPem(options.cert, "--cert", action, false),
+      readPem(options.key, "--key", action, false),
     ]);
+    checkPair(cert, key, options.cert, options.key, action);
     return { secure: { cert, key, ALPNProtocols } };
   }
   const ca = options.ca ? await readPem(options.ca, "--ca", action) : undefined;

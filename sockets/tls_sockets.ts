@@ -7,8 +7,15 @@
 
 import { formatHostPort, parseHostPort } from "./address.ts";
 import { errorCode, SockitError } from "../grammar/errors.ts";
-import { netError } from "./errors_map.ts";
-import { Listener } from "./listener.ts";
+import {
+  type BindOptions,
+  DEFAULT_HANDSHAKE_TIMEOUT,
+  type StreamBinding,
+  tcpListener,
+  type Who,
+} from "./bind.ts";
+import { formatDuration } from "../grammar/duration.ts";
+import { type Listener, listenStream } from "./listener.ts";
 import type { SocketRegistry } from "./registry.ts";
 import { StreamSocket } from "./stream_socket.ts";
 import { type DialOptions, dialTcp, withDeadline } from "./tcp.ts";
@@ -72,41 +79,63 @@ export async function openTls(
   return socket;
 }
 
+/** Settings of {@link listenTls}: the server's files and ALPN, and the handshake timeout. */
+export interface ListenTlsOptions extends TlsOptions {
+  /** ms a peer may take to finish its handshake (default 10 s). */
+  handshakeTimeout?: number;
+}
+
 /**
- * Listens for TLS on `ADDR` with `--cert` and `--key`. Each connection becomes `NAME.N` at once
- * and shakes hands in the background (a slow or plain-text peer never holds up the others); a
- * failed handshake shows as an error event on that child.
+ * {@link bind} for tls: a TCP listener whose connections each shake hands in the background on
+ * the node:tls engine (a slow or plain-text peer never holds up the others). The certificate
+ * and key are read and checked as a pair first. A handshake that fails, or that has not
+ * finished within `handshakeTimeout`, closes that connection so its peer sees it; the child's
+ * reads and writes then fail with the reason.
  */
-export async function listenTls(
+export async function bindTls(
+  address: string,
+  who: Who,
+  options: BindOptions = {},
+): Promise<StreamBinding> {
+  const action = `${who.verb} "${who.name}"`;
+  const start = { ...options.tls, isServer: true, action };
+  const prepared = await tlsSettings(start);
+  const timeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
+  const listener = tcpListener(address, who, options.backlog);
+  return {
+    kind: "tls",
+    addr: listener.addr,
+    async accept() {
+      const conn = await listener.accept();
+      conn.setNoDelay(true);
+      const t = await startTlsOver(portOf(conn), start, prepared);
+      const timer = setTimeout(
+        () => t.abort(`timed out after ${formatDuration(timeout)}`),
+        timeout,
+      );
+      const settled = t.ready.then(
+        () => tlsNote(t),
+        (error) => `tls handshake failed: ${(error as Error).message}`,
+      );
+      settled.then(() => clearTimeout(timer));
+      return { transport: t, note: "tls handshaking", settled };
+    },
+    close: () => listener.close(),
+  };
+}
+
+/**
+ * Listens for TLS on `ADDR` with `--cert` and `--key` (see {@link bindTls}). Each connection
+ * becomes `NAME.N` at once; a failed handshake shows as an error event on that child.
+ */
+export function listenTls(
   registry: SocketRegistry,
   name: string,
   address: string,
-  options: TlsOptions = {},
+  options: ListenTlsOptions = {},
 ): Promise<Listener> {
-  registry.checkFreeName(name, "listen");
-  const { host, port } = parseHostPort(address, `listen "${name}"`);
-  const start = { ...options, isServer: true, action: `listen "${name}"` };
-  const prepared = await tlsSettings(start);
-  let listener: Deno.TcpListener;
-  try {
-    listener = Deno.listen({ hostname: host, port, transport: "tcp", tcpBacklog: 4096 });
-  } catch (error) {
-    throw netError("listen", name, formatHostPort(host, port), error);
-  }
-  const socket = new Listener(name, "tls", listener, registry.emit, async (child, conn) => {
-    (conn as Deno.TcpConn).setNoDelay?.(true);
-    const t = await startTlsOver(portOf(conn), start, prepared);
-    const s = new StreamSocket(child, "tls", t, registry.emit, { role: "accepted" });
-    s.note = "tls handshaking";
-    t.ready.then(
-      () => s.note = tlsNote(t),
-      (error) => s.note = `tls handshake failed: ${(error as Error).message}`,
-    );
-    registry.add(s);
-    return s;
-  });
-  registry.add(socket);
-  return socket;
+  const { handshakeTimeout, ...tls } = options;
+  return listenStream(registry, "tls", name, address, { tls, handshakeTimeout });
 }
 
 /** Options of {@link startTls}: TLS settings, a deadline, and the last plain-text bytes. */

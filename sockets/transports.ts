@@ -6,6 +6,7 @@ import { type DialOptions, listenTcp, openTcp } from "./tcp.ts";
 import { listenUdp, openUdp } from "./udp.ts";
 import { listenUnix, openUnix } from "./unix.ts";
 import type { TlsOptions } from "./tls.ts";
+import type { ListenTlsOptions } from "./tls_sockets.ts";
 
 // TLS loads node:tls, which costs start-up time: it is imported on first use.
 const tls = () => import("./tls_sockets.ts");
@@ -42,7 +43,7 @@ export const binders = new Map<string, Binder>([
   ["tcp", (r, n, a) => Promise.resolve(listenTcp(r, n, a))],
   ["udp", (r, n, a, o) => listenUdp(r, n, a, o as { multicast?: string[]; interface?: string })],
   ["unix", (r, n, a, o) => listenUnix(r, n, a, o)],
-  ["tls", async (r, n, a, o) => (await tls()).listenTls(r, n, a, o as TlsOptions)],
+  ["tls", async (r, n, a, o) => (await tls()).listenTls(r, n, a, o as ListenTlsOptions)],
 ]);
 
 /** Looks up a transport kind, suggesting the nearest on a typo. */

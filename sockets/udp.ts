@@ -10,6 +10,7 @@ import { lookup } from "node:dns/promises";
 import { formatAddr, formatHostPort, parseHostPort, requirePeerPort } from "./address.ts";
 import { DatagramQueue, type DatagramReadResult, type DatagramView } from "./datagram_queue.ts";
 import { SockitError, systemErrorCode, systemReason } from "../grammar/errors.ts";
+import { bindUdp } from "./bind.ts";
 import { netError } from "./errors_map.ts";
 import { type EventSink, NamedSocket, type SocketInfo } from "./named_socket.ts";
 import type { ReadOptions } from "./receive_buffer.ts";
@@ -124,14 +125,6 @@ class Endpoint {
     } catch { /* already closed */ }
     this.queue.end();
     await this.#loop;
-  }
-}
-
-function bind(name: string, action: string, host: string, port: number): Deno.DatagramConn {
-  try {
-    return Deno.listenDatagram({ hostname: host, port, transport: "udp" });
-  } catch (error) {
-    throw netError(action, name, formatHostPort(host, port), error);
   }
 }
 
@@ -288,7 +281,9 @@ export class UdpListener extends NamedSocket implements DatagramSocket {
     this.bytesIn += bytes;
     let child = this.#peers.get(from);
     if (!child || child.closed) {
-      const childName = `${this.name}.${++this.#count}`;
+      const next = this.#registry.nextChild(this.name, this.#count);
+      this.#count = next.number;
+      const childName = next.name;
       const { host, port } = parseHostPort(from, "receive");
       child = new UdpPeer(childName, this.#endpoint, { host, port }, this.emit, "accepted");
       this.#peers.set(from, child);
@@ -372,8 +367,7 @@ export async function listenUdp(
   options: { multicast?: string | string[]; interface?: string } = {},
 ): Promise<UdpListener> {
   registry.checkFreeName(name, "listen");
-  const { host, port } = parseHostPort(address, `listen "${name}"`);
-  const conn = bind(name, "listen", host, port);
+  const { conn } = bindUdp(address, { verb: "listen", name });
   const socket = new UdpListener(name, conn, registry);
   const groups = options.multicast === undefined
     ? []
@@ -413,7 +407,7 @@ export async function openUdp(
   requirePeerPort(port, `open "${name}"`);
   const six = ip.includes(":");
   const local = isLoopback(ip) ? (six ? "::1" : "127.0.0.1") : (six ? "::" : "0.0.0.0");
-  const conn = bind(name, "open", local, 0);
+  const { conn } = bindUdp(formatHostPort(local, 0), { verb: "open", name });
   let socket: UdpPeer | undefined = undefined;
   const endpoint = new Endpoint(
     conn,

@@ -3,15 +3,18 @@
  *
  * A socket file left behind by an earlier run is never removed silently: listening on it fails
  * with a message that says so, and `--force` replaces it only when it is a socket that nobody
- * answers on. A path that is not a socket is never touched.
+ * answers on. A path that is not a socket is never touched. Closing removes the socket file only
+ * if it is still the one this listener made. `listen unix` and `serve … unix` both listen through
+ * {@link bindUnix}, so the same rules hold for both.
  *
  * @module
  */
 
 import { errorCode, SockitError, systemErrorCode } from "../grammar/errors.ts";
-import { Listener } from "./listener.ts";
+import type { StreamBinding, Who } from "./bind.ts";
+import { type Listener, listenStream } from "./listener.ts";
 import type { SocketRegistry } from "./registry.ts";
-import { StreamSocket } from "./stream_socket.ts";
+import { StreamSocket, type StreamTransport } from "./stream_socket.ts";
 import { withDeadline } from "./tcp.ts";
 import type { TransportOptions } from "./transports.ts";
 
@@ -67,7 +70,9 @@ export async function openUnix(
     });
   }
   registry.checkFreeName(name, "open");
-  const socket = new StreamSocket(name, "unix", conn, registry.emit, { role: "client" });
+  // The peer is the file we dialled (a sockit listener's socket is bound under a private name).
+  const shown = shownAs(conn, { remoteAddr: { transport: "unix", path } });
+  const socket = new StreamSocket(name, "unix", shown, registry.emit, { role: "client" });
   registry.add(socket);
   return socket;
 }
@@ -90,31 +95,32 @@ async function answers(path: string): Promise<boolean> {
  * an earlier run): removed with `force`, otherwise an error that says how. A live socket or any
  * other file: an error, and the file is left alone.
  */
-async function clearStale(name: string, path: string, force: boolean): Promise<string | undefined> {
+async function clearStale(who: Who, path: string, force: boolean): Promise<string | undefined> {
+  const action = `${who.verb} "${who.name}"`;
   let info: Deno.FileInfo;
   try {
     info = await Deno.lstat(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;
-    throw new SockitError(`Cannot listen "${name}": cannot inspect ${path}: ${why(error)}`, {
+    throw new SockitError(`Cannot ${action}: cannot inspect ${path}: ${why(error)}`, {
       code: systemErrorCode(error),
     });
   }
   if (!info.isSocket) {
     const what = fileKind(info);
     throw new SockitError(
-      `Cannot listen "${name}": ${path} exists and is ${what}, not a socket; leaving it alone`,
+      `Cannot ${action}: ${path} exists and is ${what}, not a socket; leaving it alone`,
       { code: "exists" },
     );
   }
   if (await answers(path)) {
-    throw new SockitError(`Cannot listen "${name}": ${path} is in use by a running server`, {
+    throw new SockitError(`Cannot ${action}: ${path} is in use by a running server`, {
       code: "address-in-use",
     });
   }
   if (!force) {
     throw new SockitError(
-      `Cannot listen "${name}": ${path} is a stale socket file (nothing answers on it)`,
+      `Cannot ${action}: ${path} is a stale socket file (nothing answers on it)`,
       { code: "exists", hint: "add --force to replace it" },
     );
   }
@@ -122,55 +128,114 @@ async function clearStale(name: string, path: string, force: boolean): Promise<s
   return "replaced a stale socket file";
 }
 
+/** True when `info` is the very file described by `made` (same device and inode). */
+function sameFile(info: Deno.FileInfo, made: Deno.FileInfo): boolean {
+  return info.isSocket === true && info.ino === made.ino && info.dev === made.dev;
+}
+
+/**
+ * A Unix connection that shows the socket file's path as its address: the socket itself may
+ * carry the private name it was bound under (see {@link listenAt}).
+ */
+function shownAs(
+  conn: Deno.UnixConn,
+  addrs: { localAddr?: Deno.Addr; remoteAddr?: Deno.Addr },
+): StreamTransport {
+  return {
+    read: (p) => conn.read(p),
+    write: (p) => conn.write(p),
+    closeWrite: () => conn.closeWrite(),
+    close: () => conn.close(),
+    localAddr: addrs.localAddr ?? conn.localAddr,
+    remoteAddr: addrs.remoteAddr ?? conn.remoteAddr,
+  };
+}
+
+/**
+ * Listens at `path` without letting Deno delete it later: Deno's UnixListener unlinks its path
+ * when it closes, whatever file is there by then (even one that replaced ours). So the socket is
+ * bound under a private name in the same directory and hard-linked to `path` (a link never
+ * replaces an existing file), and the private name is dropped: Deno's unlink then finds nothing.
+ * Where that is not possible (a private name too long for a socket address), listens at `path`
+ * directly.
+ */
+function listenAt(path: string): Deno.UnixListener {
+  const slash = path.lastIndexOf("/");
+  const dir = slash < 0 ? "." : slash === 0 ? "/" : path.slice(0, slash);
+  const hidden = `${dir}/.sockit-${crypto.randomUUID().slice(0, 8)}`;
+  let listener: Deno.UnixListener;
+  try {
+    listener = Deno.listen({ transport: "unix", path: hidden });
+  } catch {
+    return Deno.listen({ transport: "unix", path });
+  }
+  try {
+    Deno.linkSync(hidden, path);
+  } catch (error) {
+    listener.close(); // unlinks the hidden name
+    throw error;
+  } finally {
+    try {
+      Deno.removeSync(hidden);
+    } catch { /* already gone */ }
+  }
+  return listener;
+}
+
+/**
+ * {@link bind} for unix: listens on the socket file at `path` after the stale-file check
+ * above. Closing removes the socket file only if it is still the one made here (same device
+ * and inode): a file that replaced it meanwhile is never deleted.
+ */
+export async function bindUnix(path: string, who: Who, force: boolean): Promise<StreamBinding> {
+  if (path === "") {
+    throw new SockitError(`Cannot ${who.verb} "${who.name}": the path is empty`, {
+      code: "usage",
+    });
+  }
+  const note = await clearStale(who, path, force);
+  let listener: Deno.UnixListener;
+  try {
+    listener = listenAt(path);
+  } catch (error) {
+    const inUse = error instanceof Deno.errors.AddrInUse ||
+      error instanceof Deno.errors.AlreadyExists;
+    throw new SockitError(
+      `Cannot ${who.verb} "${who.name}": ${
+        inUse ? "address already in use" : why(error)
+      } (${path})`,
+      { code: inUse ? "address-in-use" : "failed", cause: error },
+    );
+  }
+  const made = Deno.lstatSync(path);
+  // The address as the user gave it (the socket itself may carry the private name it was bound as).
+  const addr: Deno.UnixAddr = { transport: "unix", path };
+  return {
+    kind: "unix",
+    addr,
+    note,
+    async accept() {
+      const conn = await listener.accept();
+      return { transport: shownAs(conn, { localAddr: addr }) };
+    },
+    close() {
+      listener.close();
+      try {
+        if (sameFile(Deno.lstatSync(path), made)) Deno.removeSync(path);
+      } catch { /* already gone */ }
+    },
+  };
+}
+
 /**
  * Listens on a Unix socket file; accepted peers become `NAME.1`, `NAME.2`, …. Closing the
  * listener removes the socket file it made (only if it is still that socket).
  */
-export async function listenUnix(
+export function listenUnix(
   registry: SocketRegistry,
   name: string,
   path: string,
   options: TransportOptions = {},
 ): Promise<Listener> {
-  registry.checkFreeName(name, "listen");
-  if (path === "") {
-    throw new SockitError(`Cannot listen "${name}": the path is empty`, { code: "usage" });
-  }
-  const note = await clearStale(name, path, options.force === true);
-  let listener: Deno.UnixListener;
-  try {
-    listener = Deno.listen({ transport: "unix", path });
-  } catch (error) {
-    throw new SockitError(`Cannot listen "${name}": ${why(error)} (${path})`, {
-      code: systemErrorCode(error),
-      cause: error,
-    });
-  }
-  const made = (await Deno.lstat(path)).ino;
-  // Remove our socket file when the listener closes, but never a file someone put there since.
-  const cleaning: ListenTransportWithCleanup = {
-    addr: listener.addr,
-    accept: () => listener.accept(),
-    close() {
-      listener.close();
-      try {
-        const now = Deno.lstatSync(path);
-        if (now.isSocket && now.ino === made) Deno.removeSync(path);
-      } catch { /* already gone */ }
-    },
-  };
-  const socket = new Listener(name, "unix", cleaning, registry.emit, (child, conn) => {
-    const s = new StreamSocket(child, "unix", conn, registry.emit, { role: "accepted" });
-    registry.add(s);
-    return Promise.resolve(s);
-  });
-  if (note) socket.note = note;
-  registry.add(socket);
-  return socket;
-}
-
-interface ListenTransportWithCleanup {
-  accept(): Promise<Deno.Conn>;
-  close(): void;
-  readonly addr: Deno.Addr;
+  return listenStream(registry, "unix", name, path, { force: options.force === true });
 }

@@ -243,7 +243,7 @@ Deno.test("serve over tls without --cert names the missing options", async () =>
   await using shell = new Shell();
   await assertRejects(
     shell.execute("serve echo tls te :0"),
-    /tls needs --cert FILE and --key FILE/,
+    /a TLS server needs --cert FILE and --key FILE/,
   );
 });
 

@@ -144,3 +144,49 @@ Deno.test("ncat speaks to a sockit Unix listener too", async () => {
   const row = as(await shell.execute("ls srv.1"), "table").rows[0];
   assertMatch(row.slice(1, 4).join(" "), new RegExp(`^unix open ${path}$`));
 });
+
+Deno.test("serve echo unix on a stale socket file reports it and suggests --force, like listen", async () => {
+  await using tmp = await tempDir();
+  const path = `${tmp.dir}/stale.sock`;
+  await staleSocket(path);
+  await using shell = new Shell({ timeout: 3000 });
+  assertEquals(
+    await failure(shell, `serve echo unix e ${path}`),
+    `error: Cannot serve "e": ${path} is a stale socket file (nothing answers on it); ` +
+      "add --force to replace it",
+  );
+  as(await shell.execute(`serve echo unix e ${path} --force`), "socket");
+  await shell.execute(`open unix a ${path}`);
+  await shell.execute("sendline a echoed over the replaced file");
+  assertEquals(text(await shell.execute("recvline a")), "echoed over the replaced file\n");
+  await shell.execute("close e");
+  await assertMissing(path);
+});
+
+Deno.test("serve echo unix --force never touches a regular file", async () => {
+  await using tmp = await tempDir();
+  const path = `${tmp.dir}/precious.txt`;
+  await Deno.writeTextFile(path, "keep me");
+  await using shell = new Shell();
+  assertEquals(
+    await failure(shell, `serve echo unix e ${path} --force`),
+    `error: Cannot serve "e": ${path} exists and is a file, not a socket; leaving it alone`,
+  );
+  assertEquals(await Deno.readTextFile(path), "keep me");
+});
+
+for (const start of ["listen unix srv", "serve echo unix srv"]) {
+  Deno.test(`${start}: close never removes a file that replaced its socket file`, async () => {
+    await using tmp = await tempDir();
+    const path = `${tmp.dir}/taken.sock`;
+    await using shell = new Shell();
+    await shell.execute(`${start} ${path}`);
+    // Someone removes our socket file and puts their own socket there (as a new server would).
+    await Deno.remove(path);
+    await staleSocket(path);
+    const theirs = await Deno.lstat(path);
+    await shell.execute("close srv");
+    const after = await Deno.lstat(path);
+    assertEquals([after.isSocket, after.ino, after.dev], [true, theirs.ino, theirs.dev]);
+  });
+}
