@@ -1,5 +1,5 @@
 import type { Command } from "./types.ts";
-import { sendPayload } from "./_send.ts";
+import { SEND_TIMEOUT, sendPayload } from "./_send.ts";
 
 const LF = new Uint8Array([10]);
 const CRLF = new Uint8Array([13, 10]);
@@ -11,7 +11,10 @@ export const sendline: Command = {
   summary: "send bytes followed by \\n (or \\r\\n with --crlf)",
   details:
     'Example:\n  sendline a PING          → "PING\\n"\n  sendline a --crlf EHLO me → "EHLO me\\r\\n"',
-  options: [{ name: "crlf", type: "flag", summary: "--crlf  end the line with \\r\\n" }],
+  options: [
+    { name: "crlf", type: "flag", summary: "--crlf  end the line with \\r\\n" },
+    SEND_TIMEOUT,
+  ],
   args: ["socket", "payload"],
   minArgs: 1,
   run(ctx, args) {
