@@ -1,3 +1,4 @@
+import { showValue } from "../grammar/show_value.ts";
 import { concatBytes } from "../grammar/bytes.ts";
 import { errorCode, SockitError } from "../grammar/errors.ts";
 import type { NamedSocket } from "../sockets/named_socket.ts";
@@ -27,7 +28,7 @@ export async function* fileChunks(path: string, chunk = FILE_CHUNK): AsyncGenera
     file = await Deno.open(path, { read: true });
   } catch (error) {
     const why = error instanceof Deno.errors.NotFound ? "not found" : (error as Error).message;
-    throw new SockitError(`Cannot read file "${path}": ${why}`);
+    throw new SockitError(`Cannot read file ${showValue(path)}: ${why}`);
   }
   using _file = file;
   const buf = new Uint8Array(chunk);
@@ -85,12 +86,14 @@ async function checkFiles(parts: PayloadPart[]): Promise<number> {
     if (part.kind !== "file") continue;
     try {
       const stat = await Deno.stat(part.path);
-      if (!stat.isFile) throw new SockitError(`Cannot read file "${part.path}": not a file`);
+      if (!stat.isFile) {
+        throw new SockitError(`Cannot read file ${showValue(part.path)}: not a file`);
+      }
       total += stat.size;
     } catch (error) {
       if (error instanceof SockitError) throw error;
       const why = error instanceof Deno.errors.NotFound ? "not found" : (error as Error).message;
-      throw new SockitError(`Cannot read file "${part.path}": ${why}`);
+      throw new SockitError(`Cannot read file ${showValue(part.path)}: ${why}`);
     }
   }
   return total;
@@ -208,7 +211,7 @@ function globError(
     `reached ${reached.length ? list(reached) : "none"} of ${count}`,
     `not reached: ${missed.length > 8 ? list(missed) : missed.join(", ")}`,
   ];
-  return new SockitError(`Cannot send to "${pattern}": ${parts.join("; ")}`, {
+  return new SockitError(`Cannot send to ${showValue(pattern)}: ${parts.join("; ")}`, {
     code: errorCode(failed[failed.length - 1].error),
     cause: failed[failed.length - 1].error,
   });

@@ -1,3 +1,4 @@
+import { showValue } from "../grammar/show_value.ts";
 import { parseDuration } from "../grammar/duration.ts";
 import { SockitError } from "../grammar/errors.ts";
 import { nearest } from "../grammar/nearest.ts";
@@ -27,19 +28,21 @@ export function parseArgs(command: Command, tokens: Token[], line: string): Args
     const spec = specs.get(name);
     if (!spec) {
       const guess = nearest(name, specs.keys());
-      throw new SockitError(`${command.name}: unknown option "--${name}"`, {
+      throw new SockitError(`${command.name}: unknown option ${showValue(`--${name}`)}`, {
         hint: guess ? `did you mean --${guess}?` : `help ${command.name} lists its options`,
       });
     }
     if (spec.type === "flag") {
-      if (eq >= 0) throw new SockitError(`${command.name}: option "--${name}" takes no value`);
+      if (eq >= 0) {
+        throw new SockitError(`${command.name}: option ${showValue(`--${name}`)} takes no value`);
+      }
       options[name] = true;
       continue;
     }
     let raw: string;
     if (eq >= 0) raw = t.text.slice(eq + 1);
     else if (i < tokens.length) raw = tokens[i++].text;
-    else throw new SockitError(`${command.name}: option "--${name}" needs a value`);
+    else throw new SockitError(`${command.name}: option ${showValue(`--${name}`)} needs a value`);
     let value: string | number;
     if (spec.type === "duration") value = parseDuration(raw, `${command.name} --${name}`);
     else if (spec.type === "integer") value = parseInteger(raw, `${command.name} --${name}`);
@@ -57,7 +60,7 @@ export function parseArgs(command: Command, tokens: Token[], line: string): Args
   }
   if (command.maxArgs !== undefined && positional.length > command.maxArgs) {
     const extra = positional[command.maxArgs];
-    throw new SockitError(`${command.name}: unexpected argument "${extra.text}"`, {
+    throw new SockitError(`${command.name}: unexpected argument ${showValue(extra.text)}`, {
       hint: `usage: ${command.usage}`,
     });
   }
@@ -67,7 +70,7 @@ export function parseArgs(command: Command, tokens: Token[], line: string): Args
 /** Parses a non-negative whole number, naming the action in the error. */
 export function parseInteger(text: string, action: string): number {
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
-    throw new SockitError(`${action}: "${text}" is not a whole number`);
+    throw new SockitError(`${action}: ${showValue(text)} is not a whole number`);
   }
   return Number(text);
 }

@@ -1,3 +1,4 @@
+import { showValue } from "../grammar/show_value.ts";
 import { COMMANDS } from "../commands/mod.ts";
 import { parseArgs } from "../commands/args.ts";
 import { NONE, type Result } from "../commands/result.ts";
@@ -86,7 +87,7 @@ export class Shell {
     const command = this.commands.get(name);
     if (command) return command;
     const guess = nearest(name, this.commands.keys());
-    throw new SockitError(`Unknown command "${name}"`, {
+    throw new SockitError(`Unknown command ${showValue(name)}`, {
       hint: guess ? `did you mean ${guess}?` : "help lists the commands",
     });
   }

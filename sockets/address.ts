@@ -1,3 +1,4 @@
+import { showValue } from "../grammar/show_value.ts";
 import { SockitError } from "../grammar/errors.ts";
 
 /** A parsed `HOST:PORT` address. `host` has no brackets, even for IPv6. */
@@ -26,26 +27,36 @@ export function parseHostPort(text: string, action: string): HostPort {
     host = bracket[1];
     portText = bracket[2];
     if (!host.includes(":")) {
-      throw new SockitError(`Cannot ${action}: bad address "${text}": brackets are for IPv6`);
+      throw new SockitError(
+        `Cannot ${action}: bad address ${showValue(text)}: brackets are for IPv6`,
+      );
     }
   } else {
     const colon = text.lastIndexOf(":");
     if (colon < 0) {
-      throw new SockitError(`Cannot ${action}: bad address "${text}": expected HOST:PORT`, {
-        hint: "for example 127.0.0.1:9000, [::1]:9000 or :9000",
-      });
+      throw new SockitError(
+        `Cannot ${action}: bad address ${showValue(text)}: expected HOST:PORT`,
+        {
+          hint: "for example 127.0.0.1:9000, [::1]:9000 or :9000",
+        },
+      );
     }
     host = text.slice(0, colon);
     portText = text.slice(colon + 1);
     if (host.includes(":")) {
-      throw new SockitError(`Cannot ${action}: bad address "${text}": IPv6 needs brackets`, {
-        hint: "for example [::1]:9000",
-      });
+      throw new SockitError(
+        `Cannot ${action}: bad address ${showValue(text)}: IPv6 needs brackets`,
+        {
+          hint: "for example [::1]:9000",
+        },
+      );
     }
   }
   if (host === "") host = "127.0.0.1";
   if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) {
-    throw new SockitError(`Cannot ${action}: bad port "${portText}" in "${text}": use 0-65535`);
+    throw new SockitError(
+      `Cannot ${action}: bad port ${showValue(portText)} in ${showValue(text)}: use 0-65535`,
+    );
   }
   return { host, port: Number(portText) };
 }

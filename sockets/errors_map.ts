@@ -1,4 +1,5 @@
 import { SockitError } from "../grammar/errors.ts";
+import { showValue } from "../grammar/show_value.ts";
 
 /**
  * Words a runtime network error as a one-line SockitError naming the action, the socket and
@@ -12,7 +13,9 @@ export function netError(
 ): SockitError {
   if (error instanceof SockitError) return error;
   const e = error as Error;
-  const message = e?.message ?? String(error);
+  // Both can echo what the user typed: kept on one line and short.
+  const message = showValue(e?.message ?? String(error), { quotes: false, max: 120 });
+  address = showValue(address, { quotes: false, max: 80 });
   let why: string;
   if (e instanceof Deno.errors.ConnectionRefused) why = `connection refused by ${address}`;
   else if (e instanceof Deno.errors.AddrInUse) why = `address ${address} already in use`;

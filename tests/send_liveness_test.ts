@@ -249,3 +249,34 @@ Deno.test("close during a send blocked behind an ended one settles both", async 
   await shell.execute("close a");
   match((await second).message, /^Cannot send to "a": socket was closed, 0 of 4 bytes sent$/);
 });
+
+Deno.test("a 200,000-character bad input gives a short one-line error", async () => {
+  await using shell = new Shell();
+  await shell.execute("listen udp u 127.0.0.1:0");
+  const long = "z".repeat(200_000);
+  const lines = [
+    `send u hex:${long}`,
+    `send u b64:${long}!`,
+    `send u "\\q${"x\r\n".repeat(66_000)}`,
+    `send u "${"line\r\n".repeat(40_000)}`,
+    `${long} a`,
+    `send ${long} x`,
+    `open tcp a ${long}:1`,
+    `sleep ${long}`,
+    `ls --${long}`,
+    `recvexact u ${long}`,
+  ];
+  for (const line of lines) {
+    let rendered = "";
+    try {
+      await shell.execute(line);
+    } catch (error) {
+      rendered = renderError(error).split("\n")[0];
+      assert(error instanceof SockitError, `a SockitError for ${line.slice(0, 20)}: ${error}`);
+      assert(!error.message.includes("\n") && !error.message.includes("\r"), error.message);
+    }
+    assert(rendered !== "", `${line.slice(0, 20)}… fails`);
+    assert(rendered.length < 300, `${rendered.length} characters: ${rendered.slice(0, 400)}`);
+    match(rendered, /\(\d+ more characters\)/);
+  }
+});
