@@ -1,5 +1,6 @@
+import { showValue } from "../grammar/show_value.ts";
 import { concatBytes } from "../grammar/bytes.ts";
-import { SockitError } from "../grammar/errors.ts";
+import { errorCode, SockitError } from "../grammar/errors.ts";
 import type { NamedSocket } from "../sockets/named_socket.ts";
 import { StreamSocket } from "../sockets/stream_socket.ts";
 import {
@@ -11,15 +12,19 @@ import {
 import { frameOf } from "../protocols/framing.ts";
 import type { Result } from "./result.ts";
 import { wrongKind } from "./_sockets.ts";
+import type { WriteOptions } from "../sockets/stream_writer.ts";
 import type { Args, CommandContext, OptionSpec } from "./types.ts";
 
 /** Chunk size for streaming files: large writes move bulk data fastest on loopback. */
 export const FILE_CHUNK = 1024 * 1024;
 
-/** Anything `send` can write to: stream sockets, and datagram sockets that add themselves. */
+/**
+ * Anything `send` can write to: stream sockets, and datagram sockets that add themselves. A
+ * stream honours `options` (signal, timeout) and counts the bytes sent in its errors.
+ */
 export interface Sendable {
-  write(data: Uint8Array): Promise<number>;
-  writeFrom?(source: AsyncIterable<Uint8Array>): Promise<number>;
+  write(data: Uint8Array, options?: WriteOptions): Promise<number>;
+  writeFrom?(source: AsyncIterable<Uint8Array>, options?: WriteOptions): Promise<number>;
 }
 
 /** `--max BYTES` of send and sendline: how much of each `@file` to read. */
@@ -35,7 +40,6 @@ type OpenPart = { kind: "bytes"; bytes: Uint8Array } | { kind: "file"; source: P
 async function* partChunks(
   parts: OpenPart[],
   progress?: (done: number) => void,
-  signal?: AbortSignal,
 ): AsyncGenerator<Uint8Array> {
   let done = 0;
   for (const part of parts) {
@@ -44,14 +48,6 @@ async function* partChunks(
       done += part.bytes.length;
     } else {
       for await (const chunk of part.source.chunks(FILE_CHUNK)) {
-        if (signal?.aborted) {
-          throw new SockitError(
-            `Cannot send "${part.source.path}": cancelled after ${done} bytes`,
-            {
-              code: "cancelled",
-            },
-          );
-        }
         yield chunk;
         done += chunk.length;
         progress?.(done);
@@ -70,23 +66,6 @@ export function sendable(socket: NamedSocket, action: string): Sendable {
   const s = socket as unknown as Partial<Sendable>;
   if (typeof s.write !== "function") throw wrongKind(socket, action, "send");
   return s as Sendable;
-}
-
-/**
- * Resolves as `work` does, or rejects at once when `signal` aborts: a write blocked on a peer
- * that does not read cannot be interrupted, so the shell stops waiting for it (it finishes or
- * fails in the background, and the socket's write lock keeps later sends behind it).
- */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal, message: string): Promise<T> {
-  if (signal.aborted) work.catch(() => {});
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => {
-      work.catch(() => {});
-      reject(new SockitError(message, { code: "cancelled" }));
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
 }
 
 /** Opens every `@path` before anything is sent (a missing file sends nothing); the total size. */
@@ -110,9 +89,23 @@ async function wholeMessage(parts: OpenPart[]): Promise<Uint8Array> {
   return concatBytes(chunks);
 }
 
+/** The `--timeout` option of `send` and `sendline`. */
+export const SEND_TIMEOUT: OptionSpec = {
+  name: "timeout",
+  type: "duration",
+  summary: "--timeout DURATION  give up when the peer has not taken every byte by then " +
+    "(default: set send-timeout, else wait; Ctrl-C always ends a send)",
+};
+
 /**
  * The shared body of `send` and `sendline`: payload after the target, optional suffix. A
  * framed socket (`frame NAME …`) gets the payload as one framed message, without the suffix.
+ *
+ * Every send ends on Ctrl-C (`ctx.signal`), at its deadline (`--timeout`, else the
+ * `send-timeout` setting) or when the socket is closed, with an error that counts the bytes sent.
+ * One deadline covers the whole command. A glob (`send c* …`) goes on past a socket that fails
+ * (reset, closed) and stops at a cancel or the deadline; its error names every socket reached
+ * and not reached.
  */
 export async function sendPayload(
   ctx: CommandContext,
@@ -120,7 +113,7 @@ export async function sendPayload(
   suffix: Uint8Array | undefined,
 ): Promise<Result> {
   const [target, ...payloadTokens] = args.positional;
-  const targets = ctx.registry.match(target.text, "send to").map((s) => sendable(s, "send to"));
+  const sockets = ctx.registry.match(target.text, "send to");
   const [raw, rawSize] = await openParts(
     parsePayload(payloadTokens),
     args.options.max as number | undefined,
@@ -131,27 +124,82 @@ export async function sendPayload(
   const progress = ctx.progress && hasFile
     ? (done: number) => ctx.progress!(done, size)
     : undefined;
-  let total = 0;
-  for (const socket of targets) {
+  const timeout = (args.options.timeout as number | undefined) ?? ctx.settings.sendTimeout;
+  const deadline = timeout === undefined ? undefined : Date.now() + timeout;
+  const options = (total: number): WriteOptions => ({
+    signal: ctx.signal,
+    timeout: deadline === undefined ? undefined : Math.max(0, deadline - Date.now()),
+    total,
+  });
+  const sendTo = async (socket: Sendable): Promise<number> => {
     const frame = frameOf(socket as unknown as NamedSocket);
-    if (frame) total = await socket.write(frame.encode(await wholeMessage(raw)));
-    else if (hasFile && socket.writeFrom) {
-      total = await untilAborted(
-        socket.writeFrom(partChunks(parts, progress, ctx.signal)),
-        ctx.signal,
-        `Cannot send to "${target.text}": cancelled`,
-      );
-    } else {
-      // One write: on a datagram socket one send is one datagram, whatever its parts.
-      const chunks: Uint8Array[] = [];
-      for await (const chunk of partChunks(parts)) chunks.push(hasFile ? chunk.slice() : chunk);
-      total = await socket.write(concatBytes(chunks));
+    if (frame) {
+      const message = frame.encode(await wholeMessage(raw));
+      return await socket.write(message, options(message.length));
+    }
+    if (hasFile && socket.writeFrom) {
+      return await socket.writeFrom(partChunks(parts, progress), options(size));
+    }
+    // One write: on a datagram socket one send is one datagram, whatever its parts.
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of partChunks(parts)) chunks.push(hasFile ? chunk.slice() : chunk);
+    return await socket.write(concatBytes(chunks), options(size));
+  };
+  if (sockets.length === 1) {
+    const total = await sendTo(sendable(sockets[0], "send to"));
+    return { kind: "message", text: `sent ${total} bytes to ${sockets[0].name}` };
+  }
+  let total = 0;
+  const reached: string[] = [];
+  const failed: { name: string; error: unknown }[] = [];
+  for (const [i, socket] of sockets.entries()) {
+    try {
+      total = await sendTo(sendable(socket, "send to"));
+      reached.push(socket.name);
+    } catch (error) {
+      failed.push({ name: socket.name, error });
+      const code = errorCode(error);
+      if (code === "cancelled" || code === "timeout") {
+        const rest = sockets.slice(i + 1).map((s) => s.name);
+        throw globError(target.text, sockets.length, reached, failed, rest);
+      }
     }
   }
-  const names = targets.length === 1
-    ? (targets[0] as unknown as NamedSocket).name
-    : `${targets.length} sockets (${target.text})`;
-  return { kind: "message", text: `sent ${total} bytes to ${names}` };
+  if (failed.length) throw globError(target.text, sockets.length, reached, failed, []);
+  return {
+    kind: "message",
+    text: `sent ${total} bytes to ${sockets.length} sockets (${target.text})`,
+  };
+}
+
+/** One line naming the sockets a glob send reached, the one(s) that failed and why, the rest. */
+function globError(
+  pattern: string,
+  count: number,
+  reached: string[],
+  failed: { name: string; error: unknown }[],
+  skipped: string[],
+): SockitError {
+  const why = (error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    return message.replace(/^Cannot send to "[^"]*": /, "");
+  };
+  const list = (names: string[]) =>
+    names.length > 8
+      ? `${names.slice(0, 8).join(", ")} and ${names.length - 8} more`
+      : names.join(", ");
+  const missed = [
+    ...failed.map((f) => `${f.name} (${why(f.error)})`),
+  ];
+  if (skipped.length) missed.push(`${list(skipped)} (not tried)`);
+  const parts = [
+    `reached ${reached.length ? list(reached) : "none"} of ${count}`,
+    `not reached: ${missed.length > 8 ? list(missed) : missed.join(", ")}`,
+  ];
+  return new SockitError(`Cannot send to ${showValue(pattern)}: ${parts.join("; ")}`, {
+    code: errorCode(failed[failed.length - 1].error),
+    cause: failed[failed.length - 1].error,
+  });
 }
 
 /** Whether a socket is a stream (for commands that only make sense on streams). */

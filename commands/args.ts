@@ -1,3 +1,4 @@
+import { showValue } from "../grammar/show_value.ts";
 import { parseDuration } from "../grammar/duration.ts";
 import { SockitError } from "../grammar/errors.ts";
 import { nearest } from "../grammar/nearest.ts";
@@ -27,14 +28,14 @@ export function parseArgs(command: Command, tokens: Token[], line: string): Args
     const spec = specs.get(name);
     if (!spec) {
       const guess = nearest(name, specs.keys());
-      throw new SockitError(`${command.name}: unknown option "--${name}"`, {
+      throw new SockitError(`${command.name}: unknown option ${showValue(`--${name}`)}`, {
         code: "usage",
         hint: guess ? `did you mean --${guess}?` : `help ${command.name} lists its options`,
       });
     }
     if (spec.type === "flag") {
       if (eq >= 0) {
-        throw new SockitError(`${command.name}: option "--${name}" takes no value`, {
+        throw new SockitError(`${command.name}: option ${showValue(`--${name}`)} takes no value`, {
           code: "usage",
         });
       }
@@ -44,7 +45,7 @@ export function parseArgs(command: Command, tokens: Token[], line: string): Args
     let raw: string;
     if (eq >= 0) raw = t.text.slice(eq + 1);
     else if (i < tokens.length) raw = tokens[i++].text;
-    else {throw new SockitError(`${command.name}: option "--${name}" needs a value`, {
+    else {throw new SockitError(`${command.name}: option ${showValue(`--${name}`)} needs a value`, {
         code: "usage",
       });}
     let value: string | number;
@@ -65,7 +66,7 @@ export function parseArgs(command: Command, tokens: Token[], line: string): Args
   }
   if (command.maxArgs !== undefined && positional.length > command.maxArgs) {
     const extra = positional[command.maxArgs];
-    throw new SockitError(`${command.name}: unexpected argument "${extra.text}"`, {
+    throw new SockitError(`${command.name}: unexpected argument ${showValue(extra.text)}`, {
       code: "usage",
       hint: `usage: ${command.usage}`,
     });
@@ -87,7 +88,7 @@ export function parseInteger(text: string, action: string, min = 0): number {
     throw new SockitError(`${action}: "${text}" must be ${wanted}`, { code: "usage" });
   }
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
-    throw new SockitError(`${action}: "${text}" is not ${wanted}`, { code: "usage" });
+    throw new SockitError(`${action}: ${showValue(text)} is not ${wanted}`, { code: "usage" });
   }
   return Number(text);
 }

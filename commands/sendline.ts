@@ -1,5 +1,5 @@
 import type { Command } from "./types.ts";
-import { MAX_OPTION, sendPayload } from "./_send.ts";
+import { MAX_OPTION, SEND_TIMEOUT, sendPayload } from "./_send.ts";
 
 const LF = new Uint8Array([10]);
 const CRLF = new Uint8Array([13, 10]);
@@ -14,6 +14,7 @@ export const sendline: Command = {
   options: [
     { name: "crlf", type: "flag", summary: "--crlf  end the line with \\r\\n" },
     MAX_OPTION,
+    SEND_TIMEOUT,
   ],
   args: ["socket", "payload"],
   minArgs: 1,

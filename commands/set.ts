@@ -10,8 +10,8 @@ const DISPLAYS: DisplayMode[] = ["auto", "text", "hex"];
 /** `set [KEY VALUE]`: shows or changes a setting. */
 export const set: Command = {
   name: "set",
-  usage: "set [display auto|text|hex] [timeout DURATION]",
-  summary: "show or change settings: how bytes display, the default timeout",
+  usage: "set [display auto|text|hex] [timeout DURATION] [send-timeout DURATION|none]",
+  summary: "show or change settings: how bytes display, the default timeouts",
   args: ["setting", "none"],
   maxArgs: 2,
   run(ctx, args) {
@@ -23,6 +23,11 @@ export const set: Command = {
         rows: [["display", ctx.settings.display], [
           "timeout",
           formatDuration(ctx.settings.timeout),
+        ], [
+          "send-timeout",
+          ctx.settings.sendTimeout === undefined
+            ? "none"
+            : formatDuration(ctx.settings.sendTimeout),
         ]],
       });
     }
@@ -37,11 +42,16 @@ export const set: Command = {
       ctx.settings.display = value as DisplayMode;
     } else if (key === "timeout") {
       ctx.settings.timeout = parseDuration(value, "set timeout");
+    } else if (key === "send-timeout") {
+      // How long send and sendline wait for a peer that does not read; none: until Ctrl-C.
+      ctx.settings.sendTimeout = value === "none"
+        ? undefined
+        : parseDuration(value, "set send-timeout");
     } else {
-      const guess = nearest(key, ["display", "timeout"]);
+      const guess = nearest(key, ["display", "timeout", "send-timeout"]);
       throw new SockitError(`set: unknown setting "${key}"`, {
         code: "usage",
-        hint: guess ? `did you mean ${guess}?` : "settings: display, timeout",
+        hint: guess ? `did you mean ${guess}?` : "settings: display, timeout, send-timeout",
       });
     }
     return Promise.resolve({ kind: "message", text: `${key} = ${value}` });

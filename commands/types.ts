@@ -9,6 +9,8 @@ export interface Settings {
   display: DisplayMode;
   /** Default deadline in ms for recv…, expect, accept and open. */
   timeout: number;
+  /** Default deadline in ms for send and sendline (`set send-timeout`); unset: wait. */
+  sendTimeout?: number;
 }
 
 /** How an option's value is read. */

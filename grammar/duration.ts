@@ -12,6 +12,7 @@
  * @module
  */
 import { SockitError } from "./errors.ts";
+import { showValue } from "./show_value.ts";
 
 /** Formats milliseconds for people: `500ms`, `2s`, `1.5s`. */
 export function formatDuration(ms: number): string {
@@ -22,7 +23,7 @@ export function formatDuration(ms: number): string {
 export function parseDuration(text: string, action: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text);
   if (!m) {
-    throw new SockitError(`Cannot ${action}: bad duration "${text}"`, {
+    throw new SockitError(`Cannot ${action}: bad duration ${showValue(text)}`, {
       code: "usage",
       hint: "use e.g. 500ms, 2s, 1.5s or 1m",
     });

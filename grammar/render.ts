@@ -42,18 +42,13 @@
  * @module
  */
 
+import { showValue } from "./show_value.ts";
 import { SockitError } from "./errors.ts";
 import { decodeEscapes } from "./payload.ts";
 import { tokenize } from "./tokenize.ts";
 
 /** How received bytes are shown: `auto` picks text or hex per chunk; the others force one form. */
 export type DisplayMode = "auto" | "text" | "hex";
-
-/** Shortens a value for a one-line error message. */
-function show(s: string, max = 60): string {
-  const oneLine = s.replace(/[\r\n]/g, " ");
-  return oneLine.length > max ? oneLine.slice(0, max - 1) + "…" : oneLine;
-}
 
 /**
  * Length of the valid UTF-8 sequence starting at `i` (1–4), or 0 if the bytes there are not
@@ -205,15 +200,21 @@ export function parseRendered(text: string): Uint8Array {
   const trimmed = text.trim();
   if (trimmed.startsWith('"')) {
     if (/[\r\n]/.test(trimmed)) {
-      throw new SockitError(`Bad quoted bytes ${show(trimmed)}: must be on one line`, {
-        code: "usage",
-      });
+      throw new SockitError(
+        `Bad quoted bytes ${showValue(trimmed, { quotes: false })}: must be on one line`,
+        {
+          code: "usage",
+        },
+      );
     }
     const tokens = tokenize(trimmed);
     if (tokens.length !== 1 || tokens[0].quote !== '"') {
-      throw new SockitError(`Bad quoted bytes ${show(trimmed)}: expected one "quoted" string`, {
-        code: "usage",
-      });
+      throw new SockitError(
+        `Bad quoted bytes ${showValue(trimmed, { quotes: false })}: expected one "quoted" string`,
+        {
+          code: "usage",
+        },
+      );
     }
     return decodeEscapes(tokens[0].text);
   }
@@ -230,7 +231,7 @@ export function parseRendered(text: string): Uint8Array {
     if (!m) {
       const what = lines.length === 1 ? "rendered bytes" : `hexdump line ${index + 1}`;
       throw new SockitError(
-        `Bad ${what} "${show(line.trim())}": expected a "quoted" string or hexdump lines`,
+        `Bad ${what} ${showValue(line.trim())}: expected a "quoted" string or hexdump lines`,
         { code: "usage" },
       );
     }

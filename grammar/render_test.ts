@@ -114,7 +114,7 @@ Deno.test("parseRendered() throws for malformed input", () => {
     ["hello", /^Bad rendered bytes "hello"/],
     ['"abc', /^Unterminated string starting at column 1: "abc$/],
     ['"a" "b"', /^Bad quoted bytes "a" "b": expected one "quoted" string$/],
-    ['"a\nb"', /^Bad quoted bytes "a b": must be on one line$/],
+    ['"a\nb"', /^Bad quoted bytes "a\\nb": must be on one line$/],
     [String.raw`"\q"`, /^Bad escape "\\q" in "\\q"$/],
     ["00000000  41 42  |AB|\n00000010  4x", /^Bad hexdump line 2 "00000010 {2}4x"/],
   ];

@@ -27,6 +27,7 @@
  */
 
 import { SockitError } from "./errors.ts";
+import { showValue } from "./show_value.ts";
 
 /** One word or quoted string of a command line. */
 export interface Token {
@@ -46,12 +47,6 @@ export interface Token {
 
 function isSpace(c: string): boolean {
   return c === " " || c === "\t" || c === "\r" || c === "\n" || c === "\f" || c === "\v";
-}
-
-/** Shortens a value for a one-line error message. */
-function show(s: string, max = 60): string {
-  const oneLine = s.replace(/[\r\n]/g, " ");
-  return oneLine.length > max ? oneLine.slice(0, max - 1) + "…" : oneLine;
 }
 
 /**
@@ -102,7 +97,9 @@ export function tokenize(line: string): Token[] {
       const end = skipQuoted(line, i);
       if (end < 0) {
         throw new SockitError(
-          `Unterminated string starting at column ${i + 1}: ${show(line.slice(i))}`,
+          `Unterminated string starting at column ${i + 1}: ${
+            showValue(line.slice(i), { quotes: false })
+          }`,
           { code: "unterminated", hint: `close it with ${c}` },
         );
       }

@@ -1,3 +1,4 @@
+import { showValue } from "../grammar/show_value.ts";
 import { COMMANDS } from "../commands/mod.ts";
 import { parseArgs } from "../commands/args.ts";
 import { NONE, type Result } from "../commands/result.ts";
@@ -94,7 +95,7 @@ export class Shell {
     const command = this.commands.get(ALIASES[name] ?? name);
     if (command) return command;
     const guess = nearest(name, this.commands.keys());
-    throw new SockitError(`Unknown command "${name}"`, {
+    throw new SockitError(`Unknown command ${showValue(name)}`, {
       code: "unknown-command",
       hint: guess ? `did you mean ${guess}?` : "help lists the commands",
     });

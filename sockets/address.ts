@@ -1,3 +1,4 @@
+import { showValue } from "../grammar/show_value.ts";
 import { SockitError } from "../grammar/errors.ts";
 
 /** A parsed `HOST:PORT` address. `host` has no brackets, even for IPv6. */
@@ -29,7 +30,7 @@ export function parseHostPort(text: string, action: string): HostPort {
     host = text.slice(1, close);
     const rest = text.slice(close + 1);
     if (rest === "") throw bad("missing :PORT after the ]", `for example ${text}:9000`);
-    if (!rest.startsWith(":")) throw bad(`expected :PORT after the ], got "${rest}"`);
+    if (!rest.startsWith(":")) throw bad(`expected :PORT after the ], got ${showValue(rest)}`);
     portText = rest.slice(1);
     if (!host.includes(":")) throw bad("brackets are for IPv6", `for example ${host}:${portText}`);
   } else {
@@ -43,9 +44,12 @@ export function parseHostPort(text: string, action: string): HostPort {
   }
   if (host === "") host = "127.0.0.1";
   if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) {
-    throw new SockitError(`Cannot ${action}: bad port "${portText}" in "${text}": use 0-65535`, {
-      code: "usage",
-    });
+    throw new SockitError(
+      `Cannot ${action}: bad port ${showValue(portText)} in ${showValue(text)}: use 0-65535`,
+      {
+        code: "usage",
+      },
+    );
   }
   return { host, port: Number(portText) };
 }

@@ -1,4 +1,5 @@
 import { type ErrorCode, SockitError, systemErrorCode, systemReason } from "../grammar/errors.ts";
+import { showValue } from "../grammar/show_value.ts";
 
 /** Deno's DNS failures carry no class or code of their own: this is their text. */
 const LOOKUP_FAILED =
@@ -25,7 +26,8 @@ export function netError(
   error: unknown,
 ): SockitError {
   if (error instanceof SockitError) return error;
-  const [code, why] = netReason(address, error);
+  // Both can echo what the user typed: kept on one line and short.
+  const [code, why] = netReason(showValue(address, { quotes: false, max: 80 }), error);
   return new SockitError(`Cannot ${action} "${name}": ${why}`, { code, cause: error });
 }
 
@@ -60,5 +62,5 @@ function netReason(address: string, error: unknown): [ErrorCode, string] {
   if (error instanceof Error && LOOKUP_FAILED.test(error.message)) {
     return ["not-found", `host not found: ${address.replace(/:\d+$/, "")}`];
   }
-  return [code, `${systemReason(error)} (${address})`];
+  return [code, `${showValue(systemReason(error), { quotes: false, max: 120 })} (${address})`];
 }

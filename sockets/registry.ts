@@ -1,3 +1,4 @@
+import { showValue } from "../grammar/show_value.ts";
 import { SockitError } from "../grammar/errors.ts";
 import type { EventSink, NamedSocket, SocketEvent } from "./named_socket.ts";
 import { nearest } from "../grammar/nearest.ts";
@@ -38,7 +39,9 @@ export class SocketRegistry {
   checkFreeName(name: string, action: string): void {
     if (!NAME.test(name)) {
       throw new SockitError(
-        `Cannot ${action} "${name}": names start with a letter and hold letters, digits, _ and -`,
+        `Cannot ${action} ${
+          showValue(name)
+        }: names start with a letter and hold letters, digits, _ and -`,
         { code: "usage" },
       );
     }
@@ -132,7 +135,7 @@ export class SocketRegistry {
     const socket = this.#sockets.get(name);
     if (socket) return socket;
     const guess = nearest(name, this.#sockets.keys());
-    throw new SockitError(`Cannot ${action} "${name}": no such socket`, {
+    throw new SockitError(`Cannot ${action} ${showValue(name)}: no such socket`, {
       code: "not-found",
       hint: guess ? `did you mean ${guess}?` : "ls lists the open sockets",
     });
@@ -150,7 +153,7 @@ export class SocketRegistry {
     );
     const found = [...this.#sockets.values()].filter((s) => re.test(s.name));
     if (found.length === 0) {
-      throw new SockitError(`Cannot ${action} "${pattern}": no socket matches`, {
+      throw new SockitError(`Cannot ${action} ${showValue(pattern)}: no socket matches`, {
         code: "not-found",
       });
     }

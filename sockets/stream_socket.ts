@@ -1,6 +1,7 @@
 import { SockitError, systemErrorCode } from "../grammar/errors.ts";
 import { type EventSink, NamedSocket, type SocketInfo, type SocketState } from "./named_socket.ts";
 import { type ReadOptions, type ReadResult, ReceiveBuffer } from "./receive_buffer.ts";
+import { StreamWriter, type WriteOptions } from "./stream_writer.ts";
 
 /** The few raw calls a stream transport must supply (a `Deno.Conn` does). */
 export interface StreamTransport {
@@ -48,7 +49,7 @@ export class StreamSocket extends NamedSocket {
   #writeShut = false;
   #peerClosed = false;
   #closed = false;
-  #writing: Promise<unknown> = Promise.resolve();
+  #writer: StreamWriter;
   #pumpDone: Promise<void>;
   /** Armed by upgrade(): the pump gives its next read's result here instead of the buffer. */
   #handover: ((h: Handover) => void) | undefined;
@@ -69,6 +70,10 @@ export class StreamSocket extends NamedSocket {
     this.buffer = new ReceiveBuffer({ cap: options.cap, initialSize: MIN_READ });
     this.#local = NamedSocket.addr(conn.localAddr);
     this.#remote = NamedSocket.addr(conn.remoteAddr);
+    this.#writer = new StreamWriter(name, {
+      write: (p) => this.#conn.write(p),
+      counted: (n) => this.bytesOut += n,
+    });
     this.#pumpDone = this.#pump();
   }
 
@@ -109,7 +114,10 @@ export class StreamSocket extends NamedSocket {
       bytesIn: this.bytesIn,
       bytesOut: this.bytesOut,
       buffered: this.buffer.size,
-      note: this.note,
+      note: this.#writer.parked
+        ? [this.note, `${this.#writer.parked} bytes of an ended send wait for the peer`]
+          .filter(Boolean).join("; ")
+        : this.note,
     };
   }
 
@@ -193,7 +201,7 @@ export class StreamSocket extends NamedSocket {
       throw new SockitError(`Cannot upgrade "${this.name}": already upgrading`, { code: "usage" });
     }
     this.#upgrading = true;
-    await this.#writing;
+    await this.#writer.idle();
     const plain = this.#conn;
     let settle!: (ok: boolean) => void;
     this.#swapped = new Promise((resolve) => settle = resolve);
@@ -217,7 +225,7 @@ export class StreamSocket extends NamedSocket {
     }
     let upgraded: StreamTransport;
     try {
-      if (beforeSwitch) await this.#serial(beforeSwitch);
+      if (beforeSwitch) await this.#writer.serial(beforeSwitch);
       upgraded = await wrap({ conn: plain, incoming: incoming() });
     } catch (error) {
       this.#upgrading = false;
@@ -246,59 +254,42 @@ export class StreamSocket extends NamedSocket {
     }
   }
 
-  /** Writes every byte of `data`, after any write already under way. */
-  write(data: Uint8Array): Promise<number> {
-    this.#checkWritable("send to");
-    return this.#serial(() => this.#writeAll(data));
+  /** Sends queued or under way on this socket. */
+  get sending(): number {
+    return this.#writer.pending;
   }
 
   /**
-   * Streams chunks from `source` in order, holding the write lock for the whole transfer so
-   * that nothing interleaves. `source` may reuse one buffer between chunks.
+   * Writes every byte of `data`, after any send already under way. The send can be ended by
+   * `options` (signal, timeout) or by `close`; its error counts the bytes that went out (see
+   * {@link StreamWriter}).
    */
-  writeFrom(source: AsyncIterable<Uint8Array>): Promise<number> {
+  write(data: Uint8Array, options?: WriteOptions): Promise<number> {
     this.#checkWritable("send to");
-    return this.#serial(async () => {
-      let total = 0;
-      for await (const chunk of source) total += await this.#writeAll(chunk);
-      return total;
-    });
+    return this.#writer.write([data], options);
   }
 
-  #serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.#writing.then(fn, fn);
-    this.#writing = run.catch(() => {});
-    return run;
-  }
-
-  async #writeAll(data: Uint8Array): Promise<number> {
-    let off = 0;
-    try {
-      while (off < data.length) {
-        off += await this.#conn.write(data.subarray(off));
-      }
-    } catch (error) {
-      this.bytesOut += off;
-      const message = error instanceof Deno.errors.BrokenPipe
-        ? "peer closed the connection (broken pipe)"
-        : error instanceof Deno.errors.ConnectionReset
-        ? "connection reset by peer"
-        : error instanceof Error
-        ? error.message
-        : String(error);
-      throw new SockitError(`Cannot send to "${this.name}": ${message} after ${off} bytes`, {
-        code: systemErrorCode(error),
-        cause: error,
-      });
-    }
-    this.bytesOut += off;
-    return off;
+  /**
+   * Streams chunks from `source` in order, holding the write side for the whole transfer so
+   * that nothing interleaves. `source` may reuse one buffer between chunks. Ends as
+   * {@link write} does.
+   */
+  writeFrom(source: AsyncIterable<Uint8Array>, options?: WriteOptions): Promise<number> {
+    this.#checkWritable("send to");
+    return this.#writer.write(source, options);
   }
 
   /** Half-closes our side: the peer sees end of stream, and can still send to us. */
   async shutdown(): Promise<void> {
     this.#checkWritable("shut down");
-    await this.#writing;
+    await this.#writer.serial(() => Promise.resolve());
+    const parked = this.#writer.parked;
+    if (parked) {
+      throw new SockitError(
+        `Cannot shut down "${this.name}": ${parked} bytes of an ended send still wait for the peer`,
+        { code: "failed", hint: `recv still works; close ${this.name} drops them` },
+      );
+    }
     this.#writeShut = true;
     try {
       await this.#conn.closeWrite();
@@ -319,6 +310,7 @@ export class StreamSocket extends NamedSocket {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#writer.close();
     try {
       this.#conn.close();
     } catch {

@@ -27,7 +27,10 @@ Deno.test("a doc example passes as written and fails when its claim is broken", 
       source.includes(claim),
       "grammar/duration.ts's example makes the claim this test breaks",
     );
-    await Deno.copyFile(new URL("errors.ts", MODULE), `${dir}/errors.ts`);
+    // The module's neighbours, which it imports (grammar/ imports nothing outside itself).
+    for await (const entry of Deno.readDir(new URL(".", MODULE))) {
+      if (entry.isFile) await Deno.copyFile(new URL(entry.name, MODULE), `${dir}/${entry.name}`);
+    }
     await Deno.writeTextFile(`${dir}/duration.ts`, source);
     equal((await docTest(`${dir}/duration.ts`)).code, 0);
 

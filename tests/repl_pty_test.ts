@@ -129,6 +129,29 @@ Deno.test("the interactive shell completes, shows events above the typed line, a
     await tmux.waitFor(/srv\.1 +tcp +peer-closed/);
   });
 
+  await t.step("Ctrl-C ends a send blocked on a peer that never reads", async () => {
+    const silent = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const accepted = silent.accept();
+    const big = `${state}/big.bin`;
+    await Deno.writeFile(big, new Uint8Array(64 * 1024 * 1024));
+    try {
+      await tmux.keys(`open tcp b 127.0.0.1:${silent.addr.port}`, "Enter");
+      await tmux.waitFor(/b {2}open {2}tcp/);
+      await tmux.keys(`send b @${big}`, "Enter");
+      await tmux.waitFor(/sending… /);
+      await tmux.keys("C-c");
+      await tmux.waitFor(/Cannot send to "b": cancelled, \d+ of 67108864 bytes sent/);
+      await tmux.keys("ls b", "Enter");
+      await tmux.waitFor(/^b +tcp +open .* 0 +[1-9]\d* +0 +\d+ bytes of an ended/m);
+      await tmux.keys("close b", "Enter");
+      await tmux.waitFor(/closed b/);
+    } finally {
+      (await accepted).close();
+      silent.close();
+      await Deno.remove(big);
+    }
+  });
+
   await t.step("Ctrl-D closes every socket, exits 0 and keeps the history", async () => {
     await tmux.keys("C-d");
     await tmux.waitFor(/exit code 0/);
