@@ -147,8 +147,7 @@ export class UdpPeer extends NamedSocket implements DatagramSocket {
     this.#host = peer.host;
     this.#port = peer.port;
     this.peer = formatHostPort(peer.host, peer.port);
-    const me = this.peer;
-    this.buffer = endpoint.queue.view((from) => from === me);
+    this.buffer = endpoint.queue.view(this.peer);
   }
 
   get closed(): boolean {
