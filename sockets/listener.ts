@@ -1,4 +1,5 @@
 import { SockitError } from "../grammar/errors.ts";
+import { startTimer } from "../grammar/duration.ts";
 import { type EventSink, NamedSocket, type SocketInfo } from "./named_socket.ts";
 import type { StreamSocket } from "./stream_socket.ts";
 
@@ -119,9 +120,9 @@ export class Listener extends NamedSocket {
       return Promise.reject(new SockitError(`Cannot accept on "${this.name}": listener is closed`));
     }
     return new Promise((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
+      let cancelTimer: (() => void) | undefined;
       const done = (s: StreamSocket | undefined, why?: string) => {
-        clearTimeout(timer);
+        cancelTimer?.();
         options.signal?.removeEventListener("abort", onAbort);
         const i = this.#waiters.indexOf(waiter);
         if (i >= 0) this.#waiters.splice(i, 1);
@@ -136,9 +137,9 @@ export class Listener extends NamedSocket {
       if (options.signal?.aborted) return onAbort();
       options.signal?.addEventListener("abort", onAbort, { once: true });
       if (options.timeout !== undefined) {
-        timer = setTimeout(
-          () => done(undefined, `timed out after ${options.timeout} ms`),
+        cancelTimer = startTimer(
           options.timeout,
+          () => done(undefined, `timed out after ${options.timeout} ms`),
         );
       }
     });
