@@ -15,7 +15,8 @@ import type { Args, CommandContext, OptionSpec } from "./types.ts";
 export const TIMEOUT_OPTION: OptionSpec = {
   name: "timeout",
   type: "duration",
-  summary: "--timeout DURATION  give up after this long (default: the `set timeout` value)",
+  summary:
+    "--timeout DURATION|none  give up after this long (default: `set timeout`); none: wait until cancelled",
 };
 
 /** `--hex` and `--text`, shared by every receiving command. */

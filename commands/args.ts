@@ -1,5 +1,5 @@
 import { showValue } from "../grammar/show_value.ts";
-import { parseDuration } from "../grammar/duration.ts";
+import { parseTimeout } from "../grammar/duration.ts";
 import { SockitError } from "../grammar/errors.ts";
 import { nearest } from "../grammar/nearest.ts";
 import type { Token } from "../grammar/tokenize.ts";
@@ -49,7 +49,7 @@ export function parseArgs(command: Command, tokens: Token[], line: string): Args
         code: "usage",
       });}
     let value: string | number;
-    if (spec.type === "duration") value = parseDuration(raw, `${command.name} --${name}`);
+    if (spec.type === "duration") value = parseTimeout(raw, `${command.name} --${name}`);
     else if (spec.type === "integer") value = parseInteger(raw, `${command.name} --${name}`);
     else value = raw;
     if (spec.repeat) {

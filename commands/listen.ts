@@ -16,6 +16,8 @@ export const listen: Command = {
     "Examples:\n  listen tcp srv :9000\n" +
     "  listen tcp srv 127.0.0.1:0\n  listen tcp six [::1]:0\n" +
     "  listen udp u :0              (each sender becomes u.1, u.2, …)\n" +
+    "  listen udp u :0 --max-peers 16  (at most 16 children; the least recently heard from\n" +
+    "                               is evicted, its unread datagrams stay readable on u)\n" +
     "  listen unix x /tmp/x.sock\n  listen tls s :0 --cert leaf.pem --key leaf.key",
   options: [
     ...TLS_SERVER_OPTIONS,
@@ -45,6 +47,12 @@ export const listen: Command = {
       name: "interface",
       type: "string",
       summary: "--interface ADDR  udp: the interface to join multicast groups on",
+    },
+    {
+      name: "max-peers",
+      type: "integer",
+      summary: "--max-peers N  udp: keep at most N peers (default 1024); the least recently " +
+        "heard from is evicted",
     },
   ],
   args: ["kind", "none", "none"],

@@ -1,4 +1,4 @@
-import { parseDuration } from "../grammar/duration.ts";
+import { parseDuration, parseTimeout } from "../grammar/duration.ts";
 import { SockitError } from "../grammar/errors.ts";
 import { nearest } from "../grammar/nearest.ts";
 import type { DisplayMode } from "../grammar/render.ts";
@@ -10,7 +10,7 @@ const DISPLAYS: DisplayMode[] = ["auto", "text", "hex"];
 /** `set [KEY VALUE]`: shows or changes a setting. */
 export const set: Command = {
   name: "set",
-  usage: "set [display auto|text|hex] [timeout DURATION] [send-timeout DURATION|none]",
+  usage: "set [display auto|text|hex] [timeout DURATION|none] [send-timeout DURATION|none]",
   summary: "show or change settings: how bytes display, the default timeouts",
   args: ["setting", "none"],
   maxArgs: 2,
@@ -41,7 +41,7 @@ export const set: Command = {
       }
       ctx.settings.display = value as DisplayMode;
     } else if (key === "timeout") {
-      ctx.settings.timeout = parseDuration(value, "set timeout");
+      ctx.settings.timeout = parseTimeout(value, "set timeout");
     } else if (key === "send-timeout") {
       // How long send and sendline wait for a peer that does not read; none: until Ctrl-C.
       ctx.settings.sendTimeout = value === "none"

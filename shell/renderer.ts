@@ -74,6 +74,6 @@ export function renderEvent(event: SocketEvent, c: Palette = PLAIN): string {
     case "error":
       return `${tag} ${c.red(`error: ${event.message}`)}`;
     case "closed":
-      return `${tag} closed`;
+      return `${tag} closed` + (event.reason ? ` ${c.dim(`(${event.reason})`)}` : "");
   }
 }

@@ -1,15 +1,24 @@
 /**
  * The receive side of datagram sockets: one queue of whole datagrams per bound socket, read
- * through views (one per peer, and one for everything) that answer the same calls as a stream's
- * {@link ReceiveBuffer}, but within one datagram at a time.
+ * through views (one per sender, and one for everything) that answer the same calls as a stream's
+ * {@link ReceiveBuffer}, but within one datagram at a time (see {@link Receiver} for the contract
+ * and the differences).
  *
  * @module
  */
 
-import { indexOfBytes, latin1 } from "../grammar/bytes.ts";
+import { SockitError } from "../grammar/errors.ts";
+import { latin1 } from "../grammar/bytes.ts";
 import { PendingReads } from "./pending_reads.ts";
 import type { ReadOptions, ReadResult } from "./receive_buffer.ts";
 import type { ExpectedReadResult, Receiver } from "./receiver.ts";
+import {
+  checkExactCount,
+  checkRecvMax,
+  delimiterList,
+  earliestDelimiter,
+  readRegex,
+} from "./_read_rules.ts";
 
 /** A datagram read's outcome: a stream read's, plus the sender and whether it was cut. */
 export interface DatagramReadResult extends ReadResult {
@@ -21,21 +30,87 @@ export interface DatagramReadResult extends ReadResult {
   length?: number;
 }
 
+/** Settings of a {@link DatagramQueue}; all optional. */
+export interface DatagramQueueOptions {
+  /** Most bytes queued at once; a datagram that would go beyond is dropped. Default 4 MiB. */
+  cap?: number;
+  /** Most datagrams queued at once (empty ones count too). Default 65,536. */
+  maxDatagrams?: number;
+}
+
+/** Which datagrams a view reads: one sender's address, or `null` for every sender. */
+export type Accepts = string | null;
+
 /** One received datagram (or what is left of it after a delimiter read). */
 interface Datagram {
   data: Uint8Array;
   from: string;
+  /** Consumed through its sender's view: the arrival-order queue skips it. */
+  taken: boolean;
+}
+
+/** A first-in first-out list with O(1) push and shift. */
+class Fifo<T> {
+  #items: (T | undefined)[] = [];
+  #head = 0;
+
+  get length(): number {
+    return this.#items.length - this.#head;
+  }
+
+  push(item: T): void {
+    this.#items.push(item);
+  }
+
+  first(): T | undefined {
+    return this.#items[this.#head];
+  }
+
+  shift(): T | undefined {
+    if (this.#head >= this.#items.length) return undefined;
+    const item = this.#items[this.#head];
+    this.#items[this.#head++] = undefined;
+    if (this.#head === this.#items.length) {
+      this.#items = [];
+      this.#head = 0;
+    } else if (this.#head >= 1024 && this.#head * 2 >= this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return item;
+  }
+
+  /** Keeps only the items `keep` accepts (O(n), for occasional compaction). */
+  filter(keep: (item: T) => boolean): void {
+    this.#items = this.#items.slice(this.#head).filter((x) => keep(x as T));
+    this.#head = 0;
+  }
+}
+
+/** One sender's datagrams, in arrival order, and their byte count. */
+interface Sender {
+  items: Fifo<Datagram>;
+  bytes: number;
 }
 
 const DEFAULT_CAP = 4 * 1024 * 1024;
+const DEFAULT_MAX_DATAGRAMS = 65_536;
+const EMPTY = new Uint8Array(0);
+
+/** What a read decides about the next datagram: how much it takes and returns, or why it fails. */
+type Verdict =
+  | { take: number; keep: number; discardRest?: boolean; match?: RegExpExecArray }
+  | string;
 
 /**
- * Whole datagrams in arrival order. Datagram boundaries are kept: one read returns bytes of one
- * datagram only. `recv(max)` takes the next datagram whole, or its first `max` bytes marked
- * `truncated` (the rest is discarded, as a datagram socket does). Delimiter and regex reads look
- * at the next datagram only: through the match they consume it, and what follows the match in
- * that datagram stays queued; when the next datagram holds no match the read fails without
- * consuming anything. Above the cap new datagrams are dropped and counted, as a kernel does.
+ * Whole datagrams in arrival order, bounded by bytes and by count. Datagram boundaries are kept:
+ * one read returns bytes of one datagram only. `recv(max)` takes the next datagram whole, or its
+ * first `max` bytes marked `truncated` (the rest is discarded, as a datagram socket does). The
+ * other reads look at the next datagram only: they consume through what they return, and the
+ * rest of that datagram stays queued; when the next datagram cannot satisfy them they fail at
+ * once without consuming anything. Above either bound new datagrams are dropped and counted, as
+ * a kernel does. Every per-datagram step (queueing, reading, the sizes) takes constant time,
+ * however many senders there are.
  *
  * @example Datagrams keep their boundaries
  * ```ts
@@ -46,17 +121,24 @@ const DEFAULT_CAP = 4 * 1024 * 1024;
  * queue.push(enc.encode("one"), "127.0.0.1:5000");
  * queue.push(enc.encode("two"), "127.0.0.1:5000");
  * const r = await queue.all.recv(100, { timeout: 100 });
- * assert(new TextDecoder().decode(r.data) === "one");
+ * assert.equal(new TextDecoder().decode(r.data), "one");
  * const cut = await queue.all.recv(2, { timeout: 100 });
  * assert(cut.truncated === true && cut.data.length === 2);
+ * assert.equal(queue.count, 0);
  * ```
  */
 export class DatagramQueue {
-  #items: Datagram[] = [];
+  /** Every queued datagram in arrival order (taken ones are skipped lazily). */
+  #order = new Fifo<Datagram>();
+  /** Taken datagrams still sitting in #order. */
+  #stale = 0;
+  #senders = new Map<string, Sender>();
   #bytes = 0;
+  #count = 0;
   #cap: number;
+  #maxDatagrams: number;
   /** Waiting reads, in one lane per view (per `accepts`): a view's reads go in call order. */
-  readonly #reads = new PendingReads<DatagramReadResult, (from: string) => boolean>(
+  readonly #reads = new PendingReads<DatagramReadResult, Accepts>(
     (status, accepts) => ({ status, data: this.peekFrom(accepts) }),
   );
   #ended = false;
@@ -65,9 +147,11 @@ export class DatagramQueue {
   /** A view of every datagram, whoever sent it. */
   readonly all: DatagramView;
 
-  constructor(options: { cap?: number } = {}) {
+  /** Creates an empty queue. */
+  constructor(options: DatagramQueueOptions = {}) {
     this.#cap = options.cap ?? DEFAULT_CAP;
-    this.all = new DatagramView(this, () => true);
+    this.#maxDatagrams = options.maxDatagrams ?? DEFAULT_MAX_DATAGRAMS;
+    this.all = new DatagramView(this, null);
   }
 
   /** Bytes queued in total. */
@@ -75,27 +159,36 @@ export class DatagramQueue {
     return this.#bytes;
   }
 
-  /** Bytes queued from one sender. */
-  sizeFrom(accepts: (from: string) => boolean): number {
-    let n = 0;
-    for (const d of this.#items) if (accepts(d.from)) n += d.data.length;
-    return n;
+  /** Datagrams queued in total (empty ones included). */
+  get count(): number {
+    return this.#count;
   }
 
-  /** A view of the datagrams one sender (or any set of senders) sent. */
-  view(accepts: (from: string) => boolean): DatagramView {
-    return new DatagramView(this, accepts);
+  /** Bytes queued from one sender (`null`: from everyone). */
+  sizeFrom(accepts: Accepts): number {
+    return accepts === null ? this.#bytes : this.#senders.get(accepts)?.bytes ?? 0;
+  }
+
+  /** A view of the datagrams one sender sent. */
+  view(from: string): DatagramView {
+    return new DatagramView(this, from);
   }
 
   /** Queues a datagram (copied); false when it was dropped because the queue is full. */
   push(data: Uint8Array, from: string): boolean {
     if (this.#ended) return false;
-    if (this.#bytes + data.length > this.#cap) {
+    if (this.#bytes + data.length > this.#cap || this.#count >= this.#maxDatagrams) {
       this.dropped++;
       return false;
     }
-    this.#items.push({ data: data.slice(), from });
+    const d: Datagram = { data: data.slice(), from, taken: false };
+    this.#order.push(d);
+    let sender = this.#senders.get(from);
+    if (!sender) this.#senders.set(from, sender = { items: new Fifo(), bytes: 0 });
+    sender.items.push(d);
+    sender.bytes += data.length;
     this.#bytes += data.length;
+    this.#count++;
     this.#reads.serve();
     return true;
   }
@@ -106,51 +199,86 @@ export class DatagramQueue {
     this.#reads.serve();
   }
 
-  /** Index of the next datagram a view accepts, or -1. */
-  #head(accepts: (from: string) => boolean): number {
-    return this.#items.findIndex((d) => accepts(d.from));
+  /** The next datagram a view reads, or undefined. */
+  #head(accepts: Accepts): Datagram | undefined {
+    if (accepts !== null) return this.#senders.get(accepts)?.items.first();
+    let d = this.#order.first();
+    while (d?.taken) {
+      this.#order.shift();
+      this.#stale--;
+      d = this.#order.first();
+    }
+    return d;
   }
 
-  /** Removes `n` bytes from the front of datagram `i` (the whole datagram when `n` covers it). */
-  #take(i: number, n: number): void {
-    const d = this.#items[i];
-    if (n >= d.data.length) {
-      this.#items.splice(i, 1);
-      this.#bytes -= d.data.length;
-    } else {
+  /** Removes `n` bytes from the front of `d`, the next datagram of its sender and of `accepts`. */
+  #take(d: Datagram, accepts: Accepts, n: number): void {
+    const sender = this.#senders.get(d.from)!;
+    const taken = Math.min(n, d.data.length);
+    sender.bytes -= taken;
+    this.#bytes -= taken;
+    if (n < d.data.length) {
       d.data = d.data.subarray(n);
-      this.#bytes -= n;
+      return;
+    }
+    this.#count--;
+    sender.items.shift();
+    if (sender.items.length === 0) this.#senders.delete(d.from);
+    d.data = EMPTY;
+    if (accepts === null) {
+      this.#order.shift();
+      return;
+    }
+    d.taken = true;
+    // Datagrams read through their sender's view wait in the arrival order until they reach its
+    // front; compact when they outnumber the live ones, so the order stays O(queued) in size.
+    if (++this.#stale > Math.max(1024, this.#count)) {
+      this.#order.filter((x) => !x.taken);
+      this.#stale = 0;
     }
   }
 
   /** Copy of what a view would read next (for timeout and error results). */
-  peekFrom(accepts: (from: string) => boolean): Uint8Array {
-    const i = this.#head(accepts);
-    return i < 0 ? new Uint8Array(0) : this.#items[i].data.slice();
+  peekFrom(accepts: Accepts): Uint8Array {
+    return this.#head(accepts)?.data.slice() ?? new Uint8Array(0);
   }
 
   /**
    * Runs a read against the next datagram a view accepts. `decide` returns how many bytes to
-   * consume and which to return, or an error message (nothing consumed).
+   * consume and which to return, or an error message (nothing consumed). A read that `needsNone`
+   * (a zero-byte recvExact) succeeds in its turn, whether or not a datagram is queued.
    */
   read(
-    accepts: (from: string) => boolean,
-    decide: (data: Uint8Array) => { take: number; keep: number; discardRest?: boolean } | string,
+    accepts: Accepts,
+    decide: (data: Uint8Array) => Verdict,
     opts: ReadOptions = {},
+    needsNone = false,
   ): Promise<DatagramReadResult> {
     const attempt = (): DatagramReadResult | undefined => {
-      const i = this.#head(accepts);
-      if (i < 0) return this.#ended ? { status: "eof", data: new Uint8Array(0) } : undefined;
-      const d = this.#items[i];
+      if (needsNone) return { status: "ok", data: new Uint8Array(0) };
+      const d = this.#head(accepts);
+      if (!d) return this.#ended ? { status: "eof", data: new Uint8Array(0) } : undefined;
       const verdict = decide(d.data);
       if (typeof verdict === "string") {
-        return { status: "error", data: d.data.slice(), error: new Error(verdict), from: d.from };
+        return {
+          status: "error",
+          data: d.data.slice(),
+          error: new SockitError(verdict),
+          from: d.from,
+        };
       }
-      const data = d.data.slice(0, verdict.keep);
       const length = d.data.length;
+      const data = d.data.slice(0, verdict.keep);
+      const from = d.from;
       const truncated = verdict.discardRest === true && verdict.keep < length;
-      this.#take(i, verdict.discardRest ? length : verdict.take);
-      return { status: "ok", data, from: d.from, ...(truncated ? { truncated, length } : {}) };
+      this.#take(d, accepts, verdict.discardRest ? length : verdict.take);
+      return {
+        status: "ok",
+        data,
+        from,
+        ...(truncated ? { truncated, length } : {}),
+        ...(verdict.match ? { match: verdict.match } : {}),
+      };
     };
     return this.#reads.read(attempt, opts, accepts);
   }
@@ -159,9 +287,10 @@ export class DatagramQueue {
 /** The reading calls of {@link Receiver}, on the datagrams of one view of a queue. */
 export class DatagramView implements Receiver {
   #queue: DatagramQueue;
-  #accepts: (from: string) => boolean;
+  #accepts: Accepts;
 
-  constructor(queue: DatagramQueue, accepts: (from: string) => boolean) {
+  /** A view of `queue` reading one sender's datagrams (`accepts`), or every sender's (`null`). */
+  constructor(queue: DatagramQueue, accepts: Accepts) {
     this.#queue = queue;
     this.#accepts = accepts;
   }
@@ -171,8 +300,9 @@ export class DatagramView implements Receiver {
     return this.#queue.sizeFrom(this.#accepts);
   }
 
-  /** The next datagram whole, or its first `max` bytes marked truncated. */
+  /** The next datagram whole, or its first `max` bytes marked truncated (the rest is discarded). */
   recv(max: number, opts?: ReadOptions): Promise<DatagramReadResult> {
+    checkRecvMax(max);
     return this.#queue.read(this.#accepts, (d) => ({
       take: d.length,
       keep: Math.min(max, d.length),
@@ -180,33 +310,34 @@ export class DatagramView implements Receiver {
     }), opts);
   }
 
-  /** The next datagram's first `n` bytes; fails (consuming nothing) when it is shorter. */
+  /**
+   * The next datagram's first `n` bytes; the rest of it stays queued. Fails at once (consuming
+   * nothing) when it is shorter; `n` = 0 succeeds at once with no bytes.
+   */
   recvExact(n: number, opts?: ReadOptions): Promise<DatagramReadResult> {
+    checkExactCount(n);
     return this.#queue.read(
       this.#accepts,
       (d) =>
-        d.length < n
-          ? `the next datagram has ${d.length} bytes, not ${n}`
-          : { take: d.length, keep: n, discardRest: true },
+        d.length < n ? `the next datagram has ${d.length} bytes, not ${n}` : { take: n, keep: n },
       opts,
+      n === 0,
     );
   }
 
-  /** Through the first delimiter in the next datagram; the rest of that datagram stays queued. */
+  /**
+   * Through the delimiter that ends first in the next datagram (on a tie the longest); the rest
+   * of that datagram stays queued. Fails at once when the datagram holds none.
+   */
   recvUntil(
     delims: Uint8Array | Uint8Array[],
     opts: ReadOptions & { drop?: boolean } = {},
   ): Promise<DatagramReadResult> {
-    const list = Array.isArray(delims) ? delims : [delims];
+    const list = delimiterList(delims);
     return this.#queue.read(this.#accepts, (d) => {
-      let best: { at: number; len: number } | undefined;
-      for (const delim of list) {
-        const at = indexOfBytes(d, delim);
-        if (at >= 0 && (!best || at < best.at)) best = { at, len: delim.length };
-      }
-      if (!best) return `the next datagram (${d.length} bytes) holds no delimiter`;
-      const end = best.at + best.len;
-      return { take: end, keep: opts.drop ? best.at : end };
+      const found = earliestDelimiter(d, list, 0, d.length);
+      if (!found) return `the next datagram (${d.length} bytes) holds no delimiter`;
+      return { take: found.end, keep: opts.drop ? found.end - found.length : found.end };
     }, opts);
   }
 
@@ -233,14 +364,18 @@ export class DatagramView implements Receiver {
     return { status: "mismatch", data: read.data, at, from: read.from };
   }
 
-  /** Through the first match of `re` in the next datagram (run on its latin1 text). */
+  /**
+   * Through the first match of `re` in the next datagram (run on its latin1 text; `g` is ignored,
+   * with `y` the match must start at the datagram's first byte). Fails at once on no match.
+   */
   recvMatch(re: RegExp, opts?: ReadOptions): Promise<DatagramReadResult> {
-    const once = new RegExp(re.source, re.flags.replace(/[gy]/g, ""));
+    const rx = readRegex(re);
     return this.#queue.read(this.#accepts, (d) => {
-      const m = once.exec(latin1(d));
+      rx.lastIndex = 0;
+      const m = rx.exec(latin1(d));
       if (!m) return `the next datagram (${d.length} bytes) does not match ${re}`;
       const end = m.index + m[0].length;
-      return { take: end, keep: end };
+      return { take: end, keep: end, match: m };
     }, opts);
   }
 }

@@ -3,6 +3,7 @@ import { type Accepted, AcceptLoop, bind, type BindOptions, type StreamBinding }
 import { NamedSocket, type SocketInfo } from "./named_socket.ts";
 import type { SocketRegistry } from "./registry.ts";
 import { StreamSocket } from "./stream_socket.ts";
+import { startTimer } from "../grammar/duration.ts";
 
 /**
  * A named listener. Each accepted connection becomes a named child `NAME.1`, `NAME.2`, …
@@ -92,9 +93,9 @@ export class Listener extends NamedSocket {
       );
     }
     return new Promise((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
+      let cancelTimer: (() => void) | undefined;
       const done = (s: StreamSocket | undefined, why?: "cancelled" | "timeout") => {
-        clearTimeout(timer);
+        cancelTimer?.();
         options.signal?.removeEventListener("abort", onAbort);
         const i = this.#waiters.indexOf(waiter);
         if (i >= 0) this.#waiters.splice(i, 1);
@@ -114,7 +115,7 @@ export class Listener extends NamedSocket {
       if (options.signal?.aborted) return onAbort();
       options.signal?.addEventListener("abort", onAbort, { once: true });
       if (options.timeout !== undefined) {
-        timer = setTimeout(() => done(undefined, "timeout"), options.timeout);
+        cancelTimer = startTimer(options.timeout, () => done(undefined, "timeout"));
       }
     });
   }

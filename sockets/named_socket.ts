@@ -38,7 +38,7 @@ export type SocketEvent =
   | { type: "data"; name: string; bytes: number; buffered: number }
   | { type: "peer-closed"; name: string; buffered: number }
   | { type: "error"; name: string; message: string }
-  | { type: "closed"; name: string };
+  | { type: "closed"; name: string; reason?: string };
 
 /** Receives socket events. */
 export type EventSink = (event: SocketEvent) => void;

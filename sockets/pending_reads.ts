@@ -5,6 +5,7 @@
  * @module
  */
 
+import { startTimer } from "../grammar/duration.ts";
 import type { ReadOptions } from "./receive_buffer.ts";
 
 /** Why a waiting read ended without its data. */
@@ -15,13 +16,11 @@ interface Waiter<R, L> {
   lane: L;
   attempt: () => R | undefined;
   resolve: (result: R) => void;
-  timer?: ReturnType<typeof setTimeout>;
+  /** Cancels the read's timer, when it has one. */
+  cancelTimer?: () => void;
   signal?: AbortSignal;
   onAbort?: () => void;
 }
-
-/** setTimeout cannot wait longer than this; longer timeouts mean "forever". */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * A FIFO queue of reads waiting for data. A read is an `attempt` that returns its result, or
@@ -71,8 +70,8 @@ export class PendingReads<R, L = void> {
   /**
    * Starts a read of `lane`. When `opts.signal` is already aborted it resolves cancelled at once.
    * When no read of the lane is waiting, `attempt` runs at once and a result resolves the read.
-   * Otherwise the read queues behind the others, with its timeout (`undefined`, or above what
-   * setTimeout can wait, waits forever; below 0 counts as 0) and abort listener armed.
+   * Otherwise the read queues behind the others, with its timeout (any length; `undefined` or
+   * `Infinity` waits until served or cancelled; below 0 counts as 0) and abort listener armed.
    */
   read(attempt: () => R | undefined, opts: ReadOptions, lane: L): Promise<R> {
     const { timeout, signal } = opts;
@@ -84,8 +83,8 @@ export class PendingReads<R, L = void> {
     return new Promise((resolve) => {
       const w: Waiter<R, L> = { lane, attempt, resolve };
       this.#queue.push(w);
-      if (timeout !== undefined && timeout <= MAX_TIMER_MS) {
-        w.timer = setTimeout(() => this.#abandon(w, "timeout"), Math.max(0, timeout));
+      if (timeout !== undefined && timeout !== Infinity) {
+        w.cancelTimer = startTimer(timeout, () => this.#abandon(w, "timeout"));
       }
       if (signal) {
         w.signal = signal;
@@ -134,7 +133,7 @@ export class PendingReads<R, L = void> {
 
   /** Clears the read's timer and abort listener, then resolves it. */
   #settle(w: Waiter<R, L>, result: R): void {
-    if (w.timer !== undefined) clearTimeout(w.timer);
+    w.cancelTimer?.();
     if (w.onAbort) w.signal!.removeEventListener("abort", w.onAbort);
     w.resolve(result);
   }

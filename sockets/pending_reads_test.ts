@@ -1,9 +1,8 @@
 import nodeAssert from "node:assert/strict";
 import { type AbandonReason, PendingReads } from "./pending_reads.ts";
+import { recordTimers } from "../tests/_timers.ts";
 
 const assertEquals = <T>(actual: T, expected: T) => nodeAssert.deepStrictEqual(actual, expected);
-
-const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * Runs `fn` and returns how many of the timers it started were neither cleared nor fired by the
@@ -171,15 +170,15 @@ Deno.test("a negative timeout counts as zero", async () => {
   assertEquals(await reads.read(() => undefined, { timeout: -100 }), "timeout");
 });
 
-Deno.test("a timeout longer than setTimeout can wait means forever", async () => {
+Deno.test("a timeout longer than setTimeout can wait arms the longest timer, not one that fires at once", async () => {
   const reads = stream();
   const src = new Items();
-  const r = reads.read(src.take, { timeout: 2 ** 31 });
-  await delay(20);
-  assertEquals(reads.size, 1);
-  src.items.push("eventually");
+  let r!: Promise<string>;
+  const timers = recordTimers(() => r = reads.read(src.take, { timeout: 2 ** 31 + 1000 }));
+  assertEquals(timers.map((t) => t.delay), [2 ** 31 - 1]);
+  src.items.push("served long before");
   reads.serve();
-  assertEquals(await r, "eventually");
+  assertEquals(await r, "served long before");
 });
 
 Deno.test("aborting the signal cancels a waiting read without attempting it", async () => {
@@ -250,11 +249,11 @@ Deno.test("a cancelled read clears its timer", async () => {
   assertEquals(left, 0);
 });
 
-Deno.test("a read with no timeout, or one longer than setTimeout can wait, starts no timer", async () => {
+Deno.test("a read with no timeout, or an Infinity one, starts no timer", async () => {
   const left = await timersLeftBy(async () => {
     const reads = stream();
     reads.read(() => undefined, {});
-    reads.read(() => undefined, { timeout: 2 ** 31 });
+    reads.read(() => undefined, { timeout: Infinity });
     await Promise.resolve();
     assertEquals(reads.size, 2);
   });

@@ -6,10 +6,17 @@
  * @module
  */
 
-import { indexOfBytes, latin1 } from "../grammar/bytes.ts";
+import { latin1 } from "../grammar/bytes.ts";
 import { type ReadStatus, SockitError } from "../grammar/errors.ts";
 import { PendingReads } from "./pending_reads.ts";
 import type { ExpectedReadResult } from "./receiver.ts";
+import {
+  checkExactCount,
+  checkRecvMax,
+  delimiterList,
+  earliestDelimiter,
+  readRegex,
+} from "./_read_rules.ts";
 
 /** Options accepted by every read of a {@link ReceiveBuffer}. */
 export interface ReadOptions {
@@ -39,14 +46,42 @@ export interface ReadResult {
 
 /** Options of the {@link ReceiveBuffer} constructor. */
 export interface ReceiveBufferOptions {
-  /** High-water mark in bytes: {@link ReceiveBuffer.full} is true at or above it. Default 4 MiB. */
+  /**
+   * High-water mark in bytes: {@link ReceiveBuffer.full} is true at or above it. Default 4 MiB.
+   * A waiting read that needs more raises it for itself, up to `limit`.
+   */
   cap?: number;
+  /**
+   * Most bytes one read may need buffered at once ({@link READ_LIMIT}, 1 GiB, by default): a
+   * larger `recvExact` throws, a delimiter or regex read that finds nothing within it fails.
+   */
+  limit?: number;
   /** Initial storage size in bytes; storage grows as needed. Default 16 KiB. */
   initialSize?: number;
 }
 
 const DEFAULT_CAP = 4 * 1024 * 1024;
 const DEFAULT_INITIAL_SIZE = 16 * 1024;
+
+/**
+ * The most bytes one read may need buffered at once, by default: 1 GiB. Reads that need more
+ * than the cap (4 MiB) raise it for themselves up to this.
+ *
+ * @example The limit is 1 GiB
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { READ_LIMIT } from "./receive_buffer.ts";
+ * assert.equal(READ_LIMIT, 2 ** 30);
+ * ```
+ */
+export const READ_LIMIT = 2 ** 30;
+
+/** `1 GiB`, `4 MiB`, `512 bytes`: a size for error messages. */
+function formatSize(n: number): string {
+  if (n >= 2 ** 30 && n % 2 ** 30 === 0) return `${n / 2 ** 30} GiB`;
+  if (n >= 2 ** 20 && n % 2 ** 20 === 0) return `${n / 2 ** 20} MiB`;
+  return `${n} bytes`;
+}
 
 /**
  * An in-order byte buffer between a transport's read pump and the reads of a script, modelled on
@@ -61,6 +96,9 @@ const DEFAULT_INITIAL_SIZE = 16 * 1024;
  *   buffered bytes cannot satisfy resolve `"error"`.
  * - Flow control: {@link ReceiveBuffer.full} is true at or above the cap; a read pump awaits
  *   {@link ReceiveBuffer.waitForSpace} before reading more. Pushing beyond the cap never drops bytes.
+ *   A waiting read that needs more than the cap (`recvExact` of 8 MiB, a line whose newline is
+ *   5 MiB away) raises the cap for itself while it waits, up to the read limit (1 GiB): the pump
+ *   is woken and reads on, and the cap is back once no read waits.
  * - Delimiter searches remember how far they scanned, and regex searches reuse an incrementally
  *   built latin1 string, so new chunks do not cause the buffer to be re-scanned or re-decoded.
  * - After {@link ReceiveBuffer.end} or {@link ReceiveBuffer.fail}, late pushes/commits are ignored.
@@ -98,6 +136,9 @@ export class ReceiveBuffer {
   /** Total bytes consumed so far: the absolute stream position of #start. */
   #consumed = 0;
   readonly #cap: number;
+  readonly #limit: number;
+  /** Bytes the waiting read needs buffered at once (0 when none waits): raises the cap. */
+  #want = 0;
   #ended = false;
   #failed: Error | undefined;
   /** The storage and offset handed out by the last reserve(), until commit(). */
@@ -123,6 +164,7 @@ export class ReceiveBuffer {
       );
     }
     this.#cap = cap;
+    this.#limit = options.limit ?? READ_LIMIT;
     this.#buf = new Uint8Array(Math.ceil(initialSize));
   }
 
@@ -141,9 +183,12 @@ export class ReceiveBuffer {
     return this.#failed;
   }
 
-  /** Whether the buffered bytes reach the cap: a read pump should stop reading. */
+  /**
+   * Whether the buffered bytes reach the cap, or what the waiting read needs when that is more:
+   * a read pump should stop reading.
+   */
   get full(): boolean {
-    return this.size >= this.#cap;
+    return this.size >= Math.max(this.#cap, this.#want);
   }
 
   /** Copies `chunk` in and wakes waiting reads. Ignored after end()/fail(). */
@@ -245,31 +290,38 @@ export class ReceiveBuffer {
    * ended buffer: "eof" with empty data. Throws a SockitError if `max` is not a positive integer.
    */
   recv(max: number, opts?: ReadOptions): Promise<ReadResult> {
-    if (!(max >= 1) || (!Number.isInteger(max) && max !== Infinity)) {
-      throw new SockitError(`Cannot recv ${max} bytes: the count must be a positive integer`, {
-        code: "usage",
-      });
-    }
-    return this.#read(() => {
-      if (this.size > 0) return { status: "ok", data: this.#consume(Math.min(max, this.size)) };
-      return this.#stuck();
-    }, opts);
+    checkRecvMax(max);
+    return this.#read(
+      () => {
+        if (this.size > 0) return { status: "ok", data: this.#consume(Math.min(max, this.size)) };
+        return this.#stuck();
+      },
+      opts,
+      () => 1,
+    );
   }
 
   /**
    * Resolves "ok" with exactly `n` bytes. If the stream ends first: "eof" with the remaining bytes
-   * (not consumed). Throws a SockitError if `n` is negative or not an integer.
+   * (not consumed). Throws a SockitError if `n` is negative or not an integer, or (code
+   * `too-large`) above the read limit. More than the cap is fine: the read raises it.
    */
   recvExact(n: number, opts?: ReadOptions): Promise<ReadResult> {
-    if (!Number.isInteger(n) || n < 0) {
-      throw new SockitError(`Cannot recvExact ${n} bytes: the count must be an integer >= 0`, {
-        code: "usage",
-      });
+    checkExactCount(n);
+    if (n > this.#limit) {
+      throw new SockitError(
+        `Cannot recvExact ${n} bytes: one read may buffer at most ${formatSize(this.#limit)}`,
+        { code: "too-large" },
+      );
     }
-    return this.#read(() => {
-      if (this.size >= n) return { status: "ok", data: this.#consume(n) };
-      return this.#stuck();
-    }, opts);
+    return this.#read(
+      () => {
+        if (this.size >= n) return { status: "ok", data: this.#consume(n) };
+        return this.#stuck();
+      },
+      opts,
+      () => n,
+    );
   }
 
   /**
@@ -277,41 +329,30 @@ export class ReceiveBuffer {
    * With several delimiters, the one that completes earliest in the stream wins (on a tie, the
    * longest), so the result does not depend on how the bytes were split into chunks. Each new
    * chunk is only scanned from where the previous scan stopped (minus delimiter length - 1).
+   * No delimiter within the read limit: status `error` (code `too-large`), nothing consumed.
    */
   recvUntil(
     delims: Uint8Array | Uint8Array[],
     opts?: ReadOptions & { drop?: boolean },
   ): Promise<ReadResult> {
-    const list = delims instanceof Uint8Array ? [delims] : [...delims];
-    if (list.length === 0) {
-      throw new SockitError("Cannot recvUntil: no delimiter given", { code: "usage" });
-    }
-    if (list.some((d) => d.length === 0)) {
-      throw new SockitError("Cannot recvUntil an empty delimiter", { code: "usage" });
-    }
+    const list = delimiterList(delims);
     const drop = opts?.drop ?? false;
     /** Absolute stream position up to which the buffer was already searched. */
     let scanned = 0;
-    return this.#read(() => {
-      let bestEnd = -1;
-      let bestLen = 0;
-      for (const d of list) {
-        const from = Math.max(this.#consumed, scanned - d.length + 1) - this.#consumed;
-        const i = indexOfBytes(this.#buf, d, this.#start + from, this.#end);
-        if (i === -1) continue;
-        const end = i - this.#start + d.length;
-        if (bestEnd === -1 || end < bestEnd || (end === bestEnd && d.length > bestLen)) {
-          bestEnd = end;
-          bestLen = d.length;
+    return this.#read(
+      () => {
+        const from = this.#start + Math.max(0, scanned - this.#consumed);
+        const found = earliestDelimiter(this.#buf, list, from, this.#end, this.#start);
+        if (found) {
+          const data = this.#consume(found.end - this.#start);
+          return { status: "ok", data: drop ? data.subarray(0, data.length - found.length) : data };
         }
-      }
-      if (bestEnd !== -1) {
-        const data = this.#consume(bestEnd);
-        return { status: "ok", data: drop ? data.subarray(0, data.length - bestLen) : data };
-      }
-      scanned = this.#consumed + this.size;
-      return this.#stuck();
-    }, opts);
+        scanned = this.#consumed + this.size;
+        return this.#beyondLimit("no delimiter") ?? this.#stuck();
+      },
+      opts,
+      () => this.size + 1,
+    );
   }
 
   /** {@link ReceiveBuffer.recvUntil} `"\n"`: one line, with its newline unless `drop`. */
@@ -328,18 +369,23 @@ export class ReceiveBuffer {
    * first buffered byte. The match is tried against what is buffered so far, so patterns whose
    * first match can change as more bytes arrive (`$`, lookahead, greedy or variable-length
    * repetition at the end, alternatives of different lengths) may match earlier than on the
-   * complete stream; fixed-length patterns are not affected.
+   * complete stream; fixed-length patterns are not affected. No match within the read limit:
+   * status `error` (code `too-large`), nothing consumed.
    */
   recvMatch(re: RegExp, opts?: ReadOptions): Promise<ReadResult> {
-    const rx = new RegExp(re.source, re.flags.replace("g", ""));
-    return this.#read(() => {
-      rx.lastIndex = 0;
-      const m = rx.exec(this.#binary());
-      if (m) {
-        return { status: "ok", data: this.#consume(m.index + m[0].length), match: m };
-      }
-      return this.#stuck();
-    }, opts);
+    const rx = readRegex(re);
+    return this.#read(
+      () => {
+        rx.lastIndex = 0;
+        const m = rx.exec(this.#binary());
+        if (m) {
+          return { status: "ok", data: this.#consume(m.index + m[0].length), match: m };
+        }
+        return this.#beyondLimit(`no match for ${re}`) ?? this.#stuck();
+      },
+      opts,
+      () => this.size + 1,
+    );
   }
 
   /**
@@ -381,7 +427,11 @@ export class ReceiveBuffer {
       return this.#stuck();
     };
     // A mismatch is one more way not to consume, which the pending reads need not tell apart.
-    return this.#read(attempt as () => ReadResult | undefined, opts) as Promise<
+    return this.#read(
+      attempt as () => ReadResult | undefined,
+      opts,
+      () => expected.length,
+    ) as Promise<
       ExpectedReadResult
     >;
   }
@@ -395,12 +445,45 @@ export class ReceiveBuffer {
     return undefined;
   }
 
-  #read(attempt: () => ReadResult | undefined, opts: ReadOptions = {}): Promise<ReadResult> {
+  /** A search that found nothing in a buffer at the read limit fails: it can never succeed. */
+  #beyondLimit(what: string): ReadResult | undefined {
+    if (this.size < this.#limit) return undefined;
+    const error = new SockitError(
+      `${what} in ${formatSize(this.#limit)}, the most one read may buffer (receive buffer full)`,
+      { code: "too-large" },
+    );
+    return { status: "error", data: this.peek(), error };
+  }
+
+  /**
+   * Queues a read. While it waits, `need` says how many bytes it needs buffered at once: when
+   * that is more than the cap, the cap is raised for it (up to the limit) and the pump woken.
+   */
+  #read(
+    attempt: () => ReadResult | undefined,
+    opts: ReadOptions = {},
+    need: () => number,
+  ): Promise<ReadResult> {
     const { timeout } = opts;
     if (timeout !== undefined && Number.isNaN(timeout)) {
       throw new SockitError(`Invalid read timeout ${timeout}`, { code: "usage" });
     }
-    return this.#reads.read(attempt, opts);
+    const tracked = () => {
+      const result = attempt();
+      if (result === undefined) this.#raise(need());
+      else this.#want = 0;
+      return result;
+    };
+    return this.#reads.read(tracked, opts).then((result) => {
+      if (this.#reads.size === 0) this.#want = 0;
+      return result;
+    });
+  }
+
+  /** Raises the cap to `n` bytes (at most the limit) for the waiting read; wakes the pump. */
+  #raise(n: number): void {
+    this.#want = Math.min(n, this.#limit);
+    if (this.#spaceWaiters.length > 0 && !this.full) this.#wakeSpace();
   }
 
   #wakeSpace(): void {

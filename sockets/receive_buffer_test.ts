@@ -374,6 +374,59 @@ Deno.test("full is true at the cap and waitForSpace() resolves once a read frees
   assertEquals(dec(buf.drain()), "6789abc");
 });
 
+Deno.test("a waiting read that needs more than the cap raises it for itself until it is served", async () => {
+  const buf = new ReceiveBuffer({ cap: 4, initialSize: 4 });
+  buf.push(enc("1234"));
+  assert(buf.full);
+  const space = buf.waitForSpace();
+  const read = buf.recvExact(10);
+  await space; // the pump is woken: the read needs 10 bytes buffered at once
+  assert(!buf.full);
+  buf.push(enc("56789a"));
+  assertEquals(dec((await read).data), "123456789a");
+  buf.push(enc("bcdefg"));
+  assert(buf.full, "with no read waiting the cap is 4 again");
+});
+
+Deno.test("a delimiter or regex read raises the cap while it waits, and it drops back on timeout", async () => {
+  const buf = new ReceiveBuffer({ cap: 4, initialSize: 4 });
+  buf.push(enc("abcd"));
+  const line = buf.recvLine({ timeout: 0 });
+  assert(!buf.full);
+  assertEquals((await line).status, "timeout");
+  assert(buf.full);
+  const match = buf.recvMatch(/x/);
+  assert(!buf.full);
+  buf.push(enc("efx"));
+  assertEquals(dec((await match).data), "abcdefx");
+});
+
+Deno.test("a search that finds nothing within the read limit fails at once and keeps the bytes", async () => {
+  const buf = new ReceiveBuffer({ cap: 4, limit: 8, initialSize: 4 });
+  const line = buf.recvLine();
+  buf.push(enc("abcdefgh"));
+  const r = await line;
+  assertEquals(r.status, "error");
+  assert(r.error instanceof SockitError && r.error.code === "too-large");
+  assertEquals(
+    r.error.message,
+    "no delimiter in 8 bytes, the most one read may buffer (receive buffer full)",
+  );
+  assertEquals(dec(r.data), "abcdefgh");
+  assertEquals((await buf.recvMatch(/z/)).status, "error");
+  assertEquals(buf.size, 8);
+});
+
+Deno.test("recvExact() above the read limit throws a too-large error naming the count", () => {
+  const buf = new ReceiveBuffer({ limit: 2 ** 30 });
+  nodeAssert.throws(
+    () => buf.recvExact(2 ** 30 + 1),
+    (e: unknown) =>
+      e instanceof SockitError && e.code === "too-large" &&
+      e.message === "Cannot recvExact 1073741825 bytes: one read may buffer at most 1 GiB",
+  );
+});
+
 Deno.test("waitForSpace() resolves at once below the cap and on end()", async () => {
   const buf = new ReceiveBuffer({ cap: 2 });
   await buf.waitForSpace();

@@ -37,8 +37,10 @@ const MAX_READ = 256 * 1024;
 
 /**
  * A named, connected byte stream (TCP, TLS, Unix). A read pump moves incoming bytes into a
- * {@link ReceiveBuffer} where they wait, in order, until a `recv…` call takes them; above the
- * buffer's cap the pump stops reading and TCP flow control holds the peer back.
+ * {@link ReceiveBuffer} where they wait, in order, until a `recv…` call takes them; while the
+ * buffer is `full` the pump awaits `waitForSpace()` and TCP flow control holds the peer back. A
+ * waiting read that needs more than the cap raises it (the buffer wakes the pump), so the pump
+ * never decides the cap itself.
  */
 export class StreamSocket extends NamedSocket {
   readonly buffer: ReceiveBuffer;

@@ -1,5 +1,6 @@
 import { formatHostPort, parseHostPort, requirePeerPort } from "./address.ts";
 import { errorCode, SockitError } from "../grammar/errors.ts";
+import { startTimer } from "../grammar/duration.ts";
 import { netError } from "./errors_map.ts";
 import { bindTcp } from "./bind.ts";
 import { type Listener, registerListener } from "./listener.ts";
@@ -21,11 +22,11 @@ export function withDeadline<T>(
   if (options.timeout === undefined && !options.signal) return promise;
   return new Promise<T>((resolve, reject) => {
     let settled = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let cancelTimer: (() => void) | undefined;
     const finish = (fn: () => void) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      cancelTimer?.();
       options.signal?.removeEventListener("abort", onAbort);
       fn();
     };
@@ -33,9 +34,9 @@ export function withDeadline<T>(
     if (options.signal?.aborted) return onAbort();
     options.signal?.addEventListener("abort", onAbort, { once: true });
     if (options.timeout !== undefined) {
-      timer = setTimeout(
-        () => finish(() => reject(new Deno.errors.TimedOut(`timed out`))),
+      cancelTimer = startTimer(
         options.timeout,
+        () => finish(() => reject(new Deno.errors.TimedOut(`timed out`))),
       );
     }
     promise.then(

@@ -41,7 +41,7 @@ export const dialers = new Map<string, Dialer>([
 /** `listen KIND …` by kind. Transports add themselves here. */
 export const binders = new Map<string, Binder>([
   ["tcp", (r, n, a) => Promise.resolve(listenTcp(r, n, a))],
-  ["udp", (r, n, a, o) => listenUdp(r, n, a, o as { multicast?: string[]; interface?: string })],
+  ["udp", (r, n, a, o) => listenUdp(r, n, a, o as Parameters<typeof listenUdp>[3])],
   ["unix", (r, n, a, o) => listenUnix(r, n, a, o)],
   ["tls", async (r, n, a, o) => (await tls()).listenTls(r, n, a, o as ListenTlsOptions)],
 ]);

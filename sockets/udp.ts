@@ -19,6 +19,9 @@ import type { SocketRegistry } from "./registry.ts";
 /** Bigger than any UDP payload (65,507 bytes over IPv4, 65,527 over IPv6): nothing is cut. */
 const RECEIVE_SIZE = 65536;
 
+/** How many peers (children) a bound socket keeps by default (`listen udp … --max-peers N`). */
+export const DEFAULT_MAX_PEERS = 1024;
+
 /** Resolves a host name (through the system resolver, so /etc/hosts counts) to an IP. */
 export async function resolveHost(host: string, action: string): Promise<string> {
   if (/^[\d.]+$/.test(host) || host.includes(":")) return host;
@@ -153,8 +156,7 @@ export class UdpPeer extends NamedSocket implements DatagramSocket {
     this.#host = peer.host;
     this.#port = peer.port;
     this.peer = formatHostPort(peer.host, peer.port);
-    const me = this.peer;
-    this.buffer = endpoint.queue.view((from) => from === me);
+    this.buffer = endpoint.queue.view(this.peer);
   }
 
   get closed(): boolean {
@@ -221,6 +223,16 @@ export class UdpPeer extends NamedSocket implements DatagramSocket {
     if (this.#owner) await this.#endpoint.close();
     this.emit({ type: "closed", name: this.name });
   }
+
+  /**
+   * Closes a bound socket's child to make room for a new peer, saying why in the closed event.
+   * Its unread datagrams stay queued: the bound socket still reads them.
+   */
+  evict(reason: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.emit({ type: "closed", name: this.name, reason });
+  }
 }
 
 /**
@@ -232,14 +244,22 @@ export class UdpListener extends NamedSocket implements DatagramSocket {
   readonly buffer: DatagramView;
   readonly children: string[] = [];
   #endpoint!: Endpoint;
+  /** Children by peer address, least recently heard from first. */
   #peers = new Map<string, UdpPeer>();
+  #maxPeers: number;
   #count = 0;
   #registry: SocketRegistry;
   #memberships = new Map<string, Deno.MulticastV4Membership | Deno.MulticastV6Membership>();
 
-  constructor(name: string, conn: Deno.DatagramConn, registry: SocketRegistry) {
+  constructor(
+    name: string,
+    conn: Deno.DatagramConn,
+    registry: SocketRegistry,
+    maxPeers = DEFAULT_MAX_PEERS,
+  ) {
     super(name, "udp", registry.emit);
     this.#registry = registry;
+    this.#maxPeers = maxPeers;
     this.#endpoint = new Endpoint(
       conn,
       (from, bytes, queued) => this.#arrived(from, bytes, queued),
@@ -280,7 +300,12 @@ export class UdpListener extends NamedSocket implements DatagramSocket {
   #arrived(from: string, bytes: number, queued: boolean): void {
     this.bytesIn += bytes;
     let child = this.#peers.get(from);
-    if (!child || child.closed) {
+    if (child && !child.closed) {
+      this.#peers.delete(from); // heard from now: the most recently active peer
+      this.#peers.set(from, child);
+    } else {
+      this.#peers.delete(from);
+      this.#makeRoom();
       const next = this.#registry.nextChild(this.name, this.#count);
       this.#count = next.number;
       const childName = next.name;
@@ -298,6 +323,22 @@ export class UdpListener extends NamedSocket implements DatagramSocket {
         name: child.name,
         message: `dropped a ${bytes}-byte datagram: receive queue full`,
       });
+    }
+  }
+
+  /**
+   * At the peer bound, forgets the peer heard from least recently: a closed child's entry, or
+   * an open child, which is evicted (a closed event with the reason) and leaves `ls`.
+   */
+  #makeRoom(): void {
+    while (this.#peers.size >= this.#maxPeers) {
+      const [address, oldest] = this.#peers.entries().next().value!;
+      this.#peers.delete(address);
+      if (oldest.closed) continue;
+      oldest.evict(`evicted: the peer heard from least recently, at ${this.#maxPeers} peers`);
+      this.#registry.delete(oldest.name);
+      const i = this.children.indexOf(oldest.name);
+      if (i >= 0) this.children.splice(i, 1);
     }
   }
 
@@ -364,11 +405,17 @@ export async function listenUdp(
   registry: SocketRegistry,
   name: string,
   address: string,
-  options: { multicast?: string | string[]; interface?: string } = {},
+  options: { multicast?: string | string[]; interface?: string; "max-peers"?: number } = {},
 ): Promise<UdpListener> {
   registry.checkFreeName(name, "listen");
+  const maxPeers = options["max-peers"] ?? DEFAULT_MAX_PEERS;
+  if (!(maxPeers >= 1)) {
+    throw new SockitError(`Cannot listen "${name}": --max-peers must be at least 1`, {
+      code: "usage",
+    });
+  }
   const { conn } = bindUdp(address, { verb: "listen", name });
-  const socket = new UdpListener(name, conn, registry);
+  const socket = new UdpListener(name, conn, registry, maxPeers);
   const groups = options.multicast === undefined
     ? []
     : Array.isArray(options.multicast)
