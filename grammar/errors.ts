@@ -51,6 +51,8 @@ export interface SockitErrorOptions {
   hint?: string;
   /** The error underneath (a Deno error, a parse error). */
   cause?: unknown;
+  /** For bad input: the 1-based column of the line it is about (an unterminated quote). */
+  column?: number;
 }
 
 /**
@@ -79,11 +81,14 @@ export class SockitError extends Error {
   readonly code: ErrorCode;
   /** An optional second line: a hint such as "did you mean send?". */
   readonly hint?: string;
+  /** For bad input: the 1-based column it is about, when known. */
+  readonly column?: number;
   /** A one-line message, its code, an optional hint and the underlying cause. */
   constructor(message: string, options?: SockitErrorOptions) {
     super(message, { cause: options?.cause });
     this.code = options?.code ?? "failed";
     this.hint = options?.hint;
+    this.column = options?.column;
   }
 }
 

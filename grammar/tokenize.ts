@@ -100,7 +100,7 @@ export function tokenize(line: string): Token[] {
           `Unterminated string starting at column ${i + 1}: ${
             showValue(line.slice(i), { quotes: false })
           }`,
-          { code: "unterminated", hint: `close it with ${c}` },
+          { code: "unterminated", hint: `close it with ${c}`, column: i + 1 },
         );
       }
       tokens.push({

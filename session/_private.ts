@@ -38,12 +38,12 @@ export class ScriptError extends SockitError {
   /** 1-based line. */
   readonly line: number;
   /** 1-based column. */
-  readonly column: number;
+  override readonly column: number;
   /** The message without the location. */
   readonly reason: string;
   /** A problem at `file:line:column`, with a hint for fixing it. */
   constructor(file: string, line: number, column: number, reason: string, hint?: string) {
-    super(`${file}:${line}:${column}: ${reason}`, { hint });
+    super(`${file}:${line}:${column}: ${reason}`, { code: "usage", hint, column });
     this.file = file;
     this.line = line;
     this.column = column;

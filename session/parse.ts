@@ -163,7 +163,7 @@ function parseCommand(
   try {
     tokens = tokenize(text);
   } catch (error) {
-    const column = Number(/column (\d+)/.exec(errorMessage(error))?.[1] ?? 1) - 1;
+    const column = (errorColumn(error) ?? 1) - 1;
     const quote = text[column];
     return fail(offset + column, `unterminated string`, `close it with ${quote}`);
   }
@@ -381,4 +381,9 @@ function textTemplate(
     if (part.kind === "pattern" && part.name) scope.captures.add(part.name);
   }
   return template;
+}
+
+/** The column a tokenizer error points at. */
+function errorColumn(error: unknown): number | undefined {
+  return (error as { column?: number }).column;
 }
