@@ -15,6 +15,9 @@ import { wrongKind } from "./_sockets.ts";
 import type { WriteOptions } from "../sockets/stream_writer.ts";
 import type { Args, CommandContext, OptionSpec } from "./types.ts";
 
+/** The largest UDP payload (over IPv6; IPv4's is 20 bytes less, which the socket reports). */
+const MAX_DATAGRAM = 65527;
+
 /** Chunk size for streaming files: large writes move bulk data fastest on loopback. */
 export const FILE_CHUNK = 1024 * 1024;
 
@@ -132,7 +135,17 @@ export async function sendPayload(
     total,
   });
   const sendTo = async (socket: Sendable): Promise<number> => {
-    const frame = frameOf(socket as unknown as NamedSocket);
+    const named = socket as unknown as NamedSocket;
+    const frame = frameOf(named);
+    // A framed message and a datagram are built whole: refuse one too large before reading it.
+    const limit = frame ? frame.maxMessage : socket.writeFrom ? Infinity : MAX_DATAGRAM;
+    if (size > limit) {
+      const what = frame ? `the ${frame.name} frame's limit` : "the largest UDP datagram";
+      throw new SockitError(
+        `Cannot send to "${named.name}": ${size} bytes is over ${what} of ${limit} bytes`,
+        { code: "too-large", hint: frame ? "frame NAME none sends raw bytes" : undefined },
+      );
+    }
     if (frame) {
       const message = frame.encode(await wholeMessage(raw));
       return await socket.write(message, options(message.length));

@@ -78,6 +78,11 @@ export interface FrameDecoder {
 /** One framing format (see the module documentation). */
 export interface Framer {
   readonly name: FrameName;
+  /**
+   * The longest message `encode` takes, in bytes (a delimited one as long as the peer's decoder
+   * reads), so a sender can refuse a larger payload before reading it.
+   */
+  readonly maxMessage: number;
   /** The message with its delimiter or length prefix; throws a SockitError if it cannot be framed. */
   encode(message: Uint8Array): Uint8Array;
   /**
@@ -134,9 +139,13 @@ function remaining(opts: ReadOptions | undefined, started: number): ReadOptions 
 }
 
 class DelimitedFramer implements Framer {
+  readonly maxMessage = MAX_MESSAGE;
   constructor(readonly name: "line" | "crlf", readonly delim: Uint8Array) {}
 
   encode(message: Uint8Array): Uint8Array {
+    if (message.length > this.maxMessage) {
+      throw tooBig(`a ${this.name} message`, message.length, this.maxMessage);
+    }
     const at = indexOfBytes(message, this.delim);
     if (at !== -1) {
       throw new SockitError(
@@ -189,7 +198,9 @@ class DelimitedFramer implements Framer {
 
 class PrefixedFramer implements Framer {
   readonly #lookahead: RegExp;
+  readonly maxMessage: number;
   constructor(readonly name: "u16" | "u32", readonly header: 2 | 4) {
+    this.maxMessage = header === 2 ? 0xffff : MAX_MESSAGE;
     // Matches (zero-length) once `header` bytes are buffered: waits without consuming.
     this.#lookahead = new RegExp(`(?=([\\s\\S]{${header}}))`, "y");
   }
@@ -202,7 +213,7 @@ class PrefixedFramer implements Framer {
   }
 
   encode(message: Uint8Array): Uint8Array {
-    const limit = this.header === 2 ? 0xffff : MAX_MESSAGE;
+    const limit = this.maxMessage;
     if (message.length > limit) throw tooBig(`a ${this.name} message`, message.length, limit);
     const out = new Uint8Array(this.header + message.length);
     let n = message.length;
@@ -256,6 +267,7 @@ const MAX_DIGITS = 10;
 
 class NetstringFramer implements Framer {
   readonly name = "netstring" as const;
+  readonly maxMessage = MAX_MESSAGE;
 
   encode(message: Uint8Array): Uint8Array {
     if (message.length > MAX_MESSAGE) {

@@ -113,3 +113,34 @@ Deno.test("ack --frame u16 acknowledges each message in a u16 frame", async () =
     "ack --frame u16: 1 connected, 1 total",
   );
 });
+
+Deno.test("a framed or UDP send of a file over the limit is refused before the file is read", async () => {
+  await using shell = new Shell();
+  await pair(shell);
+  await shell.execute("frame a u32");
+  const dir = await Deno.makeTempDir();
+  try {
+    const big = `${dir}/big.bin`;
+    await Deno.truncate(big, 1024 ** 3).catch(async () => {
+      await Deno.writeFile(big, new Uint8Array(0));
+      await Deno.truncate(big, 1024 ** 3); // sparse: takes no disk and no time to make
+    });
+    const before = Deno.memoryUsage().rss;
+    await assertRejects(
+      shell.execute(`send a @${big}`),
+      /^SockitError: Cannot send to "a": 1073741824 bytes is over the u32 frame's limit of 4194304 bytes$/,
+    );
+    const u = as(await shell.execute("listen udp u :0"), "socket").info.local;
+    await shell.execute(`open udp b ${u}`);
+    await assertRejects(
+      shell.execute(`send b @${big}`),
+      /Cannot send to "b": 1073741824 bytes is over the largest UDP datagram of 65527 bytes/,
+    );
+    // Reading 1 GiB first would have cost about that much memory.
+    const grew = Deno.memoryUsage().rss - before;
+    if (grew > 256 * 1024 ** 2) throw new Error(`memory grew by ${grew} bytes`);
+    assertEquals(as(await shell.execute("ls srv.1"), "table").rows[0][5], "0");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
