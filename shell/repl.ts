@@ -3,6 +3,7 @@ import * as readline from "node:readline";
 import type { SocketEvent } from "../sockets/named_socket.ts";
 import { type Palette, paletteFor } from "./colors.ts";
 import { complete } from "./complete.ts";
+import { exitCodeFor, onStopSignal } from "./exit_codes.ts";
 import { appendHistory, historyPath, loadHistory } from "./history.ts";
 import { renderError, renderEvent, renderResult } from "./renderer.ts";
 import type { Shell } from "./shell.ts";
@@ -132,9 +133,17 @@ export function runRepl(shell: Shell, options: ReplOptions = {}): Promise<number
     rl.prompt();
   };
 
+  // A SIGINT or SIGTERM from outside (Ctrl-C at the prompt is a key, not a signal) closes
+  // every socket and leaves with 130 or 143.
+  const removeSignals = onStopSignal((signal) => {
+    output.write("\n");
+    void finish(exitCodeFor(signal));
+  });
+
   const finish = async (code: number) => {
     if (finished) return;
     finished = true;
+    removeSignals();
     running?.abort();
     clearTimeout(dataTimer);
     unsubscribe();
