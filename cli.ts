@@ -14,6 +14,7 @@ import {
   type StopSignal,
 } from "./shell/exit_codes.ts";
 import { parseInteger } from "./commands/args.ts";
+import { plural } from "./grammar/plural.ts";
 import { paletteFor } from "./shell/colors.ts";
 import {
   batch,
@@ -112,7 +113,7 @@ export function program(): Command {
       const signal = announce(listening) ? await untilSignal() : undefined;
       await proxy.close();
       const n = proxy.connections;
-      announce(`recorded ${n} connection${n === 1 ? "" : "s"} to ${file}`);
+      announce(`recorded ${plural(n, "connection")} to ${file}`);
       if (signal) process.exitCode = exitCodeFor(signal);
     });
 

@@ -39,7 +39,15 @@ export function readingCommand(spec: ReadingSpec): Command {
       const read = await reader(args, name);
       const socket = receivingSocket(ctx, name, action);
       const opts = readOptions(ctx, args);
-      return dataResult(name, action, await read(socket, opts), opts.timeout, displayOf(args));
+      const data = await read(socket, opts);
+      return dataResult(
+        name,
+        action,
+        data,
+        opts.timeout,
+        displayOf(args),
+        args.options.all === true,
+      );
     },
   };
 }

@@ -21,6 +21,7 @@ export const TIMEOUT_OPTION: OptionSpec = {
 export const DISPLAY_OPTIONS: OptionSpec[] = [
   { name: "hex", type: "flag", summary: "--hex  show the bytes as a hexdump" },
   { name: "text", type: "flag", summary: "--text  show the bytes as a quoted string" },
+  { name: "all", type: "flag", summary: "--all  show every byte on a terminal (no display-limit)" },
 ];
 
 /** A socket that can be read from (a stream, or a datagram socket). */
@@ -82,6 +83,7 @@ export function dataResult(
   read: ReadResult,
   timeout: number,
   display?: DisplayMode,
+  all?: boolean,
 ): Result {
   if (read.status === "ok") {
     // Datagram reads say when a datagram was longer than asked for (the rest is discarded).
@@ -93,6 +95,7 @@ export function dataResult(
       data: read.data,
       display,
       ...(truncated ? { truncated } : {}),
+      ...(all ? { all } : {}),
     };
   }
   const kept = read.data.length === 0

@@ -17,11 +17,13 @@ export interface RecordingService {
 /** `record start FILE` / `record stop`: record the session as a replayable script. */
 export const record: Command = {
   name: "record",
-  usage: "record start FILE | record stop",
+  usage: "record start FILE [--force] | record stop",
   summary: "record the following commands and what they observe as a script (sockit test)",
   details: "Every command after `record start` is written with what it observed, in the form\n" +
     "`sockit test` replays; ephemeral addresses become variables such as ${srv.local}.\n" +
+    "A FILE that already holds something is never overwritten unless --force is given.\n" +
     "Examples:\n  record start session.sockit\n  record stop",
+  options: [{ name: "force", type: "flag", summary: "--force  overwrite FILE if it exists" }],
   args: ["none", "file"],
   minArgs: 1,
   maxArgs: 2,
@@ -43,6 +45,12 @@ export const record: Command = {
           },
         );
       }
+      if (!args.options.force && await holdsSomething(file)) {
+        throw new SockitError(`Cannot record to "${file}": the file exists`, {
+          code: "exists",
+          hint: `record start ${file} --force overwrites it`,
+        });
+      }
       await recorder.start(file);
       return { kind: "message", text: `recording to ${file}` };
     }
@@ -56,3 +64,16 @@ export const record: Command = {
     });
   },
 };
+
+/**
+ * Whether recording to `path` would destroy something: anything there but an empty regular
+ * file (which a `mktemp` made for the purpose) or nothing at all.
+ */
+async function holdsSomething(path: string): Promise<boolean> {
+  try {
+    const info = await Deno.lstat(path);
+    return !info.isFile || info.size > 0;
+  } catch {
+    return false;
+  }
+}

@@ -22,7 +22,8 @@ export const recvfrom: Command = {
     const socket = datagramSocket(ctx, name, "recvfrom");
     const opts = readOptions(ctx, args);
     const read = await socket.buffer.recv(max, opts);
-    const result = dataResult(name, "recvfrom", read, opts.timeout, displayOf(args));
+    const all = args.options.all === true;
+    const result = dataResult(name, "recvfrom", read, opts.timeout, displayOf(args), all);
     return read.from && result.kind === "data" ? { ...result, from: read.from } : result;
   },
 };

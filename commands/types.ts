@@ -9,7 +9,17 @@ export interface Settings {
   display: DisplayMode;
   /** Default deadline in ms for recv…, expect, accept and open. */
   timeout: number;
+  /**
+   * At most this many received bytes are shown per result on a terminal (0: no limit); the
+   * rest is summed up in one line. Batch and piped output are always complete.
+   */
+  displayLimit: number;
+  /** Which socket events the REPL shows: `all`, `quiet` (no "bytes waiting") or `off`. */
+  events: EventsMode;
 }
+
+/** Which socket events the REPL shows (`set events`). */
+export type EventsMode = "all" | "quiet" | "off";
 
 /** How an option's value is read. */
 export type OptionType = "flag" | "string" | "duration" | "integer";
