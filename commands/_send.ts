@@ -1,3 +1,4 @@
+import { plural } from "../grammar/plural.ts";
 import { concatBytes } from "../grammar/bytes.ts";
 import { SockitError } from "../grammar/errors.ts";
 import type { NamedSocket } from "../sockets/named_socket.ts";
@@ -159,7 +160,7 @@ export async function sendPayload(
   const names = targets.length === 1
     ? (targets[0] as unknown as NamedSocket).name
     : `${targets.length} sockets (${target.text})`;
-  return { kind: "message", text: `sent ${total} bytes to ${names}` };
+  return { kind: "message", text: `sent ${plural(total, "byte")} to ${names}` };
 }
 
 /** Whether a socket is a stream (for commands that only make sense on streams). */

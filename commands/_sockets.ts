@@ -1,3 +1,4 @@
+import { plural } from "../grammar/plural.ts";
 import { SockitError } from "../grammar/errors.ts";
 import { Listener } from "../sockets/listener.ts";
 import type { ReadOptions, ReadResult } from "../sockets/receive_buffer.ts";
@@ -100,7 +101,7 @@ export function dataResult(
   }
   const kept = read.data.length === 0
     ? "nothing buffered"
-    : `${read.data.length} bytes kept in buffer: ${preview(read.data)}`;
+    : `${plural(read.data.length, "byte")} kept in buffer: ${preview(read.data)}`;
   switch (read.status) {
     case "timeout":
       throw new SockitError(

@@ -4,7 +4,13 @@ import type { SocketEvent } from "../sockets/named_socket.ts";
 import { type Palette, paletteFor } from "./colors.ts";
 import { complete } from "./complete.ts";
 import { exitCodeFor, onStopSignal } from "./exit_codes.ts";
-import { appendHistory, historyPath, loadHistory } from "./history.ts";
+import {
+  appendHistory,
+  HISTORY_SIZE,
+  historyPath,
+  keepsInHistory,
+  loadHistory,
+} from "./history.ts";
 import { humanBytes, renderError, renderEvent, renderResult } from "./renderer.ts";
 import type { Shell } from "./shell.ts";
 
@@ -49,7 +55,7 @@ export function runRepl(shell: Shell, options: ReplOptions = {}): Promise<number
     prompt,
     terminal: true,
     history: loadHistory(historyFile),
-    historySize: 1000,
+    historySize: HISTORY_SIZE,
     removeHistoryDuplicates: true,
     completer: (line: string) => complete(shell, line),
   });
@@ -187,6 +193,9 @@ export function runRepl(shell: Shell, options: ReplOptions = {}): Promise<number
 
   rl.on("line", (line: string) => {
     appendHistory(historyFile, line);
+    // A line typed with a leading space stays out of the history, in memory too.
+    const history = (rl as unknown as { history?: string[] }).history;
+    if (!keepsInHistory(line) && history?.[0] === line) history.shift();
     queue.push(line);
     if (!running && queue.length === 1) void drain();
   });

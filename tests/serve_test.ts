@@ -187,7 +187,7 @@ Deno.test("echo over udp returns each datagram to its sender", async () => {
   } finally {
     client.close();
   }
-  assertEquals(as(await shell.execute("ls u"), "table").rows[0][8], "echo: 1 peers");
+  assertEquals(as(await shell.execute("ls u"), "table").rows[0][8], "echo: 1 peer");
 });
 
 Deno.test("echo over a unix socket works and the socket file is removed on close", async () => {

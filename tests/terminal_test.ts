@@ -157,3 +157,27 @@ Deno.test("set checks display-limit and events with one-line errors", async () =
   const rows = as(await shell.execute("set"), "table").rows;
   assertEquals(rows.map((r) => r[0]), ["display", "timeout", "display-limit", "events"]);
 });
+
+Deno.test("Tab completion offers fixed words, open sockets only, and sorted @files", async () => {
+  const { complete } = await import("../shell/complete.ts");
+  await using shell = new Shell();
+  await connectedPair(shell);
+  await shell.execute("close a");
+  assertEquals(complete(shell, "serve ")[0], ["echo", "ack", "chat", "discard", "daytime"]);
+  assert(complete(shell, "serve echo ")[0].includes("tcp"));
+  assertEquals(complete(shell, "set display ")[0], ["auto", "text", "hex"]);
+  assertEquals(complete(shell, "set ev")[0], ["events "]);
+  assertEquals(complete(shell, "frame srv.1 u")[0], ["u16", "u32"]);
+  assertEquals(complete(shell, "multicast m ")[0], ["join", "leave"]);
+  assertEquals(complete(shell, "recv ")[0], ["srv", "srv.1"], "closed a is not offered");
+  const dir = await Deno.makeTempDir();
+  try {
+    for (const name of ["b.bin", "c.bin", "a.bin"]) await Deno.writeTextFile(`${dir}/${name}`, "");
+    assertEquals(
+      complete(shell, `send srv.1 @${dir}/`)[0],
+      ["a.bin", "b.bin", "c.bin"].map((n) => `@${dir}/${n}`),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
