@@ -6,7 +6,15 @@
  */
 import { Command } from "commander";
 import process from "node:process";
-import { splitLines, stderrLine, stdoutLine } from "./shell/batch.ts";
+import { OutputClosed, splitLines, stderrLine, stdoutLine } from "./shell/batch.ts";
+import {
+  EXIT_OUTPUT_CLOSED,
+  exitCodeFor,
+  onStopSignal,
+  type StopSignal,
+} from "./shell/exit_codes.ts";
+import { parseInteger } from "./commands/args.ts";
+import { plural } from "./grammar/plural.ts";
 import { paletteFor } from "./shell/colors.ts";
 import {
   batch,
@@ -119,10 +127,12 @@ export function program(): Command {
       const proxy = await startProxy({ listen, target, file, onLog: stderrLine }).catch((e) => {
         throw failure(`Cannot record through a proxy on ${listen} to "${file}"`, e);
       });
-      stdoutLine(`proxy listening on ${proxy.address} → ${target}, recording to ${file}`);
-      await untilSignal();
+      const listening = `proxy listening on ${proxy.address} → ${target}, recording to ${file}`;
+      const signal = announce(listening) ? await untilSignal() : undefined;
       await proxy.close();
-      stdoutLine(`recorded ${proxy.connections} connections to ${file}`);
+      const n = proxy.connections;
+      announce(`recorded ${plural(n, "connection")} to ${file}`);
+      if (signal) process.exitCode = exitCodeFor(signal);
     });
 
   cli.command("mock")
@@ -148,12 +158,12 @@ export function program(): Command {
       }
       await using mock = started;
       const on = mock.transport === "udp" ? "udp " : "";
-      stdoutLine(`mock listening on ${on}${mock.address}, serving ${file}`);
-      await untilSignal();
+      const listening = `mock listening on ${on}${mock.address}, serving ${file}`;
+      const signal = announce(listening) ? await untilSignal() : undefined;
       await mock.close();
       // A client that deviated from the recording fails the run, as a failed replay does.
-      stdoutLine(`mock: ${mock.summary()}`);
-      process.exitCode = mock.deviated > 0 ? 1 : 0;
+      announce(`mock: ${mock.summary()}`);
+      process.exitCode = mock.deviated > 0 ? 1 : signal ? exitCodeFor(signal) : 0;
     });
 
   cli.command("serve")
@@ -167,19 +177,30 @@ export function program(): Command {
     .option("--cert <file>", "TLS certificate chain (PEM)")
     .option("--key <file>", "TLS private key (PEM)")
     .option("--force", "unix: replace a stale socket file nobody answers on (never other files)")
-    .option("--max-queue <bytes>", "chat: drop a client this many bytes behind", Number)
+    // The shell's serve parses these values: the same checks, the same one-line errors.
+    .option(
+      "--max-queue <bytes>",
+      "chat: drop a client this many bytes behind",
+      (v: string) => parseInteger(v, "serve --max-queue"),
+    )
     .option(
       "--busy-poll <µs>",
       "echo tcp: keep polling this long after a message (default 50)",
-      Number,
+      (v: string) => parseInteger(v, "serve --busy-poll"),
     )
     .option("--quiet", "log only the listening and stopped lines")
     .action(async (protocol: string, transport: string, address: string, options) => {
-      const controller = interruptible();
+      using controller = interruptible();
       await serveForeground(protocol, transport, address, {
         ...options,
+        // A closed stdout stops the server as a signal would, quietly.
+        write: (line: string) => {
+          if (!announce(line)) controller.abort("SIGPIPE");
+        },
         signal: controller.signal,
       });
+      const reason = controller.signal.reason;
+      if (reason !== "SIGPIPE") process.exitCode = exitCodeFor(reason);
     });
 
   return cli;
@@ -226,15 +247,27 @@ function unknownSubcommand(cli: Command, word: string): SockitError {
   return new SockitError(`Unknown command "${word}"`, { code: "unknown-command", hint });
 }
 
-/** Resolves on Ctrl-C or SIGTERM. */
-function untilSignal(): Promise<void> {
+/** Resolves with the signal's name on Ctrl-C or SIGTERM. */
+function untilSignal(): Promise<StopSignal> {
   return new Promise((resolve) => {
-    const stop = () => {
-      Deno.removeSignalListener("SIGINT", stop);
-      Deno.removeSignalListener("SIGTERM", stop);
-      resolve();
-    };
-    Deno.addSignalListener("SIGINT", stop);
-    Deno.addSignalListener("SIGTERM", stop);
+    const remove = onStopSignal((signal) => {
+      remove();
+      resolve(signal);
+    });
   });
+}
+
+/**
+ * Writes a line to stdout; false (and exit code 141) once stdout's reader has gone, so the
+ * subcommand can stop quietly.
+ */
+function announce(line: string): boolean {
+  try {
+    stdoutLine(line);
+    return true;
+  } catch (error) {
+    if (!(error instanceof OutputClosed)) throw error;
+    process.exitCode = EXIT_OUTPUT_CLOSED;
+    return false;
+  }
 }

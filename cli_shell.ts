@@ -7,6 +7,7 @@
  */
 import { runBatch } from "./shell/batch.ts";
 import { paletteFor } from "./shell/colors.ts";
+import { onStopSignal } from "./shell/exit_codes.ts";
 import { runRepl } from "./shell/repl.ts";
 import { Shell } from "./shell/shell.ts";
 import { attachRecorder } from "./session/recorder.ts";
@@ -51,15 +52,15 @@ export async function finish(shell: Shell): Promise<void> {
   if (recorder.file) await recorder.stop();
 }
 
-/** Ctrl-C / SIGTERM in batch mode: cancel what runs, then the run stops with 130. */
-export function interruptible(): AbortController {
+/**
+ * Ctrl-C / SIGTERM in batch mode and the foreground subcommands: aborts the controller with the
+ * signal's name as its reason (so the run cancels what runs and stops with 130 or 143, see
+ * `shell/exit_codes.ts`). Disposing it removes the signal listeners.
+ */
+export function interruptible(): AbortController & Disposable {
   const controller = new AbortController();
-  const stop = () => controller.abort();
-  try {
-    Deno.addSignalListener("SIGINT", stop);
-    Deno.addSignalListener("SIGTERM", stop);
-  } catch { /* signals unsupported here */ }
-  return controller;
+  const remove = onStopSignal((signal) => controller.abort(signal));
+  return Object.assign(controller, { [Symbol.dispose]: remove });
 }
 
 /** Runs lines in batch mode, then finishes any recording and closes every socket. */
@@ -70,7 +71,7 @@ export async function batch(
   events?: boolean,
 ) {
   const palette = paletteFor(Deno.stderr.isTerminal());
-  const controller = interruptible();
+  using controller = interruptible();
   const code = await runBatch(shell, lines, { source, palette, events, signal: controller.signal });
   await finish(shell);
   await shell.close();

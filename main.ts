@@ -16,6 +16,8 @@
  */
 import { paletteFor } from "./shell/colors.ts";
 import { renderError } from "./shell/renderer.ts";
+import { OutputClosed } from "./shell/batch.ts";
+import { EXIT_FAILED, EXIT_OUTPUT_CLOSED } from "./shell/exit_codes.ts";
 
 if (import.meta.main) {
   let code = 0;
@@ -32,8 +34,11 @@ if (import.meta.main) {
       code = Number((await import("node:process")).default.exitCode ?? 0);
     }
   } catch (error) {
-    console.error(renderError(error, paletteFor(Deno.stderr.isTerminal())));
-    code = 1;
+    if (error instanceof OutputClosed) code = EXIT_OUTPUT_CLOSED;
+    else {
+      console.error(renderError(error, paletteFor(Deno.stderr.isTerminal())));
+      code = EXIT_FAILED;
+    }
   }
   Deno.exit(code);
 }

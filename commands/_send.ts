@@ -1,4 +1,5 @@
 import { showValue } from "../grammar/show_value.ts";
+import { plural } from "../grammar/plural.ts";
 import { concatBytes } from "../grammar/bytes.ts";
 import { errorCode, SockitError } from "../grammar/errors.ts";
 import type { NamedSocket } from "../sockets/named_socket.ts";
@@ -181,7 +182,7 @@ export async function sendPayload(
   if (failed.length) throw globError(target.text, sockets.length, reached, failed, []);
   return {
     kind: "message",
-    text: `sent ${total} bytes to ${sockets.length} sockets (${target.text})`,
+    text: `sent ${plural(total, "byte")} to ${sockets.length} sockets (${target.text})`,
   };
 }
 

@@ -1,3 +1,4 @@
+import { plural } from "../grammar/plural.ts";
 import { SockitError, systemErrorCode } from "../grammar/errors.ts";
 import { Listener } from "../sockets/listener.ts";
 import { ServerSocket } from "../protocols/server_socket.ts";
@@ -23,6 +24,7 @@ export const TIMEOUT_OPTION: OptionSpec = {
 export const DISPLAY_OPTIONS: OptionSpec[] = [
   { name: "hex", type: "flag", summary: "--hex  show the bytes as a hexdump" },
   { name: "text", type: "flag", summary: "--text  show the bytes as a quoted string" },
+  { name: "all", type: "flag", summary: "--all  show every byte on a terminal (no display-limit)" },
 ];
 
 /** A socket that can be read from (a stream, or a datagram socket). */
@@ -123,6 +125,7 @@ export function dataResult(
   read: ReadResult,
   timeout: number,
   display?: DisplayMode,
+  all?: boolean,
 ): Result {
   if (read.status === "ok") {
     // Datagram reads say when a datagram was longer than asked for (the rest is discarded).
@@ -134,11 +137,12 @@ export function dataResult(
       data: read.data,
       display,
       ...(truncated ? { truncated } : {}),
+      ...(all ? { all } : {}),
     };
   }
   const kept = read.data.length === 0
     ? "nothing buffered"
-    : `${read.data.length} bytes kept in buffer: ${preview(read.data)}`;
+    : `${plural(read.data.length, "byte")} kept in buffer: ${preview(read.data)}`;
   switch (read.status) {
     case "timeout":
       throw new SockitError(

@@ -94,7 +94,15 @@ export function readingCommand(spec: ReadingSpec): Command {
       if (replayed) {
         return expectedResult(socket, action, expected, await replayed, opts, displayOf(args));
       }
-      return dataResult(name, action, await read(socket, opts), opts.timeout, displayOf(args));
+      const data = await read(socket, opts);
+      return dataResult(
+        name,
+        action,
+        data,
+        opts.timeout,
+        displayOf(args),
+        args.options.all === true,
+      );
     },
   };
 }

@@ -17,11 +17,13 @@ export interface RecordingService {
 /** `record start FILE` / `record stop`: record the session as a replayable script. */
 export const record: Command = {
   name: "record",
-  usage: "record start FILE | record stop",
+  usage: "record start FILE [--force] | record stop",
   summary: "record the following commands and what they observe as a script (sockit test)",
   details: "Every command after `record start` is written with what it observed, in the form\n" +
     "`sockit test` replays; ephemeral addresses become variables such as ${srv.local}.\n" +
+    "A FILE that already holds something is never overwritten unless --force is given.\n" +
     "Examples:\n  record start session.sockit\n  record stop",
+  options: [{ name: "force", type: "flag", summary: "--force  overwrite FILE if it exists" }],
   args: ["none", "file"],
   minArgs: 1,
   maxArgs: 2,
@@ -47,6 +49,12 @@ export const record: Command = {
           `Cannot record to "${file}": already recording to "${recorder.file}"`,
           { code: "exists", hint: "record stop first" },
         );
+      }
+      if (!args.options.force && await holdsSomething(file)) {
+        throw new SockitError(`Cannot record to "${file}": the file exists`, {
+          code: "exists",
+          hint: `record start ${file} --force overwrites it`,
+        });
       }
       await recorder.start(file).catch((error) => {
         throw new SockitError(`Cannot record to "${file}": ${writeReason(file, error)}`, {
@@ -75,4 +83,17 @@ function writeReason(file: string, error: unknown): string {
   if (!(error instanceof Deno.errors.NotFound)) return systemReason(error);
   const slash = file.lastIndexOf("/");
   return `the folder ${slash > 0 ? file.slice(0, slash) : "."} does not exist`;
+}
+
+/**
+ * Whether recording to `path` would destroy something: anything there but an empty regular
+ * file (which a `mktemp` made for the purpose) or nothing at all.
+ */
+async function holdsSomething(path: string): Promise<boolean> {
+  try {
+    const info = await Deno.lstat(path);
+    return !info.isFile || info.size > 0;
+  } catch {
+    return false;
+  }
 }

@@ -30,7 +30,8 @@ export const recvfrom: Command = {
       return read.from && result.kind === "data" ? { ...result, from: read.from } : result;
     }
     const read = await socket.buffer.recv(max, opts);
-    const result = dataResult(name, "recvfrom", read, opts.timeout, displayOf(args));
+    const all = args.options.all === true;
+    const result = dataResult(name, "recvfrom", read, opts.timeout, displayOf(args), all);
     return read.from && result.kind === "data" ? { ...result, from: read.from } : result;
   },
 };

@@ -22,9 +22,24 @@ export type Result =
     /** For datagrams: the sender, and whether the datagram was cut to fit. */
     from?: string;
     truncated?: boolean;
+    /** `--all`: show every byte on a terminal too, past `set display-limit`. */
+    all?: boolean;
   }
   /** Rows of a table such as `ls`. */
-  | { kind: "table"; columns: string[]; rows: string[][] }
+  | {
+    kind: "table";
+    columns: string[];
+    rows: string[][];
+    /**
+     * Columns holding byte counts: exact in the data, shown human-readable (`1.2 KiB`) on a
+     * terminal.
+     */
+    counts?: number[];
+    /** The column cut (with `…`) so that rows fit a terminal's width: a free-text note. */
+    fit?: number;
+    /** A line under the table, such as how many rows were left out. */
+    note?: string;
+  }
   /** Free text such as help. */
   | { kind: "text"; text: string }
   /** The shell should exit. */

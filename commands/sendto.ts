@@ -1,3 +1,4 @@
+import { plural } from "../grammar/plural.ts";
 import { SockitError } from "../grammar/errors.ts";
 import type { DatagramSocket } from "../sockets/udp.ts";
 import { parsePayload, payloadBytes } from "../grammar/payload.ts";
@@ -33,6 +34,9 @@ export const sendto: Command = {
     const socket = datagramSocket(ctx, target.text, "sendto from");
     const data = await payloadBytes(parsePayload(payload));
     const n = await socket.sendTo(address.text, data);
-    return { kind: "message", text: `sent ${n} bytes to ${address.text} from ${socket.name}` };
+    return {
+      kind: "message",
+      text: `sent ${plural(n, "byte")} to ${address.text} from ${socket.name}`,
+    };
   },
 };

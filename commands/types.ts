@@ -11,7 +11,17 @@ export interface Settings {
   timeout: number;
   /** Default deadline in ms for send and sendline (`set send-timeout`); unset: wait. */
   sendTimeout?: number;
+  /**
+   * At most this many received bytes are shown per result on a terminal (0: no limit); the
+   * rest is summed up in one line. Batch and piped output are always complete.
+   */
+  displayLimit: number;
+  /** Which socket events the REPL shows: `all`, `quiet` (no "bytes waiting") or `off`. */
+  events: EventsMode;
 }
+
+/** Which socket events the REPL shows (`set events`). */
+export type EventsMode = "all" | "quiet" | "off";
 
 /** How an option's value is read. */
 export type OptionType = "flag" | "string" | "duration" | "integer";

@@ -4,7 +4,7 @@
  * | literal | bytes |
  * |---|---|
  * | `hello` (bare word) | its UTF-8 bytes |
- * | `"a\tb\n"` | escapes decoded: `\n \r \t \0 \\ \" \' \e \xHH` |
+ * | `"a\tb\n"` | escapes decoded: `\n \r \t \0 \\ \" \' \e \xHH \u{H…}` |
  * | `'a\tb'` | literal UTF-8, no escapes |
  * | `hex:48656c6c6f`, `hex:48_65:6c` | hex digits, even count; `_` and `:` are ignored |
  * | `b64:aGk=` | standard base64 with `=` padding |
@@ -85,8 +85,9 @@ const simpleEscapes: Record<string, number> = {
 /**
  * Decodes the raw text of a double-quoted string into bytes.
  *
- * Escapes: `\n \r \t \0 \\ \" \'`, `\e` (0x1b) and `\xHH` (exactly two hex digits, one raw
- * byte, so `\xff` is the byte 0xff, not `ÿ` in UTF-8). Every other character is encoded as UTF-8.
+ * Escapes: `\n \r \t \0 \\ \" \'`, `\e` (0x1b), `\xHH` (exactly two hex digits, one raw
+ * byte, so `\xff` is the byte 0xff, not `ÿ` in UTF-8) and `\u{H…}` (1 to 6 hex digits: that
+ * code point in UTF-8, so `\u{202e}` is E2 80 AE). Every other character is encoded as UTF-8.
  * Any other escape throws a `SockitError` such as `Bad escape "\q" in "a\qb"`.
  */
 export function decodeEscapes(raw: string): Uint8Array {
@@ -113,13 +114,25 @@ export function decodeEscapes(raw: string): Uint8Array {
       }
       out.push(hi * 16 + lo);
       from = i + 4;
+    } else if (c === "u") {
+      const m = /^\{([0-9a-fA-F]{1,6})\}/.exec(raw.slice(i + 2, i + 11));
+      const cp = m ? parseInt(m[1], 16) : -1;
+      if (!m || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+        const shown = raw.slice(i, m ? i + 3 + m[0].length - 1 : i + 2);
+        throw new SockitError(`Bad escape ${showValue(shown)} in ${showValue(raw)}`, {
+          code: "usage",
+          hint: "\\u takes a code point in braces, e.g. \\u{202e} (at most 10ffff, no surrogates)",
+        });
+      }
+      for (const b of encoder.encode(String.fromCodePoint(cp))) out.push(b);
+      from = i + 2 + m[0].length;
     } else {
       const esc = c === undefined
         ? "\\"
         : raw.slice(i, i + (raw.codePointAt(i + 1)! > 0xffff ? 3 : 2));
       throw new SockitError(`Bad escape ${showValue(esc)} in ${showValue(raw)}`, {
         code: "usage",
-        hint: "valid escapes: \\n \\r \\t \\0 \\\\ \\\" \\' \\e \\xHH",
+        hint: "valid escapes: \\n \\r \\t \\0 \\\\ \\\" \\' \\e \\xHH \\u{H…}",
       });
     }
   }

@@ -114,9 +114,33 @@ const quoteEscapes: Record<number, string> = {
 };
 
 /**
+ * Characters that change how text around them looks without showing themselves: the bidi
+ * controls (U+061C, U+200E/F, U+202A–U+202E, U+2066–U+2069, which can make a transcript read
+ * in another order than its bytes), zero-width and invisible characters (U+00AD, U+180E,
+ * U+200B–U+200D, U+2060–U+2064, U+FEFF) and the line and paragraph separators (U+2028/9).
+ */
+const INVISIBLE =
+  /^[\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]$/;
+
+/** The code point of the n-byte UTF-8 sequence at `i` (already checked valid). */
+function codePointAt(bytes: Uint8Array, i: number, n: number): number {
+  let cp = bytes[i] & (0xff >> (n + 1));
+  for (let k = 1; k < n; k++) cp = (cp << 6) | (bytes[i + k] & 0x3f);
+  return cp;
+}
+
+/**
  * Shows bytes as one double-quoted string: `\n \r \t \0 \\ \"` are escaped, other control bytes
- * (C0, DEL, the bytes of C1 controls) and bytes that are not valid UTF-8 become `\xHH`, and
- * printable UTF-8 is kept as is. `decodeEscapes(quote(b).slice(1, -1))` gives back `b`.
+ * (C0, DEL, the bytes of C1 controls) and bytes that are not valid UTF-8 become `\xHH`, bidi
+ * controls and invisible characters (U+202E, U+200B, …) become `\u{202e}`, and other printable
+ * UTF-8 is kept as is. `decodeEscapes(quote(b).slice(1, -1))` gives back `b`.
+ *
+ * @example A right-to-left override cannot reorder a transcript
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { quote } from "./render.ts";
+ * assert.equal(quote(new TextEncoder().encode("abc\u202Edef")), '"abc\\u{202e}def"');
+ * ```
  */
 export function quote(bytes: Uint8Array): string {
   let out = '"';
@@ -130,7 +154,15 @@ export function quote(bytes: Uint8Array): string {
     const b = bytes[i];
     const n = utf8Length(bytes, i);
     if (n > 1 && !isControlAt(bytes, i, n)) {
+      const cp = codePointAt(bytes, i, n);
+      if (!INVISIBLE.test(String.fromCodePoint(cp))) {
+        i += n;
+        continue;
+      }
+      flushRun();
+      out += `\\u{${cp.toString(16)}}`;
       i += n;
+      runStart = i;
       continue;
     }
     flushRun();
@@ -150,22 +182,58 @@ export function quote(bytes: Uint8Array): string {
   return out + '"';
 }
 
+/** One dump line: offset, two groups of 8 hex bytes, the ASCII gutter. */
+function dumpLine(off: number, row: Uint8Array): string {
+  const cols = Array.from(row, hex2);
+  const left = cols.slice(0, 8).join(" ").padEnd(23);
+  const right = cols.slice(8).join(" ").padEnd(23);
+  const ascii = Array.from(row, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : "."))
+    .join("");
+  return `${offset(off)}  ${left}  ${right}  |${ascii}|`;
+}
+
+const offset = (n: number) => n.toString(16).padStart(8, "0");
+
+/** Whether the 16 bytes at `a` and at `b` are the same. */
+function sameRow(bytes: Uint8Array, a: number, b: number): boolean {
+  for (let k = 0; k < 16; k++) if (bytes[a + k] !== bytes[b + k]) return false;
+  return true;
+}
+
 /**
  * A `hexdump -C` style dump: 16 bytes a line in two groups of 8, an 8-digit hex offset and an
  * ASCII gutter (`.` for anything not printable ASCII), lines joined with `"\n"` and no trailing
  * newline. Empty input gives an empty string.
+ *
+ * As `hexdump -C` does, full lines that repeat the line before are squeezed into one `*` line,
+ * and a dump that squeezed anything ends with a line holding only the total length, so that
+ * {@linkcode parseRendered} reads every byte back.
+ *
+ * @example 64 zero bytes take three lines
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { hexdump, parseRendered } from "./render.ts";
+ * const zeros = new Uint8Array(64);
+ * const lines = hexdump(zeros).split("\n");
+ * assert.deepEqual(lines.slice(1), ["*", "00000040"]);
+ * assert.deepEqual(parseRendered(hexdump(zeros)), zeros);
+ * ```
  */
 export function hexdump(bytes: Uint8Array): string {
   const lines: string[] = [];
+  let squeezing = false;
+  let squeezed = false;
   for (let off = 0; off < bytes.length; off += 16) {
-    const row = bytes.subarray(off, off + 16);
-    const cols = Array.from(row, hex2);
-    const left = cols.slice(0, 8).join(" ").padEnd(23);
-    const right = cols.slice(8).join(" ").padEnd(23);
-    const ascii = Array.from(row, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : "."))
-      .join("");
-    lines.push(`${off.toString(16).padStart(8, "0")}  ${left}  ${right}  |${ascii}|`);
+    const full = off + 16 <= bytes.length;
+    if (off >= 16 && full && sameRow(bytes, off - 16, off)) {
+      if (!squeezing) lines.push("*");
+      squeezing = squeezed = true;
+      continue;
+    }
+    squeezing = false;
+    lines.push(dumpLine(off, bytes.subarray(off, off + 16)));
   }
+  if (squeezed) lines.push(offset(bytes.length));
   return lines.join("\n");
 }
 
@@ -194,7 +262,9 @@ export function isHexdumpLine(line: string): boolean {
  * Reads back what {@linkcode render} shows: either one double-quoted string (escapes as in
  * `decodeEscapes`) or one or more hexdump lines, of which only the hex byte columns count (the
  * offsets and the `|ascii|` gutter are ignored, blank lines are skipped, and a final line holding
- * only an offset, as `hexdump -C` prints, is allowed). Throws a `SockitError` on anything else.
+ * only an offset, as `hexdump -C` prints, is allowed). A `*` line, as {@linkcode hexdump} and
+ * `hexdump -C` squeeze repeats, stands for the line before repeated up to the next line's offset.
+ * Throws a `SockitError` on anything else.
  */
 export function parseRendered(text: string): Uint8Array {
   const trimmed = text.trim();
@@ -224,9 +294,33 @@ export function parseRendered(text: string): Uint8Array {
       code: "usage",
     });
   }
-  if (lines.length > 1 && /^\s*[0-9a-fA-F]{8,}\s*$/.test(lines[lines.length - 1])) lines.pop();
   const out: number[] = [];
+  let previous: number[] = [];
+  let squeezed = false;
+  // After a `*` line, the line before repeats up to the offset of the next line.
+  const fillTo = (at: number, line: string) => {
+    if (!squeezed) return;
+    squeezed = false;
+    const missing = at - out.length;
+    if (previous.length !== 16 || missing < 0 || missing % 16 !== 0) {
+      throw new SockitError(
+        `Bad hexdump line ${
+          showValue(line.trim())
+        }: offset ${at} does not follow the squeezed lines`,
+      );
+    }
+    for (let k = 0; k < missing; k += 16) out.push(...previous);
+  };
   for (const [index, line] of lines.entries()) {
+    if (line.trim() === "*" && index > 0) {
+      squeezed = true;
+      continue;
+    }
+    const offsetOnly = /^\s*([0-9a-fA-F]{8,})\s*$/.exec(line);
+    if (offsetOnly && index === lines.length - 1 && index > 0) {
+      fillTo(parseInt(offsetOnly[1], 16), line);
+      continue;
+    }
     const m = hexdumpLine.exec(line);
     if (!m) {
       const what = lines.length === 1 ? "rendered bytes" : `hexdump line ${index + 1}`;
@@ -235,7 +329,12 @@ export function parseRendered(text: string): Uint8Array {
         { code: "usage" },
       );
     }
-    for (const h of m[1].trim().split(/\s+/)) out.push(parseInt(h, 16));
+    fillTo(parseInt(/[0-9a-fA-F]+/.exec(line)![0], 16), line);
+    previous = m[1].trim().split(/\s+/).map((h) => parseInt(h, 16));
+    out.push(...previous);
+  }
+  if (squeezed) {
+    throw new SockitError(`Bad hexdump: "*" must be followed by a line with an offset`);
   }
   return new Uint8Array(out);
 }

@@ -49,7 +49,7 @@ Deno.test("quote() escapes specials and keeps printable UTF-8", () => {
   assert.equal(quote(enc('a"b\\c\n\r\t\0é')), String.raw`"a\"b\\c\n\r\t\0é"`);
   assert.equal(quote(bytes(0x1b, 0x7f, 0xff, 0xc3)), String.raw`"\x1b\x7f\xff\xc3"`);
   assert.equal(quote(enc("\u0085")), String.raw`"\xc2\x85"`);
-  assert.equal(quote(enc("\ufeffBOM")), '"\ufeffBOM"');
+  assert.equal(quote(enc("\ufeffBOM")), String.raw`"\u{feff}BOM"`, "a BOM is invisible: escaped");
   assert.equal(quote(bytes()), '""');
 });
 
@@ -176,4 +176,56 @@ Deno.test("text that isText() accepts renders as a quoted string", () => {
       if (isText(b) && b.length > 0) assert.ok(render(b).startsWith('"'));
     }),
   );
+});
+
+Deno.test("hexdump() squeezes repeated lines with * as hexdump -C does", () => {
+  const data = new Uint8Array(16 * 5 + 3);
+  data.fill(0x41, 0, 16);
+  data.fill(0x42, 64, 83);
+  const got = hexdump(data);
+  const expected = new TextDecoder().decode(hexdumpC(data)).trimEnd();
+  assert.equal(got, expected);
+});
+
+/** What `hexdump -C` prints for the bytes (util-linux is on every test machine). */
+function hexdumpC(data: Uint8Array): Uint8Array {
+  const file = Deno.makeTempFileSync();
+  try {
+    Deno.writeFileSync(file, data);
+    return new Deno.Command("hexdump", { args: ["-C", file] }).outputSync().stdout;
+  } finally {
+    Deno.removeSync(file);
+  }
+}
+
+Deno.test("parseRendered() reads squeezed dumps back, a squeeze at the end included", () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.constantFrom(0, 0x41, 0xff), fc.integer({ min: 1, max: 70 })), {
+        maxLength: 6,
+      }),
+      (runs) => {
+        const data = new Uint8Array(runs.flatMap(([b, n]) => Array(n).fill(b)));
+        assert.deepEqual(parseRendered(render(data, "hex")), data);
+      },
+    ),
+  );
+});
+
+Deno.test("parseRendered() rejects a * that nothing follows", () => {
+  assert.throws(() => parseRendered(hexdump(new Uint8Array(16)) + "\n*"), SockitError);
+});
+
+Deno.test("quote() escapes bidi controls and invisible characters as \\u{…}, and reads back", () => {
+  const spoof = enc("invoice\u202Efdp.exe \u200b\u2066x\u2069\ufeff");
+  const shown = quote(spoof);
+  assert.equal(shown, '"invoice\\u{202e}fdp.exe \\u{200b}\\u{2066}x\\u{2069}\\u{feff}"');
+  assert.deepEqual(parseRendered(shown), spoof);
+  assert.deepEqual(decodeEscapes("\\u{41}\\u{e9}\\u{1f600}"), enc("Aé😀"));
+});
+
+Deno.test("decodeEscapes() refuses a \\u without braces, a surrogate or a code point past 10ffff", () => {
+  for (const bad of ["\\u202e", "\\u{}", "\\u{d800}", "\\u{110000}", "\\u{1234567}"]) {
+    assert.throws(() => decodeEscapes(bad), SockitError, bad);
+  }
 });

@@ -1,3 +1,4 @@
+import { plural } from "../grammar/plural.ts";
 import { type ServeOptions, type ServerEvent, startServer } from "./mod.ts";
 import { showAddr } from "./server.ts";
 
@@ -18,7 +19,7 @@ export function logLine(e: ServerEvent): string {
     case "accepted":
       return `${who}accepted from ${e.remote}`;
     case "closed":
-      return `${who}closed (in ${e.bytesIn} bytes, out ${e.bytesOut} bytes)` +
+      return `${who}closed (in ${plural(e.bytesIn, "byte")}, out ${plural(e.bytesOut, "byte")})` +
         (e.why ? `: ${e.why}` : "");
     case "notice":
       return `${who}${e.text}`;

@@ -1,3 +1,4 @@
+import { plural } from "../grammar/plural.ts";
 import { type EventSink, NamedSocket, type SocketInfo } from "../sockets/named_socket.ts";
 import { showAddr } from "./server.ts";
 import { type ServeOptions, startServer } from "./mod.ts";
@@ -88,7 +89,7 @@ export class ServerSocket extends NamedSocket {
     const counts = s.total === 0
       ? ""
       : this.kind === "udp"
-      ? `: ${s.total} peers`
+      ? `: ${plural(s.total, "peer")}`
       : `: ${s.active} connected, ${s.total} total`;
     return {
       name: this.name,

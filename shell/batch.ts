@@ -2,6 +2,7 @@ import type { SocketEvent } from "../sockets/named_socket.ts";
 import { type Palette, PLAIN } from "./colors.ts";
 import { renderError, renderEvent, renderResult } from "./renderer.ts";
 import type { Shell } from "./shell.ts";
+import { EXIT_FAILED, EXIT_OK, EXIT_OUTPUT_CLOSED, exitCodeFor } from "./exit_codes.ts";
 
 /** Where batch output goes, and how it looks; all optional. */
 export interface BatchOptions {
@@ -15,26 +16,74 @@ export interface BatchOptions {
   events?: boolean;
   /** Colours to use (default: none). */
   palette?: Palette;
-  /** Stops the run (cancels the command under way). */
+  /**
+   * Stops the run: cancels the command under way and reads no further line. The run then ends
+   * with the code for the abort reason (`"SIGINT"` 130, `"SIGTERM"` 143, anything else 1).
+   */
   signal?: AbortSignal;
 }
 
 const encoder = new TextEncoder();
 
-/** Writes a line to stdout. */
-export function stdoutLine(text: string): void {
-  Deno.stdout.writeSync(encoder.encode(text + "\n"));
+/**
+ * Thrown by {@linkcode stdoutLine} when standard output's reader has gone (`sockit … | head -1`):
+ * the run stops quietly with {@linkcode EXIT_OUTPUT_CLOSED}, as other Unix tools do.
+ */
+export class OutputClosed extends Error {
+  /** Always `OutputClosed`. */
+  override name = "OutputClosed";
+  /** The error for a closed standard output. */
+  constructor() {
+    super("standard output was closed");
+  }
 }
 
-/** Writes a line to stderr. */
+/** Writes all of `bytes` to a stream, or throws {@linkcode OutputClosed} on a broken pipe. */
+function writeAll(stream: typeof Deno.stdout, bytes: Uint8Array): void {
+  try {
+    for (let off = 0; off < bytes.length;) off += stream.writeSync(bytes.subarray(off));
+  } catch (error) {
+    if (error instanceof Deno.errors.BrokenPipe) throw new OutputClosed();
+    throw error;
+  }
+}
+
+/** Writes a line to stdout; throws {@linkcode OutputClosed} once nobody reads it. */
+export function stdoutLine(text: string): void {
+  writeAll(Deno.stdout, encoder.encode(text + "\n"));
+}
+
+/** Writes a line to stderr; a closed stderr is ignored (there is nowhere left to say so). */
 export function stderrLine(text: string): void {
-  Deno.stderr.writeSync(encoder.encode(text + "\n"));
+  try {
+    writeAll(Deno.stderr, encoder.encode(text + "\n"));
+  } catch (error) {
+    if (!(error instanceof OutputClosed)) throw error;
+  }
+}
+
+const STOPPED = Symbol("stopped");
+
+/** The next line, or STOPPED as soon as the signal aborts (a read of stdin may never end). */
+function nextLine(
+  lines: Iterator<string> | AsyncIterator<string>,
+  signal: AbortSignal | undefined,
+): Promise<IteratorResult<string> | typeof STOPPED> {
+  const next = Promise.resolve(lines.next());
+  if (!signal) return next;
+  if (signal.aborted) return Promise.resolve(STOPPED);
+  return new Promise((resolve, reject) => {
+    const stop = () => resolve(STOPPED);
+    signal.addEventListener("abort", stop, { once: true });
+    next.then(resolve, reject).finally(() => signal.removeEventListener("abort", stop));
+  });
 }
 
 /**
  * Runs lines in order through the shell (`sockit -c`, `sockit run FILE`, piped stdin). The
  * first failing command stops the run: its error names the source and line, and the exit code
- * is 1. `quit` ends the run with 0. Returns the exit code.
+ * is 1. `quit` ends the run with 0; an aborted `signal` with 130 or 143 (see `exit_codes.ts`); a
+ * closed standard output quietly with 141. Returns the exit code.
  */
 export async function runBatch(
   shell: Shell,
@@ -50,23 +99,30 @@ export async function runBatch(
       if (e.type !== "data") writeError(renderEvent(e, c));
     })
     : () => {};
+  const signal = options.signal;
+  const iterator = Symbol.asyncIterator in lines
+    ? lines[Symbol.asyncIterator]()
+    : lines[Symbol.iterator]();
   try {
-    let n = 0;
-    for await (const line of lines) {
-      n++;
+    for (let n = 1;; n++) {
+      const next = await nextLine(iterator, signal);
+      if (next === STOPPED) return exitCodeFor(signal?.reason);
+      if (next.done) return EXIT_OK;
       try {
-        const result = await shell.execute(line, { signal: options.signal });
+        const result = await shell.execute(next.value, { signal });
         const text = renderResult(result, shell.settings, c);
         if (text) write(text);
-        if (result.kind === "quit") return 0;
+        if (result.kind === "quit") return EXIT_OK;
       } catch (error) {
+        if (error instanceof OutputClosed) return EXIT_OUTPUT_CLOSED;
         writeError(`${source}:${n}: ${renderError(error, c)}`);
-        return 1;
+        return signal?.aborted ? exitCodeFor(signal.reason) : EXIT_FAILED;
       }
     }
-    return 0;
   } finally {
     unsubscribe();
+    // Release the input (a stdin reader) unless a read of it is still pending.
+    if (!signal?.aborted) await iterator.return?.();
   }
 }
 

@@ -3,7 +3,40 @@ import type { Settings } from "../commands/types.ts";
 import { SockitError } from "../grammar/errors.ts";
 import type { SocketEvent, SocketInfo } from "../sockets/named_socket.ts";
 import { type Palette, PLAIN } from "./colors.ts";
-import { render } from "../grammar/render.ts";
+import type { DisplayMode } from "../grammar/render.ts";
+import { isText, render } from "../grammar/render.ts";
+import { plural } from "../grammar/plural.ts";
+
+/**
+ * Where results are shown when it is a person's terminal: its width. Without one (batch mode,
+ * pipes, recordings) every result is rendered complete and exact.
+ */
+export interface TerminalView {
+  /** Columns of the terminal. */
+  columns: number;
+}
+
+/**
+ * A byte count for people: `512`, `1.2 KiB`, `3.0 MiB` (binary units, one decimal).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { humanBytes } from "./renderer.ts";
+ * assert.equal(humanBytes(512), "512");
+ * assert.equal(humanBytes(1536), "1.5 KiB");
+ * assert.equal(humanBytes(512 * 1024 * 1024), "512.0 MiB");
+ * ```
+ */
+export function humanBytes(n: number): string {
+  const units = ["", "KiB", "MiB", "GiB", "TiB"];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return i === 0 ? String(n) : `${n.toFixed(1)} ${units[i]}`;
+}
 
 /** Visible width of a string that may hold ANSI colour codes. */
 export function visibleLength(s: string): number {
@@ -18,8 +51,45 @@ export function renderSocket(info: SocketInfo, verb: string, c: Palette = PLAIN)
   return `${c.bold(info.name)}  ${c.green(verb)}  ${info.kind} ${where}${note}`;
 }
 
-/** Aligns a table; the header is dimmed. Trailing empty columns are dropped. */
-export function renderTable(columns: string[], rows: string[][], c: Palette = PLAIN): string {
+/** What a table may adapt to a terminal: byte-count columns, and the column cut to fit. */
+export interface TableFit {
+  /** Columns of byte counts, shown human-readable. */
+  counts?: number[];
+  /** The column cut with `…` so that rows fit `columns`. */
+  fit?: number;
+  /** The terminal's width. */
+  columns: number;
+}
+
+/** Cuts a string to `width` characters, ending in `…` when cut. */
+function cut(text: string, width: number): string {
+  return text.length <= width ? text : width <= 0 ? "" : text.slice(0, width - 1) + "…";
+}
+
+/**
+ * Aligns a table; the header is dimmed. Trailing empty columns are dropped. On a terminal
+ * (`view`), count columns show as `1.2 KiB` and the `fit` column is cut so lines fit its width.
+ */
+export function renderTable(
+  columns: string[],
+  rows: string[][],
+  c: Palette = PLAIN,
+  view?: TableFit,
+): string {
+  if (view) {
+    const counts = new Set(view.counts ?? []);
+    rows = rows.map((r) =>
+      r.map((cell, i) => counts.has(i) && /^\d+$/.test(cell) ? humanBytes(Number(cell)) : cell)
+    );
+    const f = view.fit;
+    if (f !== undefined) {
+      const widths = columns.map((_, i) =>
+        Math.max(...[columns, ...rows].map((r) => (r[i] ?? "").length))
+      );
+      const before = widths.slice(0, f).reduce((sum, w) => sum + w + 2, 0);
+      rows = rows.map((r) => r.map((cell, i) => i === f ? cut(cell, view.columns - before) : cell));
+    }
+  }
   const all = [columns, ...rows];
   const widths = columns.map((_, i) => Math.max(...all.map((r) => (r[i] ?? "").length)));
   const line = (r: string[]) =>
@@ -28,8 +98,36 @@ export function renderTable(columns: string[], rows: string[][], c: Palette = PL
   return [c.dim(line(columns)), ...rows.map(line)].join("\n");
 }
 
-/** Turns a command's result into the text the shell prints ("" for nothing). */
-export function renderResult(result: Result, settings: Settings, c: Palette = PLAIN): string {
+/**
+ * Received bytes as shown on a terminal: at most `settings.displayLimit` of them (text cut at a
+ * character boundary, a dump at a whole line), then one line saying how many were not shown.
+ * The form (text or hexdump) is chosen on all the bytes, so a cut never changes it.
+ */
+function limitedBody(data: Uint8Array, display: DisplayMode, limit: number, c: Palette): string {
+  if (limit === 0 || data.length <= limit) return c.cyan(render(data, display));
+  const mode = display !== "auto" ? display : isText(data) ? "text" : "hex";
+  let end = mode === "hex" ? Math.max(16, limit - (limit % 16)) : limit;
+  if (mode === "text") { while (end > 0 && (data[end] & 0xc0) === 0x80) end--; }
+  if (end >= data.length) return c.cyan(render(data, display));
+  const rest = data.length - end;
+  return c.cyan(render(data.subarray(0, end), mode)) + "\n" +
+    c.dim(
+      `… ${plural(rest, "more byte")} not shown (${data.length} received); ` +
+        "--all shows every byte, set display-limit 0 always does",
+    );
+}
+
+/**
+ * Turns a command's result into the text the shell prints ("" for nothing). With a terminal
+ * `view` (the REPL), long received data is cut to `set display-limit` and tables fit the width;
+ * without one the text is complete and exact (batch, pipes, recordings, replay).
+ */
+export function renderResult(
+  result: Result,
+  settings: Settings,
+  c: Palette = PLAIN,
+  view?: TerminalView,
+): string {
   switch (result.kind) {
     case "none":
     case "quit":
@@ -40,13 +138,20 @@ export function renderResult(result: Result, settings: Settings, c: Palette = PL
       return result.text;
     case "socket":
       return renderSocket(result.info, result.verb, c);
-    case "table":
-      return renderTable(result.columns, result.rows, c);
+    case "table": {
+      const fit = view
+        ? { columns: view.columns, counts: result.counts, fit: result.fit }
+        : undefined;
+      const table = renderTable(result.columns, result.rows, c, fit);
+      return result.note ? `${table}\n${c.dim(result.note)}` : table;
+    }
     case "data": {
-      const body = render(result.data, result.display ?? settings.display);
+      const display = result.display ?? settings.display;
+      const limit = view && !result.all ? settings.displayLimit : 0;
+      const body = limitedBody(result.data, display, limit, c);
       const from = result.from ? `${c.dim(`from ${result.from}`)} ` : "";
       const cut = result.truncated ? ` ${c.yellow("(truncated)")}` : "";
-      return `${from}${c.cyan(body)}${cut}`;
+      return `${from}${body}${cut}`;
     }
   }
 }
@@ -67,10 +172,10 @@ export function renderEvent(event: SocketEvent, c: Palette = PLAIN): string {
     case "accepted":
       return `${tag} accepted ${c.bold(event.child)} from ${event.remote}`;
     case "data":
-      return `${tag} ${event.buffered} bytes waiting ${c.dim(`(recv ${event.name})`)}`;
+      return `${tag} ${plural(event.buffered, "byte")} waiting ${c.dim(`(recv ${event.name})`)}`;
     case "peer-closed":
       return `${tag} peer closed` +
-        (event.buffered ? ` ${c.dim(`(${event.buffered} bytes still buffered)`)}` : "");
+        (event.buffered ? ` ${c.dim(`(${plural(event.buffered, "byte")} still buffered)`)}` : "");
     case "error":
       return `${tag} ${c.red(`error: ${event.message}`)}`;
     case "closed":

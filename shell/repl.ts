@@ -3,8 +3,15 @@ import * as readline from "node:readline";
 import type { SocketEvent } from "../sockets/named_socket.ts";
 import { type Palette, paletteFor } from "./colors.ts";
 import { complete } from "./complete.ts";
-import { appendHistory, historyPath, loadHistory } from "./history.ts";
-import { renderError, renderEvent, renderResult } from "./renderer.ts";
+import { exitCodeFor, onStopSignal } from "./exit_codes.ts";
+import {
+  appendHistory,
+  HISTORY_SIZE,
+  historyPath,
+  keepsInHistory,
+  loadHistory,
+} from "./history.ts";
+import { humanBytes, renderError, renderEvent, renderResult } from "./renderer.ts";
 import type { Shell } from "./shell.ts";
 
 /** REPL settings; all optional. */
@@ -21,15 +28,10 @@ export interface ReplOptions {
 
 const PROMPT = "sockit> ";
 
-/** `512.0 MiB`. */
+/** `512.0 MiB`, `12 B`. */
 function formatBytes(n: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let i = 0;
-  while (n >= 1024 && i < units.length - 1) {
-    n /= 1024;
-    i++;
-  }
-  return i === 0 ? `${n} B` : `${n.toFixed(1)} ${units[i]}`;
+  const human = humanBytes(n);
+  return /^\d+$/.test(human) ? `${human} B` : human;
 }
 /** How long data events on one socket are gathered into one "bytes waiting" line. */
 const DATA_EVENT_DELAY = 80;
@@ -53,7 +55,7 @@ export function runRepl(shell: Shell, options: ReplOptions = {}): Promise<number
     prompt,
     terminal: true,
     history: loadHistory(historyFile),
-    historySize: 1000,
+    historySize: HISTORY_SIZE,
     removeHistoryDuplicates: true,
     completer: (line: string) => complete(shell, line),
   });
@@ -104,26 +106,41 @@ export function runRepl(shell: Shell, options: ReplOptions = {}): Promise<number
     rl.prompt(true);
   };
 
-  const pendingData = new Map<string, number>();
+  // "bytes waiting" events, coalesced per socket: arrivals are gathered for a moment, and once
+  // a socket was announced it is not announced again until somebody read from it. Arrivals
+  // while a command runs are announced when it ends (never dropped).
+  const pendingData = new Set<string>();
+  /** Announced sockets: their bytes in and buffered count when announced. */
+  const announced = new Map<string, { bytesIn: number; buffered: number }>();
   let dataTimer: ReturnType<typeof setTimeout> | undefined;
+  const infoOf = (name: string) =>
+    shell.registry.has(name) ? shell.registry.get(name, "show").info() : undefined;
   const flushData = () => {
+    clearTimeout(dataTimer);
     dataTimer = undefined;
-    for (const [name] of pendingData) {
-      const socket = shell.registry.has(name) ? shell.registry.get(name, "show") : undefined;
-      const buffered = socket?.info().buffered ?? 0;
-      if (buffered > 0 && !running) {
-        print(renderEvent({ type: "data", name, bytes: 0, buffered }, c));
+    if (running) return; // shown when the command ends
+    for (const name of pendingData) {
+      const info = infoOf(name);
+      if (!info || info.buffered === 0) continue;
+      const before = announced.get(name);
+      // Bytes that arrived since the announcement minus the growth of the buffer: bytes read.
+      const read = before ? (info.bytesIn - before.bytesIn) - (info.buffered - before.buffered) : 1;
+      if (read <= 0) continue; // nobody read since it was announced: one line is enough
+      announced.set(name, { bytesIn: info.bytesIn, buffered: info.buffered });
+      if (shell.settings.events === "all") {
+        print(renderEvent({ type: "data", name, bytes: 0, buffered: info.buffered }, c));
       }
     }
     pendingData.clear();
   };
   const unsubscribe = shell.registry.subscribe((event: SocketEvent) => {
     if (event.type === "data") {
-      pendingData.set(event.name, event.buffered);
+      pendingData.add(event.name);
       dataTimer ??= setTimeout(flushData, DATA_EVENT_DELAY);
       return;
     }
-    print(renderEvent(event, c));
+    if (event.type === "closed") announced.delete(event.name);
+    if (shell.settings.events !== "off") print(renderEvent(event, c));
   });
 
   const showPrompt = () => {
@@ -132,9 +149,17 @@ export function runRepl(shell: Shell, options: ReplOptions = {}): Promise<number
     rl.prompt();
   };
 
+  // A SIGINT or SIGTERM from outside (Ctrl-C at the prompt is a key, not a signal) closes
+  // every socket and leaves with 130 or 143.
+  const removeSignals = onStopSignal((signal) => {
+    output.write("\n");
+    void finish(exitCodeFor(signal));
+  });
+
   const finish = async (code: number) => {
     if (finished) return;
     finished = true;
+    removeSignals();
     running?.abort();
     clearTimeout(dataTimer);
     unsubscribe();
@@ -151,7 +176,8 @@ export function runRepl(shell: Shell, options: ReplOptions = {}): Promise<number
       try {
         const result = await shell.execute(line, { signal: running.signal, progress });
         clearProgress();
-        const text = renderResult(result, shell.settings, c);
+        const view = { columns: output.columns || 80 };
+        const text = renderResult(result, shell.settings, c, view);
         if (text) output.write(text + "\n");
         if (result.kind === "quit") return finish(0);
       } catch (error) {
@@ -161,11 +187,15 @@ export function runRepl(shell: Shell, options: ReplOptions = {}): Promise<number
         running = undefined;
       }
     }
+    flushData(); // events gathered while the commands ran
     showPrompt();
   };
 
   rl.on("line", (line: string) => {
     appendHistory(historyFile, line);
+    // A line typed with a leading space stays out of the history, in memory too.
+    const history = (rl as unknown as { history?: string[] }).history;
+    if (!keepsInHistory(line) && history?.[0] === line) history.shift();
     queue.push(line);
     if (!running && queue.length === 1) void drain();
   });

@@ -2,7 +2,7 @@ import { showValue } from "../grammar/show_value.ts";
 import { COMMANDS } from "../commands/mod.ts";
 import { parseArgs } from "../commands/args.ts";
 import { NONE, type Result } from "../commands/result.ts";
-import type { Command, CommandContext, Expected, Settings } from "../commands/types.ts";
+import type { Command, CommandContext, EventsMode, Expected, Settings } from "../commands/types.ts";
 import { SockitError } from "../grammar/errors.ts";
 import { nearest } from "../grammar/nearest.ts";
 import { SocketRegistry } from "../sockets/registry.ts";
@@ -18,6 +18,10 @@ export interface ShellOptions {
   display?: DisplayMode;
   /** Default deadline for waiting commands, in ms (default 10 000). */
   timeout?: number;
+  /** Received bytes shown per result on a terminal, 0 for all (default 4096). */
+  displayLimit?: number;
+  /** Which events the REPL shows (default `all`). */
+  events?: EventsMode;
   /** Extra commands to add beside the built-in ones. */
   commands?: readonly Command[];
   /**
@@ -27,9 +31,17 @@ export interface ShellOptions {
   expand?: (line: string, registry: SocketRegistry) => string;
 }
 
+/** How many received bytes a terminal shows per result unless `set display-limit` says otherwise. */
+export const DISPLAY_LIMIT = 4096;
+
 /** Fills in every default: the one place settings become complete. */
 export function shellSettings(options: ShellOptions = {}): Settings {
-  return { display: options.display ?? "auto", timeout: options.timeout ?? 10_000 };
+  return {
+    display: options.display ?? "auto",
+    timeout: options.timeout ?? 10_000,
+    displayLimit: options.displayLimit ?? DISPLAY_LIMIT,
+    events: options.events ?? "all",
+  };
 }
 
 /** What one executed line produced: its result, or the error it failed with. */

@@ -1,6 +1,6 @@
 import { deepEqual as assertEquals, match as assertMatch, ok as assert } from "node:assert/strict";
 import { Shell } from "../shell/shell.ts";
-import { as } from "./_helpers.ts";
+import { as, eventually } from "./_helpers.ts";
 import { failure, spawnPeer, text } from "./_peers.ts";
 
 /** A fresh temp dir, removed afterwards. */
@@ -9,14 +9,19 @@ async function tempDir(): Promise<{ dir: string } & AsyncDisposable> {
   return { dir, [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }) };
 }
 
-async function waitForFile(path: string): Promise<void> {
-  for (let i = 0; i < 250; i++) {
+/**
+ * Waits until something accepts on the socket file: socat creates the file when it binds, a
+ * moment before it listens, so the file alone is not enough. Each probe is a connection.
+ */
+async function waitForListener(path: string): Promise<void> {
+  await eventually(async () => {
     try {
-      if ((await Deno.lstat(path)).isSocket) return;
-    } catch { /* not yet */ }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`${path} never appeared`);
+      (await Deno.connect({ transport: "unix", path })).close();
+      return true;
+    } catch {
+      return false;
+    }
+  }, `a listener on ${path}`);
 }
 
 /** Leaves a socket file that nobody listens on, as a crashed earlier run would. */
@@ -30,8 +35,9 @@ async function staleSocket(path: string): Promise<void> {
 Deno.test("open unix talks to a socat echo server on a socket file", async () => {
   await using tmp = await tempDir();
   const path = `${tmp.dir}/echo.sock`;
-  await using _peer = spawnPeer("socat", [`UNIX-LISTEN:${path}`, "EXEC:cat"]);
-  await waitForFile(path);
+  // fork: the probe connections of waitForListener each get their own cat.
+  await using _peer = spawnPeer("socat", [`UNIX-LISTEN:${path},fork`, "EXEC:cat"]);
+  await waitForListener(path);
   await using shell = new Shell({ timeout: 3000 });
   const a = as(await shell.execute(`open unix a ${path}`), "socket");
   assertEquals([a.info.kind, a.info.remote], ["unix", path]);
