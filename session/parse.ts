@@ -98,7 +98,10 @@ function classify(lines: string[]): Line[] {
     const trimmed = raw.trim();
     if (trimmed === "" || trimmed.startsWith("#")) return;
     if (promptMode) {
-      if (raw.startsWith(PROMPT)) {
+      if (raw.startsWith(PROMPT) || raw.trimEnd() === PROMPT.trimEnd()) {
+        // An empty prompt line (Enter pressed on its own) or a comment typed at the prompt.
+        const typed = raw.slice(PROMPT.length).trim();
+        if (typed === "" || typed.startsWith("#")) return;
         out.push({ kind: "command", index, text: raw.slice(PROMPT.length), offset: PROMPT.length });
       } else if (!EVENT_LINE.test(trimmed)) {
         out.push({ kind: "observation", index, text: raw, offset: 0 });
@@ -167,6 +170,7 @@ function parseCommand(
     const quote = text[column];
     return fail(offset + column, `unterminated string`, `close it with ${quote}`);
   }
+  if (tokens.length === 0) return fail(offset, "expected a command");
   const end = tokens.at(-1)!.end;
   const command = text.slice(0, end);
   let template: Template;

@@ -37,11 +37,12 @@ import { ExpectedReadError } from "../commands/reading.ts";
 import { PLAIN } from "../shell/colors.ts";
 import { render } from "../grammar/render.ts";
 import { renderResult } from "../shell/renderer.ts";
-import { Shell } from "../shell/shell.ts";
+import { Shell, type ShellOptions } from "../shell/shell.ts";
 import { socketCells } from "../commands/ls.ts";
 import type { Expectation, Script, Step, Template } from "./format.ts";
 import { matchTemplate, parseTemplate, substitute, UndefinedVariable } from "./template.ts";
 import { socketValues, socketVariable } from "./variables.ts";
+import { replayPolicy } from "./policy.ts";
 import { errorMessage, latin1, sameBytes } from "./_private.ts";
 
 /** Replay settings; every field is optional and defaults in {@linkcode replaySettings}. */
@@ -68,6 +69,22 @@ export interface ReplayOptions {
    * by default they are a warning in {@linkcode ScriptResult.unread}.
    */
   strict?: boolean;
+  /**
+   * Deliver received bytes in reads of at most this many bytes (`sockit test --chunk N`), so a
+   * script that passes only because of lucky segmentation fails. Default: as read.
+   */
+  chunk?: number;
+  /** Delay each delivered chunk (or datagram) by this many ms (`sockit test --delay D`). */
+  delay?: number;
+  /**
+   * Folders besides the script's own and `${tmp}` that the script may read (`--allow-read`);
+   * see `policy.ts`.
+   */
+  allowRead?: string[];
+  /** Folders besides the script's own and `${tmp}` that the script may write (`--allow-write`). */
+  allowWrite?: string[];
+  /** Hosts besides loopback the script may reach (`--allow-net`; `*` for any). */
+  allowNet?: string[];
 }
 
 /** Complete replay settings. */
@@ -80,6 +97,10 @@ export interface ReplaySettings {
   onStep?: ReplayOptions["onStep"];
   signal?: AbortSignal;
   strict: boolean;
+  delivery?: ShellOptions["delivery"];
+  allowRead: string[];
+  allowWrite: string[];
+  allowNet: string[];
 }
 
 /** Fills in every replay default: the one place options become settings. */
@@ -93,6 +114,12 @@ export function replaySettings(options: ReplayOptions = {}): ReplaySettings {
     onStep: options.onStep,
     signal: options.signal,
     strict: options.strict ?? false,
+    delivery: options.chunk || options.delay
+      ? { chunk: options.chunk ?? 0, delay: options.delay ?? 0 }
+      : undefined,
+    allowRead: options.allowRead ?? [],
+    allowWrite: options.allowWrite ?? [],
+    allowNet: options.allowNet ?? [],
   };
 }
 
@@ -193,7 +220,17 @@ export async function replay(script: Script, options: ReplayOptions = {}): Promi
   let failure: Failure | undefined;
   // Declared before the shell, so it is removed after the shell closed its sockets.
   await using builtins = new Builtins(script.file);
-  await using shell = new Shell({ timeout: settings.timeout, commands: settings.commands });
+  const own = [() => builtins.get("dir"), () => builtins.made];
+  await using shell = new Shell({
+    timeout: settings.timeout,
+    commands: settings.commands,
+    delivery: settings.delivery,
+    policy: replayPolicy({
+      read: [...own, ...settings.allowRead],
+      write: [...own, ...settings.allowWrite],
+      net: settings.allowNet,
+    }),
+  });
   const captures = new Map(Object.entries(settings.variables));
   const lookup = (name: string) =>
     captures.get(name) ?? socketVariable(shell.registry, name) ?? builtins.get(name);
@@ -326,6 +363,10 @@ class Builtins {
   #tmp?: string;
   constructor(file: string) {
     this.#file = file;
+  }
+  /** The `${tmp}` folder, once made. */
+  get made(): string | undefined {
+    return this.#tmp;
   }
   get(name: string): string | undefined {
     if (name === "dir") return dirname(resolve(this.#file));

@@ -1,6 +1,7 @@
 import { SockitError } from "../grammar/errors.ts";
 import type { EventSink, NamedSocket, SocketEvent } from "./named_socket.ts";
 import { nearest } from "../grammar/nearest.ts";
+import type { Delivery } from "./delivery.ts";
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
@@ -20,6 +21,8 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 export class SocketRegistry {
   #sockets = new Map<string, NamedSocket>();
   #sinks = new Set<EventSink>();
+  /** How every socket added from now on delivers received bytes (default: as read). */
+  delivery?: Delivery;
 
   /** The event sink sockets report to; forwards to every subscriber. */
   readonly emit: EventSink = (event: SocketEvent) => {
@@ -56,6 +59,7 @@ export class SocketRegistry {
     else if (old) {
       throw new SockitError(`Cannot add "${socket.name}": name already in use`);
     }
+    if (this.delivery) socket.delivery = this.delivery;
     this.#sockets.set(socket.name, socket);
   }
 
