@@ -148,13 +148,22 @@ export function program(): Command {
     .argument("<file>", "the recorded script")
     .option("--listen <addr>", "where to listen (default 127.0.0.1:0, a free port)")
     .option("--timeout <duration>", "how long to wait for the client's next bytes (default 10s)")
+    .option(
+      "--allow-read <dir>",
+      "let the recording's @file payloads name files under DIR too (repeatable)",
+      collect,
+      [],
+    )
     .action(async (file: string, _local: unknown, command: Command) => {
       // `--timeout` after `mock` lands in the global option of the same name.
-      const options = command.optsWithGlobals<{ listen?: string; timeout?: string }>();
+      const options = command.optsWithGlobals<
+        { listen?: string; timeout?: string; allowRead: string[] }
+      >();
       const script = parseScript(await Deno.readTextFile(file), file);
       await using mock = await startMock(script, {
         listen: options.listen,
         timeout: options.timeout ? parseDuration(options.timeout, "mock --timeout") : undefined,
+        allowRead: options.allowRead,
         onDiagnostic: (m) => stderrLine(`mock: ${m}`),
         onLog: (m) => stderrLine(`mock: ${m}`),
       });

@@ -76,14 +76,14 @@ export function checkPath(
   path: string,
   access: "read" | "write",
   roots: readonly (string | (() => string | undefined))[],
-  where = "the script's folder and ${tmp}",
+  where = "a replay ${access}s only the script's folder and ${tmp}",
 ): void {
   const dirs = roots.map((r) => typeof r === "function" ? r() : r).filter((r) => r !== undefined);
   if (dirs.some((root) => isInside(path, root!))) return;
   const full = resolve(path);
   throw new SockitError(
     `Cannot ${action}: ${access === "read" ? "reading" : "writing"} "${full}" is not allowed; ` +
-      `a replay ${access}s only ${where} (allow it with --allow-${access} ${dirname(full)})`,
+      `${where.replace("${access}", access)} (allow it with --allow-${access} ${dirname(full)})`,
     { code: "permission" },
   );
 }
