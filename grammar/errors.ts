@@ -79,7 +79,8 @@ export class SockitError extends Error {
   readonly hint?: string;
   /** A one-line message, its code, an optional hint and the underlying cause. */
   constructor(message: string, options?: SockitErrorOptions) {
-    super(message, { cause: options?.cause });
+    // One line, whatever the value it quotes holds (the fuzzer feeds CR and LF).
+    super(message.replace(/\r/g, "\\r").replace(/\n/g, "\\n"), { cause: options?.cause });
     this.code = options?.code ?? "failed";
     this.hint = options?.hint;
   }
