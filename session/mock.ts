@@ -52,6 +52,7 @@ import { Shell } from "../shell/shell.ts";
 import type { Script } from "./format.ts";
 import { concat, errorMessage, ScriptError } from "./_private.ts";
 import { checkPath } from "./policy.ts";
+import { substitute } from "./template.ts";
 import { dirname, resolve } from "node:path";
 
 /** One turn of a conversation, from the script line that recorded it. */
@@ -158,10 +159,15 @@ export async function conversations(
       if (name === undefined || name === "none") frames.delete(conversation.socket);
       else frames.set(conversation.socket, framer(name));
     } else if (spec.sends) {
-      if (step.command.includes("${")) {
+      // `${dir}` (the recording's folder) is the one variable a payload may use: `@${dir}/x.bin`.
+      const tokens = positional.slice(spec.sends.payload).map((t) => ({
+        ...t,
+        text: t.text.replaceAll("${dir}", roots[0]),
+      }));
+      if (tokens.some((t) => t.text.includes("${"))) {
         fail("the mock cannot send a payload that uses variables", "write the bytes literally");
       }
-      const parts = parsePayload(positional.slice(spec.sends.payload));
+      const parts = parsePayload(tokens);
       const suffix = spec.sends.suffix?.(args);
       if (suffix && !frame) parts.push({ kind: "bytes", bytes: suffix });
       const files: string[] = [];
@@ -190,7 +196,25 @@ export async function conversations(
       add(e);
     } else if (spec.reads) {
       const expect = step.expect;
-      if (expect?.kind === "data") {
+      if (expect?.kind === "data" && expect.file) {
+        let path = "";
+        try {
+          path = substitute(expect.file, (v) => v === "dir" ? roots[0] : undefined);
+          checkPath(
+            `mock "${script.file}"`,
+            path,
+            "read",
+            roots,
+            "the mock reads only the recording's folder",
+          );
+        } catch (error) {
+          fail(errorMessage(error));
+        }
+        const bytes = await Deno.readFile(path).catch((error) =>
+          fail(`Cannot read "@${path}": ${errorMessage(error)}`)
+        );
+        add({ line: step.line, from: "server", bytes: frame ? frame.encode(bytes) : bytes });
+      } else if (expect?.kind === "data") {
         add({
           line: step.line,
           from: "server",

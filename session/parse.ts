@@ -300,6 +300,14 @@ function parseObservation(block: Line[], step: Step, scope: Scope, file: string)
     if (bad) fail(0, 1 + bad.index, `bad escape "${bad.text}"`, ESCAPE_HINT);
     return { kind: "data", bytes: parseRendered(first), ...claims };
   }
+  if (first.startsWith("@") && first.length > 1) {
+    if (body.length > 1) fail(1, 0, "an @FILE observation is one line");
+    const file = textTemplate(first.slice(1), 0, scope, (a, c, r, h) => fail(a, c + 1, r, h));
+    if (file.parts.some((p) => p.kind === "pattern")) {
+      fail(0, 1, "an @FILE observation names a file: no wildcards or captures");
+    }
+    return { kind: "data", bytes: new Uint8Array(0), file, ...claims };
+  }
   if (first.startsWith("/")) {
     if (body.length > 1) fail(1, 0, "a /REGEX/ observation is one line");
     let regex: RegExp;

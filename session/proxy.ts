@@ -90,10 +90,9 @@ interface OpenStep {
 
 /**
  * Writes the recording as it goes, in bounded memory: each step is appended to the script once
- * the conversation moves on. A client's bytes beyond {@linkcode INLINE_MAX} in one step stream
- * into a side file next to the script (`FILE.cN-K.bin`, sent as `send cN @${dir}/…`); a server's
- * bytes become a `recv` step per {@linkcode INLINE_MAX} bytes (a stream observation is a claim
- * about the next bytes, so consecutive steps replay and mock like one). Calls are serialized.
+ * the conversation moves on. Bytes beyond {@linkcode INLINE_MAX} in one step stream into a side
+ * file next to the script (`FILE.cN-K-sent.bin`, sent as `send cN @${dir}/…`;
+ * `FILE.cN-K-received.bin`, observed as `recv cN` / `  @${dir}/…`). Calls are serialized.
  */
 class ScriptWriter {
   #file: Deno.FsFile;
@@ -126,13 +125,11 @@ class ScriptWriter {
       if (!open || open.conn !== conn || open.kind !== kind) {
         await this.#flush();
         this.#open = { conn, kind, chunks: [], size: 0 };
-      } else if (kind === "server" && open.size + bytes.length > INLINE_MAX) {
-        await this.#flush();
-        this.#open = { conn, kind, chunks: [], size: 0 };
       }
       const step = this.#open!;
-      if (!step.side && step.size + bytes.length > INLINE_MAX && kind === "client") {
-        const name = `${basename(this.#path)}.c${conn}-${++this.#sides}.bin`;
+      if (!step.side && step.size + bytes.length > INLINE_MAX) {
+        const side = kind === "client" ? "sent" : "received";
+        const name = `${basename(this.#path)}.c${conn}-${++this.#sides}-${side}.bin`;
         const file = await Deno.open(resolve(dirname(this.#path), name), {
           write: true,
           create: true,
@@ -186,7 +183,11 @@ class ScriptWriter {
     }
     const name = `c${step.conn}`;
     if (step.kind === "server") {
-      await this.#write(formatStep(`recv ${name}`, render(concat(step.chunks)).split("\n")));
+      step.side?.file.close();
+      const observed = step.side
+        ? [`@\${dir}/${step.side.name}`]
+        : render(concat(step.chunks)).split("\n");
+      await this.#write(formatStep(`recv ${name}`, observed));
       return;
     }
     const payload = step.side

@@ -42,7 +42,7 @@ import { socketCells } from "../commands/ls.ts";
 import type { Expectation, Script, Step, Template } from "./format.ts";
 import { matchTemplate, parseTemplate, substitute, UndefinedVariable } from "./template.ts";
 import { socketValues, socketVariable } from "./variables.ts";
-import { replayPolicy } from "./policy.ts";
+import { checkPath, type Permissions, replayPolicy } from "./policy.ts";
 import { errorMessage, latin1, sameBytes } from "./_private.ts";
 
 /** Replay settings; every field is optional and defaults in {@linkcode replaySettings}. */
@@ -221,6 +221,7 @@ export async function replay(script: Script, options: ReplayOptions = {}): Promi
   // Declared before the shell, so it is removed after the shell closed its sockets.
   await using builtins = new Builtins(script.file);
   const own = [() => builtins.get("dir"), () => builtins.made];
+  const readable = [...own, ...settings.allowRead, ...settings.allowWrite];
   await using shell = new Shell({
     timeout: settings.timeout,
     commands: settings.commands,
@@ -238,7 +239,16 @@ export async function replay(script: Script, options: ReplayOptions = {}): Promi
   for (const step of script.steps) {
     if (settings.signal?.aborted) break;
     const t0 = performance.now();
-    const outcome = await runStep(shell, script, step, lookup, captures, settings, watchdog);
+    const outcome = await runStep(
+      shell,
+      script,
+      step,
+      lookup,
+      captures,
+      settings,
+      watchdog,
+      readable,
+    );
     outcome.ms = performance.now() - t0;
     steps.push(outcome);
     if (settings.onStep) await settings.onStep(step, outcome);
@@ -402,16 +412,21 @@ async function runStep(
   captures: Map<string, string>,
   settings: ReplaySettings,
   watchdog: Watchdog,
+  read: Permissions["read"],
 ): Promise<StepOutcome> {
   const outcome: StepOutcome = { step, status: "passed", observed: [], values: [], ms: 0 };
-  const expect = step.expect;
+  let expect = step.expect;
   let executed: string | undefined;
   const signal = watchdog.start();
   try {
+    expect = await fileBytes(expect, lookup, read);
     executed = commandLine(step, lookup);
     let result: Result;
     try {
-      result = await shell.execute(executed, { signal, expect: replayMode(step, settings) });
+      result = await shell.execute(executed, {
+        signal,
+        expect: replayMode(step, expect, settings),
+      });
     } catch (error) {
       outcome.observed = [`! ${errorMessage(error)}`];
       if (error instanceof ExpectedReadError) throw expectedMismatch(error, outcome);
@@ -463,12 +478,33 @@ async function runStep(
  * when the command declares a replay mode and the observation is a plain claim about received
  * bytes (a datagram claimed truncated is read as written and compared after).
  */
-function replayMode(step: Step, settings: ReplaySettings): Expected | undefined {
-  const expect = step.expect;
+function replayMode(
+  step: Step,
+  expect: Expectation | undefined,
+  settings: ReplaySettings,
+): Expected | undefined {
   if (settings.update || !step.call.command.script?.expects) return undefined;
   if (expect?.kind === "data" && !expect.truncated) return { bytes: expect.bytes };
   if (expect?.kind === "regex" && !expect.truncated) return { regex: expect.regex };
   return undefined;
+}
+
+/** An `@FILE` observation with the file's bytes read (the path checked like any the script names). */
+async function fileBytes(
+  expect: Expectation | undefined,
+  lookup: (name: string) => string | undefined,
+  read: Permissions["read"],
+): Promise<Expectation | undefined> {
+  if (expect?.kind !== "data" || !expect.file) return expect;
+  const path = substitute(expect.file, lookup);
+  checkPath("read the observation", path, "read", read ?? []);
+  try {
+    return { ...expect, bytes: await Deno.readFile(path) };
+  } catch (error) {
+    throw new Mismatch({
+      reason: `Cannot read the observation "@${path}": ${errorMessage(error)}`,
+    });
+  }
 }
 
 /** A replayed read that did not receive what the script expects, as a failure to report. */
