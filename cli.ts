@@ -94,14 +94,47 @@ export function program(): Command {
     .option("--update", "rewrite the observations from a fresh run, keeping comments and patterns")
     .option("--timeout <duration>", "default deadline of every wait (default 5s)")
     .option("--strict", "fail a script that ends with received bytes nobody read")
+    .option("--chunk <bytes>", "deliver received bytes in reads of at most this many bytes")
+    .option("--delay <duration>", "delay each delivered chunk (or datagram) by this long")
+    .option("--allow-read <dir>", "let scripts read files under DIR too (repeatable)", collect, [])
+    .option(
+      "--allow-write <dir>",
+      "let scripts write files under DIR too (repeatable)",
+      collect,
+      [],
+    )
+    .option("--allow-net <host>", "let scripts reach HOST besides loopback; * for any", collect, [])
     .action(async (paths: string[], _local: unknown, command: Command) => {
       // `--timeout` after `test` lands in the global option of the same name: read both.
-      const options = command.optsWithGlobals<
-        { update?: boolean; timeout?: string; strict?: boolean }
-      >();
+      const options = command.optsWithGlobals<{
+        update?: boolean;
+        timeout?: string;
+        strict?: boolean;
+        chunk?: string;
+        delay?: string;
+        allowRead: string[];
+        allowWrite: string[];
+        allowNet: string[];
+      }>();
+      const chunk = options.chunk === undefined ? undefined : Number(options.chunk);
+      if (chunk !== undefined && !(Number.isInteger(chunk) && chunk > 0)) {
+        throw new SockitError(
+          `test --chunk: expected a positive number of bytes, got "${options.chunk}"`,
+          { code: "usage" },
+        );
+      }
+      // A replay runs no programs and no native code: drop those permissions for good.
+      for (const name of ["run", "ffi"] as const) Deno.permissions.revokeSync({ name });
       process.exitCode = await runTests(paths, {
         update: options.update,
         strict: options.strict,
+        chunk,
+        delay: options.delay === undefined
+          ? undefined
+          : parseDuration(options.delay, "test --delay"),
+        allowRead: options.allowRead,
+        allowWrite: options.allowWrite,
+        allowNet: options.allowNet,
         timeout: options.timeout === undefined
           ? undefined
           : parseDuration(options.timeout, "test --timeout"),
@@ -140,9 +173,17 @@ export function program(): Command {
     .argument("<file>", "the recorded script")
     .option("--listen <addr>", "where to listen (default 127.0.0.1:0, a free port)")
     .option("--timeout <duration>", "how long to wait for the client's next bytes (default 10s)")
+    .option(
+      "--allow-read <dir>",
+      "let the recording's @file payloads name files under DIR too (repeatable)",
+      collect,
+      [],
+    )
     .action(async (file: string, _local: unknown, command: Command) => {
       // `--timeout` after `mock` lands in the global option of the same name.
-      const options = command.optsWithGlobals<{ listen?: string; timeout?: string }>();
+      const options = command.optsWithGlobals<
+        { listen?: string; timeout?: string; allowRead: string[] }
+      >();
       const script = parseScript(await readInput(file, `mock "${file}"`), file);
       const where = `Cannot mock "${file}" on ${options.listen ?? "127.0.0.1:0"}`;
       let started: Awaited<ReturnType<typeof startMock>>;
@@ -150,6 +191,7 @@ export function program(): Command {
         started = await startMock(script, {
           listen: options.listen,
           timeout: options.timeout ? parseDuration(options.timeout, "mock --timeout") : undefined,
+          allowRead: options.allowRead,
           onDiagnostic: (m) => stderrLine(`mock: ${m}`),
           onLog: (m) => stderrLine(`mock: ${m}`),
         });
@@ -204,6 +246,11 @@ export function program(): Command {
     });
 
   return cli;
+}
+
+/** Collects a repeatable option's values. */
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 /** A file the CLI reads (a script, a recording), or a one-line error naming the action. */

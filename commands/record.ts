@@ -27,7 +27,7 @@ export const record: Command = {
   args: ["none", "file"],
   minArgs: 1,
   maxArgs: 2,
-  script: { unrecorded: true },
+  script: { unrecorded: true, writes: 1 },
   async run(ctx, args) {
     const [action, file] = args.positional.map((t) => t.text);
     const recorder = ctx.services.recorder as RecordingService | undefined;

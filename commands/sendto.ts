@@ -28,7 +28,7 @@ export const sendto: Command = {
     '  sendto u [::1]:9000 "ping"',
   args: ["socket", "none", "payload"],
   minArgs: 2,
-  script: { sends: { payload: 2 } },
+  script: { sends: { payload: 2 }, address: 1 },
   async run(ctx, args) {
     const [target, address, ...payload] = args.positional;
     const socket = datagramSocket(ctx, target.text, "sendto from");

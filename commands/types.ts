@@ -124,8 +124,15 @@ export interface ScriptSpec {
   frame?: number;
   /** Position where a `/REGEX/` argument starts (checked when the script is parsed). */
   regex?: number;
-  /** Options whose value is a file path (the recorder makes them replayable elsewhere). */
+  /**
+   * Options whose value is a file path it reads (the recorder makes them replayable elsewhere;
+   * a replay's permission policy checks them).
+   */
   paths?: string[];
+  /** Position of a file path it writes (`record start FILE`), for the permission policy. */
+  writes?: number;
+  /** Position of a `HOST:PORT` it sends to (`sendto`), for the permission policy. */
+  address?: number;
   /** It is about the session itself, not its sockets: recordings leave it out (record, quit). */
   unrecorded?: boolean;
 }
@@ -153,3 +160,10 @@ export interface Command {
   /** Runs the command; returns data, or throws a one-line SockitError. */
   run(ctx: CommandContext, args: Args): Promise<Result>;
 }
+
+/**
+ * Consulted by the shell before a command runs, with the command and its parsed arguments (after
+ * `${…}` substitution): throws a SockitError (code `permission`) to refuse it. A replay's
+ * least-privilege policy (`sockit test --allow-read …`) is one.
+ */
+export type Policy = (command: Command, args: Args) => void;

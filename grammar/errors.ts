@@ -85,7 +85,8 @@ export class SockitError extends Error {
   readonly column?: number;
   /** A one-line message, its code, an optional hint and the underlying cause. */
   constructor(message: string, options?: SockitErrorOptions) {
-    super(message, { cause: options?.cause });
+    // One line, whatever the value it quotes holds (the fuzzer feeds CR and LF).
+    super(message.replace(/\r/g, "\\r").replace(/\n/g, "\\n"), { cause: options?.cause });
     this.code = options?.code ?? "failed";
     this.hint = options?.hint;
     this.column = options?.column;

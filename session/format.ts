@@ -50,8 +50,12 @@ export interface DatagramClaims {
 
 /** What a command is expected to observe. */
 export type Expectation =
-  /** Received bytes, exact: a quoted string or hexdump lines. */
-  | ({ kind: "data"; bytes: Uint8Array } & DatagramClaims)
+  /**
+   * Received bytes, exact: a quoted string or hexdump lines; or `@PATH`, the contents of a file
+   * (`file`, a template such as `@${dir}/answer.bin`, read when the step runs; `bytes` is empty
+   * until then). The recording proxy writes large answers so.
+   */
+  | ({ kind: "data"; bytes: Uint8Array; file?: Template } & DatagramClaims)
   /** Received bytes matching `/REGEX/flags` (latin1); named groups become variables. */
   | ({ kind: "regex"; regex: RegExp; source: string; names: string[] } & DatagramClaims)
   /** The command fails with this message (`! message`). */

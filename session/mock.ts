@@ -51,17 +51,31 @@ import { type Framer, framer } from "../protocols/framing.ts";
 import { Shell } from "../shell/shell.ts";
 import type { Script } from "./format.ts";
 import { concat, errorMessage, ScriptError } from "./_private.ts";
+import { checkPath } from "./policy.ts";
+import { substitute } from "./template.ts";
+import { dirname, resolve } from "node:path";
 
 /** One turn of a conversation, from the script line that recorded it. */
 export type Exchange =
-  /** The client sent these bytes (over udp: this one datagram), framing included. */
-  | { line: number; from: "client"; bytes: Uint8Array }
+  /**
+   * The client sent these bytes (over udp: this one datagram), framing included. `secret`: some
+   * came from `@file`s, which diagnostics never show (only a length and a hash).
+   */
+  | { line: number; from: "client"; bytes: Uint8Array; secret?: Secret }
   /** The server answered these bytes (over udp: this one datagram), framing included. */
   | { line: number; from: "server"; bytes: Uint8Array }
   /** The client closed (or shut down) its side. */
   | { line: number; from: "client-close" }
   /** The server closed its side (the client saw end of stream). */
   | { line: number; from: "server-close" };
+
+/** What diagnostics show of expected bytes read from `@file`s: the files, and a hash. */
+export interface Secret {
+  /** The files, as the recording names them. */
+  files: string[];
+  /** The sha256 of all the expected bytes of the step, in hex. */
+  sha256: string;
+}
 
 /** The transports the mock serves. */
 export type MockTransport = "tcp" | "udp";
@@ -84,7 +98,12 @@ export interface Conversation {
  * in one script, a udp socket that receives before it sends, a received-bytes `/REGEX/`, a
  * read without observation, a payload with variables).
  */
-export async function conversations(script: Script): Promise<Conversation[]> {
+export async function conversations(
+  script: Script,
+  options: { allowRead?: string[] } = {},
+): Promise<Conversation[]> {
+  const roots = [dirname(resolve(script.file)), ...(options.allowRead ?? [])];
+  const secrets = new Map<Exchange, string[]>();
   const byName = new Map<string, Conversation>();
   const frames = new Map<string, Framer>();
   const all: Conversation[] = [];
@@ -131,6 +150,8 @@ export async function conversations(script: Script): Promise<Conversation[]> {
       }
       if (!datagrams && last && last.from === e.from && "bytes" in last && "bytes" in e) {
         last.bytes = concat([last.bytes, e.bytes]);
+        const files = secrets.get(e);
+        if (files) secrets.set(last, [...(secrets.get(last) ?? []), ...files]);
       } else conversation.exchanges.push(e);
     };
     if (spec.frame !== undefined) {
@@ -138,17 +159,62 @@ export async function conversations(script: Script): Promise<Conversation[]> {
       if (name === undefined || name === "none") frames.delete(conversation.socket);
       else frames.set(conversation.socket, framer(name));
     } else if (spec.sends) {
-      if (step.command.includes("${")) {
+      // `${dir}` (the recording's folder) is the one variable a payload may use: `@${dir}/x.bin`.
+      const tokens = positional.slice(spec.sends.payload).map((t) => ({
+        ...t,
+        text: t.text.replaceAll("${dir}", roots[0]),
+      }));
+      if (tokens.some((t) => t.text.includes("${"))) {
         fail("the mock cannot send a payload that uses variables", "write the bytes literally");
       }
-      const parts = parsePayload(positional.slice(spec.sends.payload));
+      const parts = parsePayload(tokens);
       const suffix = spec.sends.suffix?.(args);
       if (suffix && !frame) parts.push({ kind: "bytes", bytes: suffix });
-      const bytes = await payloadBytes(parts);
-      add({ line: step.line, from: "client", bytes: frame ? frame.encode(bytes) : bytes });
+      const files: string[] = [];
+      for (const part of parts) {
+        if (part.kind !== "file") continue;
+        try {
+          checkPath(
+            `mock "${script.file}"`,
+            part.path,
+            "read",
+            roots,
+            "the mock reads only the recording's folder",
+          );
+        } catch (error) {
+          fail(errorMessage(error));
+        }
+        files.push(part.path);
+      }
+      const bytes = await payloadBytes(parts).catch((error) => fail(errorMessage(error)));
+      const e: Exchange = {
+        line: step.line,
+        from: "client",
+        bytes: frame ? frame.encode(bytes) : bytes,
+      };
+      if (files.length) secrets.set(e, files);
+      add(e);
     } else if (spec.reads) {
       const expect = step.expect;
-      if (expect?.kind === "data") {
+      if (expect?.kind === "data" && expect.file) {
+        let path = "";
+        try {
+          path = substitute(expect.file, (v) => v === "dir" ? roots[0] : undefined);
+          checkPath(
+            `mock "${script.file}"`,
+            path,
+            "read",
+            roots,
+            "the mock reads only the recording's folder",
+          );
+        } catch (error) {
+          fail(errorMessage(error));
+        }
+        const bytes = await Deno.readFile(path).catch((error) =>
+          fail(`Cannot read "@${path}": ${errorMessage(error)}`)
+        );
+        add({ line: step.line, from: "server", bytes: frame ? frame.encode(bytes) : bytes });
+      } else if (expect?.kind === "data") {
         add({
           line: step.line,
           from: "server",
@@ -164,6 +230,11 @@ export async function conversations(script: Script): Promise<Conversation[]> {
     } else if (spec.closes && !datagrams) {
       add({ line: step.line, from: "client-close" });
     }
+  }
+  for (const [e, files] of secrets) {
+    if (e.from !== "client") continue;
+    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", e.bytes.slice()));
+    e.secret = { files: [...new Set(files)], sha256: hex(digest) };
   }
   if (all.length === 0) {
     throw new ScriptError(
@@ -185,6 +256,11 @@ export interface MockOptions {
   timeout?: number;
   /** Commands the script uses beside the built-in ones (as given to `parseScript`). */
   commands?: readonly Command[];
+  /**
+   * Folders besides the recording's own whose files its `@file` payloads may name
+   * (`sockit mock --allow-read DIR`).
+   */
+  allowRead?: string[];
   /** Receives each deviation, one line (default: kept in `diagnostics` only). */
   onDiagnostic?: (message: string) => void;
   /** Receives a line per connection or UDP peer served (default: nothing). */
@@ -214,7 +290,7 @@ export interface MockServer extends AsyncDisposable {
  * {@linkcode ScriptError} for a script the mock cannot serve, before it listens.
  */
 export async function startMock(script: Script, options: MockOptions = {}): Promise<MockServer> {
-  const list = await conversations(script);
+  const list = await conversations(script, { allowRead: options.allowRead });
   const transport = list[0].transport;
   const timeout = options.timeout ?? 10_000;
   const shell = new Shell({ timeout, commands: options.commands });
@@ -306,7 +382,7 @@ async function play(
           await run(`recv ${socket}`, e.bytes);
         } catch (error) {
           if (signal.aborted) return false;
-          report(e.line, deviation(error, e.bytes, datagrams, timeout));
+          report(e.line, deviation(error, e, datagrams, timeout));
           return false;
         }
       } else {
@@ -336,8 +412,15 @@ async function play(
 }
 
 /** What a client did instead of sending the expected bytes, one line. */
-function deviation(error: unknown, expected: Uint8Array, datagrams: boolean, timeout: number) {
+function deviation(
+  error: unknown,
+  e: Exchange & { from: "client" },
+  datagrams: boolean,
+  timeout: number,
+) {
+  if (e.secret) return secretDeviation(error, e.bytes.length, e.secret, timeout);
   if (!(error instanceof ExpectedReadError)) return errorMessage(error);
+  const expected = e.bytes;
   const want = `expected ${preview(expected, 60)}`;
   const got = error.actual.length === 0 ? "nothing" : preview(error.actual, 60);
   switch (error.code) {
@@ -353,5 +436,28 @@ function deviation(error: unknown, expected: Uint8Array, datagrams: boolean, tim
       return `the client closed the connection; ${want}, got ${got}`;
     default:
       return `${errorMessage(error)}; ${want}`;
+  }
+}
+
+/**
+ * A deviation from bytes that came from `@file`s, told without any of their bytes (the client's
+ * bytes could otherwise be compared with them): the files, the length and hash, and where the
+ * client's bytes first differ.
+ */
+function secretDeviation(error: unknown, length: number, secret: Secret, timeout: number): string {
+  const files = secret.files.map((f) => `@${f}`).join(", ");
+  const want = `expected ${length} bytes from ${files} (sha256 ${secret.sha256.slice(0, 16)}…)`;
+  const code = error instanceof ExpectedReadError ? error.code : errorCode(error);
+  switch (code) {
+    case "mismatch":
+      return `the client sent different bytes; ${want}, differing at byte ${
+        (error as ExpectedReadError).at ?? 0
+      }`;
+    case "timeout":
+      return `the client sent nothing more for ${formatDuration(timeout)}; ${want}`;
+    case "eof":
+      return `the client closed the connection; ${want}`;
+    default:
+      return `the client did not send the expected bytes (${code}); ${want}`;
   }
 }

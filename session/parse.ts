@@ -98,7 +98,10 @@ function classify(lines: string[]): Line[] {
     const trimmed = raw.trim();
     if (trimmed === "" || trimmed.startsWith("#")) return;
     if (promptMode) {
-      if (raw.startsWith(PROMPT)) {
+      if (raw.startsWith(PROMPT) || raw.trimEnd() === PROMPT.trimEnd()) {
+        // An empty prompt line (Enter pressed on its own) or a comment typed at the prompt.
+        const typed = raw.slice(PROMPT.length).trim();
+        if (typed === "" || typed.startsWith("#")) return;
         out.push({ kind: "command", index, text: raw.slice(PROMPT.length), offset: PROMPT.length });
       } else if (!EVENT_LINE.test(trimmed)) {
         out.push({ kind: "observation", index, text: raw, offset: 0 });
@@ -167,6 +170,7 @@ function parseCommand(
     const quote = text[column];
     return fail(offset + column, `unterminated string`, `close it with ${quote}`);
   }
+  if (tokens.length === 0) return fail(offset, "expected a command");
   const end = tokens.at(-1)!.end;
   const command = text.slice(0, end);
   let template: Template;
@@ -295,6 +299,14 @@ function parseObservation(block: Line[], step: Step, scope: Scope, file: string)
     const bad = badEscape(tokens[0].text);
     if (bad) fail(0, 1 + bad.index, `bad escape "${bad.text}"`, ESCAPE_HINT);
     return { kind: "data", bytes: parseRendered(first), ...claims };
+  }
+  if (first.startsWith("@") && first.length > 1) {
+    if (body.length > 1) fail(1, 0, "an @FILE observation is one line");
+    const file = textTemplate(first.slice(1), 0, scope, (a, c, r, h) => fail(a, c + 1, r, h));
+    if (file.parts.some((p) => p.kind === "pattern")) {
+      fail(0, 1, "an @FILE observation names a file: no wildcards or captures");
+    }
+    return { kind: "data", bytes: new Uint8Array(0), file, ...claims };
   }
   if (first.startsWith("/")) {
     if (body.length > 1) fail(1, 0, "a /REGEX/ observation is one line");

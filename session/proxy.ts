@@ -45,6 +45,7 @@ import { VERSION } from "../version.ts";
 import { formatStep } from "./recorder.ts";
 import { escapeTemplate } from "./template.ts";
 import { concat } from "./_private.ts";
+import { basename, dirname, resolve } from "node:path";
 
 /** Proxy settings. */
 export interface ProxyOptions {
@@ -68,10 +69,8 @@ export interface RecordingProxy extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-type Event =
-  | { conn: number; kind: "open" }
-  | { conn: number; kind: "client" | "server"; bytes: Uint8Array }
-  | { conn: number; kind: "client-close" | "server-close" };
+/** Bytes of one step kept in memory before they go to a side file (client) or a new step. */
+const INLINE_MAX = 64 * 1024;
 
 /** A payload literal for bytes: a quoted string for text, `hex:` otherwise. */
 function literal(bytes: Uint8Array): string {
@@ -79,39 +78,141 @@ function literal(bytes: Uint8Array): string {
   return "hex:" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** The client script for the events recorded so far. */
-export function proxyScript(events: Event[], target: string, header: string[]): string {
-  let out = header.map((l) => `# ${l}`).join("\n") + "\n";
-  const closed = new Set<number>();
-  for (const e of events) {
-    const name = `c${e.conn}`;
-    if (closed.has(e.conn)) continue;
-    switch (e.kind) {
-      case "open":
-        out += formatStep(`open tcp ${name} ${target}`, [
-          `${name}  open  tcp \${${name}.local} → \${${name}.remote}`,
-        ]);
-        break;
-      case "client":
-        out += formatStep(escapeTemplate(`send ${name} ${literal(e.bytes)}`), [
-          `sent ${e.bytes.length} bytes to ${name}`,
-        ]);
-        break;
-      case "server":
-        out += formatStep(`recv ${name}`, render(e.bytes).split("\n"));
-        break;
-      case "server-close":
-        out += formatStep(`recv ${name}`, [
-          `! Cannot recv from "${name}": ${END_OF_STREAM} (nothing buffered)`,
-        ]);
-        break;
-      case "client-close":
-        out += formatStep(`close ${name}`, [`closed ${name}`]);
-        closed.add(e.conn);
-        break;
-    }
+/** The step being recorded: one connection's bytes in one direction, until something else. */
+interface OpenStep {
+  conn: number;
+  kind: "client" | "server";
+  chunks: Uint8Array[];
+  size: number;
+  /** Client bytes past INLINE_MAX go to this side file, sent as `@${dir}/NAME`. */
+  side?: { file: Deno.FsFile; name: string };
+}
+
+/**
+ * Writes the recording as it goes, in bounded memory: each step is appended to the script once
+ * the conversation moves on. Bytes beyond {@linkcode INLINE_MAX} in one step stream into a side
+ * file next to the script (`FILE.cN-K-sent.bin`, sent as `send cN @${dir}/…`;
+ * `FILE.cN-K-received.bin`, observed as `recv cN` / `  @${dir}/…`). Calls are serialized.
+ */
+class ScriptWriter {
+  #file: Deno.FsFile;
+  #path: string;
+  #target: string;
+  #open?: OpenStep;
+  #sides = 0;
+  #closed = new Set<number>();
+  #queue: Promise<void> = Promise.resolve();
+  #encoder = new TextEncoder();
+
+  private constructor(file: Deno.FsFile, path: string, target: string) {
+    this.#file = file;
+    this.#path = path;
+    this.#target = target;
   }
-  return out;
+
+  /** Creates (truncates) the script and writes its header. */
+  static async create(path: string, target: string, header: string[]): Promise<ScriptWriter> {
+    const file = await Deno.open(path, { write: true, create: true, truncate: true });
+    const writer = new ScriptWriter(file, path, target);
+    await writer.#write(header.map((l) => `# ${l}`).join("\n") + "\n");
+    return writer;
+  }
+
+  /** Records bytes one side sent; resolves once they are stored (copied or written). */
+  bytes(conn: number, kind: "client" | "server", bytes: Uint8Array): Promise<void> {
+    return this.#serial(async () => {
+      const open = this.#open;
+      if (!open || open.conn !== conn || open.kind !== kind) {
+        await this.#flush();
+        this.#open = { conn, kind, chunks: [], size: 0 };
+      }
+      const step = this.#open!;
+      if (!step.side && step.size + bytes.length > INLINE_MAX) {
+        const side = kind === "client" ? "sent" : "received";
+        const name = `${basename(this.#path)}.c${conn}-${++this.#sides}-${side}.bin`;
+        const file = await Deno.open(resolve(dirname(this.#path), name), {
+          write: true,
+          create: true,
+          truncate: true,
+        });
+        step.side = { file, name };
+        for (const chunk of step.chunks) await writeAll(file, chunk);
+        step.chunks = [];
+      }
+      if (step.side) await writeAll(step.side.file, bytes);
+      else step.chunks.push(bytes.slice());
+      step.size += bytes.length;
+    });
+  }
+
+  /** Records a connection opening, or one side closing. */
+  event(conn: number, kind: "open" | "client-close" | "server-close"): Promise<void> {
+    return this.#serial(async () => {
+      await this.#flush();
+      if (this.#closed.has(conn)) return;
+      const name = `c${conn}`;
+      if (kind === "open") {
+        await this.#write(formatStep(`open tcp ${name} ${this.#target}`, [
+          `${name}  open  tcp \${${name}.local} → \${${name}.remote}`,
+        ]));
+      } else if (kind === "server-close") {
+        await this.#write(formatStep(`recv ${name}`, [
+          `! Cannot recv from "${name}": ${END_OF_STREAM} (nothing buffered)`,
+        ]));
+      } else {
+        await this.#write(formatStep(`close ${name}`, [`closed ${name}`]));
+        this.#closed.add(conn);
+      }
+    });
+  }
+
+  /** Writes the open step and closes the script. */
+  close(): Promise<void> {
+    return this.#serial(async () => {
+      await this.#flush();
+      this.#file.close();
+    });
+  }
+
+  async #flush(): Promise<void> {
+    const step = this.#open;
+    this.#open = undefined;
+    if (!step || this.#closed.has(step.conn)) {
+      step?.side?.file.close();
+      return;
+    }
+    const name = `c${step.conn}`;
+    if (step.kind === "server") {
+      step.side?.file.close();
+      const observed = step.side
+        ? [`@\${dir}/${step.side.name}`]
+        : render(concat(step.chunks)).split("\n");
+      await this.#write(formatStep(`recv ${name}`, observed));
+      return;
+    }
+    const payload = step.side
+      ? `@\${dir}/${step.side.name}`
+      : escapeTemplate(literal(concat(step.chunks)));
+    step.side?.file.close();
+    await this.#write(
+      formatStep(`send ${name} ${payload}`, [`sent ${step.size} bytes to ${name}`]),
+    );
+  }
+
+  #write(text: string): Promise<void> {
+    return writeAll(this.#file, this.#encoder.encode(text));
+  }
+
+  #serial(fn: () => Promise<void>): Promise<void> {
+    const run = this.#queue.then(fn);
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+}
+
+async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+  let off = 0;
+  while (off < bytes.length) off += await file.write(bytes.subarray(off));
 }
 
 /** Starts a recording proxy. */
@@ -120,7 +221,6 @@ export async function startProxy(options: ProxyOptions): Promise<RecordingProxy>
   const { host, port } = parseHostPort(options.listen ?? "127.0.0.1:0", "proxy");
   const listener = Deno.listen({ hostname: host, port, transport: "tcp" });
   const address = formatHostPort((listener.addr as Deno.NetAddr).hostname, listener.addr.port);
-  const events: Event[] = [];
   const header = [
     `recorded by sockit ${VERSION} record --proxy ${address} ${options.target} on ${
       new Date().toISOString()
@@ -130,18 +230,7 @@ export async function startProxy(options: ProxyOptions): Promise<RecordingProxy>
   let count = 0;
   const open = new Set<Deno.Conn>();
   const tasks = new Set<Promise<void>>();
-  let saving = Promise.resolve();
-  const save = () => {
-    const text = proxyScript(events, options.target, header);
-    saving = saving.then(() => Deno.writeTextFile(options.file, text));
-    return saving;
-  };
-  const log = (conn: number, kind: "client" | "server", bytes: Uint8Array) => {
-    const last = events.at(-1);
-    if (last && last.conn === conn && last.kind === kind) last.bytes = concat([last.bytes, bytes]);
-    else events.push({ conn, kind, bytes: bytes.slice() });
-  };
-  await save();
+  const writer = await ScriptWriter.create(options.file, options.target, header);
 
   const pipe = async (
     from: Deno.Conn,
@@ -149,17 +238,28 @@ export async function startProxy(options: ProxyOptions): Promise<RecordingProxy>
     conn: number,
     kind: "client" | "server",
   ) => {
-    const buf = new Uint8Array(64 * 1024);
+    // Two buffers: while one chunk is forwarded and recorded, the next read fills the other.
+    const bufs = [new Uint8Array(256 * 1024), new Uint8Array(256 * 1024)];
+    let turn = 0;
+    let pending: Promise<unknown> = Promise.resolve();
     try {
       while (true) {
+        const buf = bufs[turn ^= 1];
         const n = await from.read(buf);
+        await pending;
         if (n === null) break;
-        log(conn, kind, buf.subarray(0, n));
-        let off = 0;
-        while (off < n) off += await to.write(buf.subarray(off, n));
+        const chunk = buf.subarray(0, n);
+        const forward = (async () => {
+          let off = 0;
+          while (off < n) off += await to.write(chunk.subarray(off));
+        })();
+        pending = Promise.all([forward, writer.bytes(conn, kind, chunk)]);
+        // The write must finish before this buffer is read into again (two reads from now).
+        await forward;
       }
     } catch { /* reset: treat as closed */ }
-    events.push({ conn, kind: kind === "client" ? "client-close" : "server-close" });
+    await pending.catch(() => {});
+    await writer.event(conn, kind === "client" ? "client-close" : "server-close");
     try {
       await to.closeWrite();
     } catch { /* already closed */ }
@@ -181,7 +281,7 @@ export async function startProxy(options: ProxyOptions): Promise<RecordingProxy>
           return;
         }
         open.add(server);
-        events.push({ conn: n, kind: "open" });
+        await writer.event(n, "open");
         options.onLog?.(`c${n}: ${formatAddr(client.remoteAddr)} → ${options.target}`);
         await Promise.all([pipe(client, server, n, "client"), pipe(server, client, n, "server")]);
         for (const c of [client, server]) {
@@ -191,7 +291,6 @@ export async function startProxy(options: ProxyOptions): Promise<RecordingProxy>
           } catch { /* closed */ }
         }
         options.onLog?.(`c${n}: closed`);
-        await save();
       })();
       tasks.add(task);
       task.finally(() => tasks.delete(task));
@@ -200,19 +299,21 @@ export async function startProxy(options: ProxyOptions): Promise<RecordingProxy>
     throw new SockitError(`proxy: ${(error as Error).message}`);
   });
 
-  const close = async () => {
-    try {
-      listener.close();
-    } catch { /* closed */ }
-    await loop.catch(() => {});
-    for (const c of open) {
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    closing ??= (async () => {
       try {
-        c.close();
+        listener.close();
       } catch { /* closed */ }
-    }
-    await Promise.all(tasks);
-    await save();
-  };
+      await loop.catch(() => {});
+      for (const c of open) {
+        try {
+          c.close();
+        } catch { /* closed */ }
+      }
+      await Promise.all(tasks);
+      await writer.close();
+    })();
   return {
     address,
     get connections() {

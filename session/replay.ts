@@ -37,11 +37,12 @@ import { ExpectedReadError } from "../commands/reading.ts";
 import { PLAIN } from "../shell/colors.ts";
 import { render } from "../grammar/render.ts";
 import { renderResult } from "../shell/renderer.ts";
-import { Shell } from "../shell/shell.ts";
+import { Shell, type ShellOptions } from "../shell/shell.ts";
 import { socketCells } from "../commands/ls.ts";
 import type { Expectation, Script, Step, Template } from "./format.ts";
 import { matchTemplate, parseTemplate, substitute, UndefinedVariable } from "./template.ts";
 import { socketValues, socketVariable } from "./variables.ts";
+import { checkPath, type Permissions, replayPolicy } from "./policy.ts";
 import { errorMessage, latin1, sameBytes } from "./_private.ts";
 
 /** Replay settings; every field is optional and defaults in {@linkcode replaySettings}. */
@@ -68,6 +69,22 @@ export interface ReplayOptions {
    * by default they are a warning in {@linkcode ScriptResult.unread}.
    */
   strict?: boolean;
+  /**
+   * Deliver received bytes in reads of at most this many bytes (`sockit test --chunk N`), so a
+   * script that passes only because of lucky segmentation fails. Default: as read.
+   */
+  chunk?: number;
+  /** Delay each delivered chunk (or datagram) by this many ms (`sockit test --delay D`). */
+  delay?: number;
+  /**
+   * Folders besides the script's own and `${tmp}` that the script may read (`--allow-read`);
+   * see `policy.ts`.
+   */
+  allowRead?: string[];
+  /** Folders besides the script's own and `${tmp}` that the script may write (`--allow-write`). */
+  allowWrite?: string[];
+  /** Hosts besides loopback the script may reach (`--allow-net`; `*` for any). */
+  allowNet?: string[];
 }
 
 /** Complete replay settings. */
@@ -80,6 +97,10 @@ export interface ReplaySettings {
   onStep?: ReplayOptions["onStep"];
   signal?: AbortSignal;
   strict: boolean;
+  delivery?: ShellOptions["delivery"];
+  allowRead: string[];
+  allowWrite: string[];
+  allowNet: string[];
 }
 
 /** Fills in every replay default: the one place options become settings. */
@@ -93,6 +114,12 @@ export function replaySettings(options: ReplayOptions = {}): ReplaySettings {
     onStep: options.onStep,
     signal: options.signal,
     strict: options.strict ?? false,
+    delivery: options.chunk || options.delay
+      ? { chunk: options.chunk ?? 0, delay: options.delay ?? 0 }
+      : undefined,
+    allowRead: options.allowRead ?? [],
+    allowWrite: options.allowWrite ?? [],
+    allowNet: options.allowNet ?? [],
   };
 }
 
@@ -193,7 +220,18 @@ export async function replay(script: Script, options: ReplayOptions = {}): Promi
   let failure: Failure | undefined;
   // Declared before the shell, so it is removed after the shell closed its sockets.
   await using builtins = new Builtins(script.file);
-  await using shell = new Shell({ timeout: settings.timeout, commands: settings.commands });
+  const own = [() => builtins.get("dir"), () => builtins.made];
+  const readable = [...own, ...settings.allowRead, ...settings.allowWrite];
+  await using shell = new Shell({
+    timeout: settings.timeout,
+    commands: settings.commands,
+    delivery: settings.delivery,
+    policy: replayPolicy({
+      read: [...own, ...settings.allowRead],
+      write: [...own, ...settings.allowWrite],
+      net: settings.allowNet,
+    }),
+  });
   const captures = new Map(Object.entries(settings.variables));
   const lookup = (name: string) =>
     captures.get(name) ?? socketVariable(shell.registry, name) ?? builtins.get(name);
@@ -201,7 +239,16 @@ export async function replay(script: Script, options: ReplayOptions = {}): Promi
   for (const step of script.steps) {
     if (settings.signal?.aborted) break;
     const t0 = performance.now();
-    const outcome = await runStep(shell, script, step, lookup, captures, settings, watchdog);
+    const outcome = await runStep(
+      shell,
+      script,
+      step,
+      lookup,
+      captures,
+      settings,
+      watchdog,
+      readable,
+    );
     outcome.ms = performance.now() - t0;
     steps.push(outcome);
     if (settings.onStep) await settings.onStep(step, outcome);
@@ -327,6 +374,10 @@ class Builtins {
   constructor(file: string) {
     this.#file = file;
   }
+  /** The `${tmp}` folder, once made. */
+  get made(): string | undefined {
+    return this.#tmp;
+  }
   get(name: string): string | undefined {
     if (name === "dir") return dirname(resolve(this.#file));
     if (name !== "tmp") return undefined;
@@ -361,16 +412,21 @@ async function runStep(
   captures: Map<string, string>,
   settings: ReplaySettings,
   watchdog: Watchdog,
+  read: Permissions["read"],
 ): Promise<StepOutcome> {
   const outcome: StepOutcome = { step, status: "passed", observed: [], values: [], ms: 0 };
-  const expect = step.expect;
+  let expect = step.expect;
   let executed: string | undefined;
   const signal = watchdog.start();
   try {
+    expect = await fileBytes(expect, lookup, read);
     executed = commandLine(step, lookup);
     let result: Result;
     try {
-      result = await shell.execute(executed, { signal, expect: replayMode(step, settings) });
+      result = await shell.execute(executed, {
+        signal,
+        expect: replayMode(step, expect, settings),
+      });
     } catch (error) {
       outcome.observed = [`! ${errorMessage(error)}`];
       if (error instanceof ExpectedReadError) throw expectedMismatch(error, outcome);
@@ -422,12 +478,33 @@ async function runStep(
  * when the command declares a replay mode and the observation is a plain claim about received
  * bytes (a datagram claimed truncated is read as written and compared after).
  */
-function replayMode(step: Step, settings: ReplaySettings): Expected | undefined {
-  const expect = step.expect;
+function replayMode(
+  step: Step,
+  expect: Expectation | undefined,
+  settings: ReplaySettings,
+): Expected | undefined {
   if (settings.update || !step.call.command.script?.expects) return undefined;
   if (expect?.kind === "data" && !expect.truncated) return { bytes: expect.bytes };
   if (expect?.kind === "regex" && !expect.truncated) return { regex: expect.regex };
   return undefined;
+}
+
+/** An `@FILE` observation with the file's bytes read (the path checked like any the script names). */
+async function fileBytes(
+  expect: Expectation | undefined,
+  lookup: (name: string) => string | undefined,
+  read: Permissions["read"],
+): Promise<Expectation | undefined> {
+  if (expect?.kind !== "data" || !expect.file) return expect;
+  const path = substitute(expect.file, lookup);
+  checkPath("read the observation", path, "read", read ?? []);
+  try {
+    return { ...expect, bytes: await Deno.readFile(path) };
+  } catch (error) {
+    throw new Mismatch({
+      reason: `Cannot read the observation "@${path}": ${errorMessage(error)}`,
+    });
+  }
 }
 
 /** A replayed read that did not receive what the script expects, as a failure to report. */

@@ -2,7 +2,15 @@ import { showValue } from "../grammar/show_value.ts";
 import { COMMANDS } from "../commands/mod.ts";
 import { parseArgs } from "../commands/args.ts";
 import { NONE, type Result } from "../commands/result.ts";
-import type { Command, CommandContext, EventsMode, Expected, Settings } from "../commands/types.ts";
+import type {
+  Command,
+  CommandContext,
+  EventsMode,
+  Expected,
+  Policy,
+  Settings,
+} from "../commands/types.ts";
+import type { Delivery } from "../sockets/delivery.ts";
 import { SockitError } from "../grammar/errors.ts";
 import { nearest } from "../grammar/nearest.ts";
 import { SocketRegistry } from "../sockets/registry.ts";
@@ -29,6 +37,10 @@ export interface ShellOptions {
    * with it); throws a SockitError for a line it cannot rewrite. Default: lines run as given.
    */
   expand?: (line: string, registry: SocketRegistry) => string;
+  /** Checks every command before it runs and may refuse it (a replay's permission policy). */
+  policy?: Policy;
+  /** Received bytes reach the buffers in pieces (`sockit test --chunk/--delay`); default: as read. */
+  delivery?: Delivery;
 }
 
 /** How many received bytes a terminal shows per result unless `set display-limit` says otherwise. */
@@ -90,6 +102,7 @@ export class Shell {
   /** Called after every executed line with its result or error (the session recorder). */
   readonly observers: Set<(executed: Executed) => void> = new Set();
   #expand?: (line: string, registry: SocketRegistry) => string;
+  #policy?: Policy;
 
   /** A shell with no sockets; `options` fill in defaults in {@link shellSettings}. */
   constructor(options: ShellOptions = {}) {
@@ -97,6 +110,8 @@ export class Shell {
     this.settings = shellSettings(options);
     this.commands = new Map([...COMMANDS, ...(options.commands ?? [])].map((c) => [c.name, c]));
     this.#expand = options.expand;
+    this.#policy = options.policy;
+    this.registry.delivery = options.delivery;
   }
 
   /**
@@ -140,6 +155,7 @@ export class Shell {
     const [head, ...rest] = tokens;
     const command = this.command(head.text);
     const args = parseArgs(command, rest, line);
+    this.#policy?.(command, args);
     const ctx: CommandContext = {
       registry: this.registry,
       settings: this.settings,

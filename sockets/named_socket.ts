@@ -1,4 +1,5 @@
 import { formatAddr } from "./address.ts";
+import type { Delivery } from "./delivery.ts";
 
 /** Lifecycle of a named socket as `ls` shows it. */
 export type SocketState =
@@ -58,6 +59,8 @@ export abstract class NamedSocket {
   bytesOut = 0;
   /** Free text shown in `ls` (built-in server, TLS details, warnings). */
   note?: string;
+  /** Set by the registry: received bytes reach the buffer in pieces (`sockit test --chunk`). */
+  delivery?: Delivery;
   /** Where this socket reports its events (the registry's sink). */
   protected emit: EventSink;
 

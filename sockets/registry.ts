@@ -1,7 +1,9 @@
 import { showValue } from "../grammar/show_value.ts";
+import { startTimer } from "../grammar/duration.ts";
 import { SockitError } from "../grammar/errors.ts";
 import type { EventSink, NamedSocket, SocketEvent } from "./named_socket.ts";
 import { nearest } from "../grammar/nearest.ts";
+import type { Delivery } from "./delivery.ts";
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
@@ -23,6 +25,8 @@ export class SocketRegistry {
   #sinks = new Set<EventSink>();
   /** Reads waiting for a listener's child that has not arrived yet, by child name. */
   #arrivals = new Map<string, Set<() => void>>();
+  /** How every socket added from now on delivers received bytes (default: as read). */
+  delivery?: Delivery;
 
   /** The event sink sockets report to; forwards to every subscriber. */
   readonly emit: EventSink = (event: SocketEvent) => {
@@ -63,6 +67,7 @@ export class SocketRegistry {
     else if (old) {
       throw new SockitError(`Cannot add "${socket.name}": name already in use`, { code: "exists" });
     }
+    if (this.delivery) socket.delivery = this.delivery;
     this.#sockets.set(socket.name, socket);
     const waiting = this.#arrivals.get(socket.name);
     if (waiting) {
@@ -104,9 +109,9 @@ export class SocketRegistry {
     return new Promise((resolve) => {
       let waiting = this.#arrivals.get(name);
       if (!waiting) this.#arrivals.set(name, waiting = new Set());
-      let timer: ReturnType<typeof setTimeout> | undefined;
+      let cancelTimer: (() => void) | undefined;
       const done = () => {
-        clearTimeout(timer);
+        cancelTimer?.();
         options.signal?.removeEventListener("abort", done);
         waiting.delete(done);
         if (waiting.size === 0 && this.#arrivals.get(name) === waiting) {
@@ -116,7 +121,7 @@ export class SocketRegistry {
       };
       waiting.add(done);
       options.signal?.addEventListener("abort", done, { once: true });
-      if (options.timeout !== undefined) timer = setTimeout(done, options.timeout);
+      if (options.timeout !== undefined) cancelTimer = startTimer(options.timeout, done);
     });
   }
 

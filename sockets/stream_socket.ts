@@ -2,6 +2,7 @@ import { SockitError, systemErrorCode } from "../grammar/errors.ts";
 import { type EventSink, NamedSocket, type SocketInfo, type SocketState } from "./named_socket.ts";
 import { type ReadOptions, type ReadResult, ReceiveBuffer } from "./receive_buffer.ts";
 import { StreamWriter, type WriteOptions } from "./stream_writer.ts";
+import { deliver } from "./delivery.ts";
 
 /** The few raw calls a stream transport must supply (a `Deno.Conn` does). */
 export interface StreamTransport {
@@ -149,9 +150,14 @@ export class StreamSocket extends NamedSocket {
           continue;
         }
         if (n === null) break;
-        this.buffer.push(scratch.subarray(0, n));
-        this.bytesIn += n;
-        this.emit({ type: "data", name: this.name, bytes: n, buffered: this.buffer.size });
+        if (this.delivery) {
+          await deliver(
+            scratch.subarray(0, n),
+            this.delivery,
+            (piece) => this.#received(piece),
+            () => this.#closed,
+          );
+        } else this.#received(scratch.subarray(0, n));
         if (n === scratch.length && scratch.length < MAX_READ) {
           scratch = new Uint8Array(scratch.length * 4);
         }
@@ -168,6 +174,12 @@ export class StreamSocket extends NamedSocket {
       this.buffer.fail(error instanceof Error ? error : new Error(message));
       this.emit({ type: "error", name: this.name, message });
     }
+  }
+
+  #received(bytes: Uint8Array): void {
+    this.buffer.push(bytes);
+    this.bytesIn += bytes.length;
+    this.emit({ type: "data", name: this.name, bytes: bytes.length, buffered: this.buffer.size });
   }
 
   /** Gives the in-flight read's result to the upgrade; true when reading should go on. */

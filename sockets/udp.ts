@@ -15,6 +15,7 @@ import { netError } from "./errors_map.ts";
 import { type EventSink, NamedSocket, type SocketInfo } from "./named_socket.ts";
 import type { ReadOptions } from "./receive_buffer.ts";
 import type { SocketRegistry } from "./registry.ts";
+import { type Delivery, pause } from "./delivery.ts";
 
 /** Bigger than any UDP payload (65,507 bytes over IPv4, 65,527 over IPv6): nothing is cut. */
 const RECEIVE_SIZE = 65536;
@@ -52,6 +53,8 @@ class Endpoint {
   /** When set, datagrams from senders it refuses are not queued, only counted in `ignored`. */
   filter?: (from: string) => boolean;
   ignored = 0;
+  /** How its owner delivers datagrams (`sockit test --delay`): each waits before it is queued. */
+  delivery?: () => Delivery | undefined;
   #loop: Promise<void>;
   #onDatagram: (from: string, bytes: number, queued: boolean) => void;
   #onError: (message: string) => void;
@@ -85,6 +88,12 @@ class Endpoint {
       if (this.filter && !this.filter(from)) {
         this.ignored++;
         continue;
+      }
+      const delivery = this.delivery?.();
+      if (delivery) {
+        data = data.slice();
+        await pause(delivery);
+        if (this.closed) return;
       }
       this.#onDatagram(from, data.length, this.queue.push(data, from));
     }
@@ -265,6 +274,7 @@ export class UdpListener extends NamedSocket implements DatagramSocket {
       (from, bytes, queued) => this.#arrived(from, bytes, queued),
       (message) => this.emit({ type: "error", name: this.name, message }),
     );
+    this.#endpoint.delivery = () => this.delivery;
     this.buffer = this.#endpoint.queue.all;
   }
 
@@ -464,6 +474,7 @@ export async function openUdp(
     (message) => registry.emit({ type: "error", name, message }),
   );
   socket = new UdpPeer(name, endpoint, { host: ip, port }, registry.emit, "client");
+  endpoint.delivery = () => socket?.delivery;
   // Datagrams from anyone else are not for this socket (a connected socket never sees them).
   const peer = socket.peer;
   endpoint.filter = (from) => from === peer;
