@@ -46,7 +46,10 @@ export const expect = readingCommand({
   name: "expect",
   usage: "expect NAME /REGEX/",
   summary: "receive until /REGEX/ matches; returns everything through the match",
-  details: "The regex runs over the buffered bytes as latin1 text (one character per byte).\n" +
+  details:
+    "The regex runs over the buffered bytes: text in it (/héllo/) matches its UTF-8 bytes,\n" +
+    "and \\xHH one raw byte (/\\x00\\xff/): the bytes are seen one per character, so . and\n" +
+    "[...] match one byte (\\S+ takes a word whatever its letters).\n" +
     "Example:\n  expect a /^\\+OK.*\\r\\n/",
   args: ["socket", "none"],
   minArgs: 2,

@@ -44,6 +44,7 @@ import { matchTemplate, parseTemplate, substitute, UndefinedVariable } from "./t
 import { socketValues, socketVariable } from "./variables.ts";
 import { checkPath, type Permissions, replayPolicy } from "./policy.ts";
 import { errorMessage, latin1, sameBytes } from "./_private.ts";
+import { byteRegex, matchedText } from "../grammar/byte_regex.ts";
 
 /** Replay settings; every field is optional and defaults in {@linkcode replaySettings}. */
 export interface ReplayOptions {
@@ -532,9 +533,10 @@ function checkData(expect: Expectation, data: Uint8Array, captures: Map<string, 
     return;
   }
   if (expect.kind === "regex") {
-    const m = new RegExp(`^(?:${expect.regex.source})$`, expect.regex.flags).exec(latin1(data));
+    const whole = new RegExp(`^(?:${expect.regex.source})$`, expect.regex.flags);
+    const m = byteRegex(whole).exec(latin1(data));
     if (!m) throw new Mismatch({ reason: `received bytes do not match ${expect.source}` });
-    for (const [k, v] of Object.entries(m.groups ?? {})) captures.set(k, v ?? "");
+    for (const [k, v] of Object.entries(m.groups ?? {})) captures.set(k, matchedText(v ?? ""));
     return;
   }
   throw new Mismatch({ reason: "received bytes, but the script expects something else" });

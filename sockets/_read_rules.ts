@@ -5,6 +5,7 @@
  * @module
  */
 
+import { byteRegex } from "../grammar/byte_regex.ts";
 import { indexOfBytes } from "../grammar/bytes.ts";
 import { SockitError } from "../grammar/errors.ts";
 
@@ -63,7 +64,10 @@ export function earliestDelimiter(
   return best;
 }
 
-/** A copy of `re` for buffer reads: `g` dropped (reads never resume), `y` kept. */
+/**
+ * A copy of `re` for buffer reads: `g` dropped (reads never resume), `y` kept, and non-ASCII
+ * characters matched as their UTF-8 bytes (see grammar/byte_regex.ts).
+ */
 export function readRegex(re: RegExp): RegExp {
-  return new RegExp(re.source, re.flags.replace("g", ""));
+  return byteRegex(re);
 }
