@@ -28,6 +28,8 @@ import { startMock } from "./session/mock.ts";
 import { parseScript } from "./session/parse.ts";
 import { startProxy } from "./session/proxy.ts";
 import { serveForeground } from "./protocols/foreground.ts";
+import { connectCommand } from "./cli/connect.ts";
+import { listenCommand } from "./cli/listen.ts";
 
 /** Builds the CLI program; `parseAsync` runs it and returns the exit code via `process.exitCode`. */
 export function program(): Command {
@@ -180,6 +182,9 @@ export function program(): Command {
         signal: controller.signal,
       });
     });
+
+  cli.addCommand(connectCommand());
+  cli.addCommand(listenCommand());
 
   return cli;
 }

@@ -8,6 +8,8 @@
  * | `chat`    | tcp, unix, tls      | a chat room: nickname first, then `nick: text` to all  |
  * | `discard` | tcp, udp, unix, tls | reads and drops everything (RFC 863)                   |
  * | `daytime` | tcp, udp, unix, tls | sends the date and closes (RFC 867)                    |
+ * | `exec`    | tcp, unix, tls      | runs a program per connection, joined to the socket    |
+ * | `broker`  | tcp, unix, tls      | each client's bytes go to every other client unchanged |
  *
  * `echo` over tcp runs on the native epoll loop of `native/` where it can (Linux, `--allow-ffi`,
  * an IP address; see {@link ServeOptions.busyPoll}), and on `Deno.listen` elsewhere.
@@ -34,7 +36,9 @@ import { SockitError, systemErrorCode } from "../grammar/errors.ts";
 import { netError } from "../sockets/errors_map.ts";
 import { nearest } from "../grammar/nearest.ts";
 import { ackDatagram, ackStream } from "./ack.ts";
+import { broker } from "./broker.ts";
 import { chatRoom } from "./chat.ts";
+import { checkExec, execStream } from "./exec.ts";
 import { daytimeDatagram, daytimeStream } from "./daytime.ts";
 import { discardDatagram, discardStream } from "./discard.ts";
 import { echoDatagram, echoStream } from "./echo.ts";
@@ -76,12 +80,19 @@ export interface ServeOptions {
    * default true). False always uses the `Deno.listen` server.
    */
   native?: boolean;
+  /** exec: the program and its arguments, run for each connection. */
+  program?: string[];
+  /** exec: send the program's `\n` line endings as `\r\n`. */
+  crlf?: boolean;
 }
 
 /** Settings a protocol's handlers get. */
 interface HandlerSettings {
   frame?: Framer;
   maxQueue?: number;
+  program?: string[];
+  crlf?: boolean;
+  transport: string;
 }
 
 /** One built-in server. */
@@ -93,6 +104,8 @@ export interface Protocol {
   framed: boolean;
   stream?(settings: HandlerSettings): StreamHandler;
   datagram?(settings: HandlerSettings): DatagramHandler;
+  /** Checks the settings before the server listens (throws a one-line SockitError). */
+  check?(options: ServeOptions, action: string): void;
 }
 
 const ALL: readonly ServeTransport[] = ["tcp", "udp", "unix", "tls"];
@@ -137,6 +150,21 @@ export const PROTOCOLS: ReadonlyMap<string, Protocol> = new Map<string, Protocol
     framed: false,
     stream: () => daytimeStream(),
     datagram: () => daytimeDatagram(),
+  }],
+  ["exec", {
+    name: "exec",
+    summary: "runs PROGRAM for each connection, its stdin and stdout joined to the socket",
+    transports: ["tcp", "unix", "tls"],
+    framed: false,
+    check: (o, action) => checkExec(o.program, action),
+    stream: (s) => execStream({ program: s.program!, transport: s.transport, crlf: s.crlf }),
+  }],
+  ["broker", {
+    name: "broker",
+    summary: "each client's bytes go to every other client unchanged (ncat --broker)",
+    transports: ["tcp", "unix", "tls"],
+    framed: false,
+    stream: (s) => broker({ maxQueue: s.maxQueue }),
   }],
 ]);
 
@@ -204,7 +232,9 @@ export async function startServer(
     }
     frame = framer(options.frame);
   }
-  const settings: HandlerSettings = { frame, maxQueue: options.maxQueue };
+  proto.check?.(options, action);
+  const { maxQueue, program, crlf } = options;
+  const settings: HandlerSettings = { frame, maxQueue, program, crlf, transport };
   const backlog = options.backlog ?? 4096;
 
   if (transport === "udp") {
