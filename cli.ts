@@ -160,11 +160,13 @@ export function program(): Command {
 
   cli.command("serve")
     .description(
-      "run a built-in server (echo, ack, chat, discard, daytime) until Ctrl-C or SIGTERM",
+      "run a built-in server (echo, ack, chat, discard, daytime, exec, broker) until Ctrl-C",
     )
-    .argument("<protocol>", "echo, ack, chat, discard or daytime")
+    .argument("<protocol>", "echo, ack, chat, discard, daytime, exec or broker")
     .argument("<transport>", "tcp, udp, unix or tls")
     .argument("<address>", "HOST:PORT (:PORT binds 127.0.0.1), or a path for unix")
+    .argument("[program...]", "exec: -- PROGRAM ARGS… to run for each connection")
+    .option("--crlf", "exec: send the program's \\n line endings as \\r\\n")
     .option("--frame <frame>", "echo/ack per message: line, crlf, u16, u32, netstring")
     .option("--cert <file>", "TLS certificate chain (PEM)")
     .option("--key <file>", "TLS private key (PEM)")
@@ -175,10 +177,11 @@ export function program(): Command {
       Number,
     )
     .option("--quiet", "log only the listening and stopped lines")
-    .action(async (protocol: string, transport: string, address: string, options) => {
+    .action(async (protocol: string, transport: string, address: string, program, options) => {
       const controller = interruptible();
       await serveForeground(protocol, transport, address, {
         ...options,
+        program,
         signal: controller.signal,
       });
     });
