@@ -1,7 +1,9 @@
 /**
  * The data path of `sockit connect` and `sockit listen`: standard input to the socket and the
  * socket to standard output, byte for byte, with netcat's ending (`nc -N`): at end of input the
- * writing side is half-closed and output goes on until the peer closes.
+ * writing side is half-closed and output goes on until the peer closes. Each direction ends on
+ * its own: after the peer's half-close, input still flows to it (as ncat does, where socat cuts
+ * off), and the pipe ends when both directions have.
  *
  * Both directions move through large reused buffers with no timer or promise race per chunk:
  * the idle deadline is one timer that looks at a timestamp the loops update.
@@ -117,6 +119,9 @@ export async function pipe(
   let finish!: (o: PipeOutcome) => void;
   const ended = new Promise<PipeOutcome>((resolve) => finish = resolve);
   let stopped = false;
+  // Each direction ends on its own (a half-close either way); the pipe ends when both have.
+  let sent = false;
+  let received = false;
   const fail = (error: unknown) =>
     finish({
       code: 1,
@@ -149,8 +154,9 @@ export async function pipe(
       if (stopped) return;
     }
     next = undefined;
-    if (options.sendOnly) return finish({ code: 0 });
-    if (!options.noShutdown) await conn.closeWrite();
+    if (!options.noShutdown && !options.sendOnly) await conn.closeWrite();
+    sent = true;
+    if (received || options.sendOnly) finish({ code: 0 });
   };
 
   const downstream = async () => {
@@ -167,7 +173,8 @@ export async function pipe(
         break; // standard output is gone (`| head`): nothing more to print
       }
     }
-    finish({ code: 0 });
+    received = true;
+    if (sent || options.recvOnly) finish({ code: 0 });
   };
 
   let timer: ReturnType<typeof setTimeout> | undefined;

@@ -4,7 +4,7 @@
  */
 import { deepEqual as assertEquals, match as assertMatch, ok as assert } from "node:assert/strict";
 import { closedPort, echoPeer, eventually, sockit } from "./_helpers.ts";
-import { randomBytes, runPeer, sha256, socatListening, spawnSockit } from "./_pipes.ts";
+import { randomBytes, sha256, socatListening, spawnSockit } from "./_pipes.ts";
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
