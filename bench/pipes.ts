@@ -87,7 +87,9 @@ function report(title: string, times: Map<string, number[]>, base: string): void
   const ours = median(times.get("sockit")!);
   for (const [label, ts] of times) {
     const t = median(ts);
-    const ratio = label === "sockit" ? "" : `   sockit/${label} throughput ${(t / ours).toFixed(2)}`;
+    const ratio = label === "sockit"
+      ? ""
+      : `   sockit/${label} throughput ${(t / ours).toFixed(2)}`;
     console.log(`  ${label.padEnd(7)} ${t.toFixed(3)} s = ${rate(t).toFixed(2)} GB/s${ratio}`);
   }
   console.log(`  (target: every ratio ≥ 1.00; ${base})`);
@@ -101,7 +103,9 @@ try {
       await sendThrough(peer, sockitArgv(["connect", `127.0.0.1:${peer.port}`])),
     );
     send.get("ncat")!.push(await sendThrough(peer, ["ncat", "127.0.0.1", String(peer.port)]));
-    send.get("socat")!.push(await sendThrough(peer, ["socat", "-u", "-", `TCP:127.0.0.1:${peer.port}`]));
+    send.get("socat")!.push(
+      await sendThrough(peer, ["socat", "-u", "-", `TCP:127.0.0.1:${peer.port}`]),
+    );
   }
   report("connect: cat FILE | … to a Deno sink", send, "whole commands, start-up included");
 
