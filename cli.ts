@@ -36,6 +36,8 @@ import { startMock } from "./session/mock.ts";
 import { parseScript } from "./session/parse.ts";
 import { startProxy } from "./session/proxy.ts";
 import { serveForeground } from "./protocols/foreground.ts";
+import { connectCommand } from "./cli/connect.ts";
+import { listenCommand } from "./cli/listen.ts";
 
 /** Builds the CLI program; `parseAsync` runs it and returns the exit code via `process.exitCode`. */
 export function program(): Command {
@@ -210,11 +212,13 @@ export function program(): Command {
 
   cli.command("serve")
     .description(
-      "run a built-in server (echo, ack, chat, discard, daytime) until Ctrl-C or SIGTERM",
+      "run a built-in server (echo, ack, chat, discard, daytime, exec, broker) until Ctrl-C",
     )
-    .argument("<protocol>", "echo, ack, chat, discard or daytime")
+    .argument("<protocol>", "echo, ack, chat, discard, daytime, exec or broker")
     .argument("<transport>", "tcp, udp, unix or tls")
     .argument("<address>", "HOST:PORT (:PORT binds 127.0.0.1), or a path for unix")
+    .argument("[program...]", "exec: -- PROGRAM ARGS… to run for each connection")
+    .option("--crlf", "exec: send the program's \\n line endings as \\r\\n")
     .option("--frame <frame>", "echo/ack per message: line, crlf, u16, u32, netstring")
     .option("--cert <file>", "TLS certificate chain (PEM)")
     .option("--key <file>", "TLS private key (PEM)")
@@ -231,10 +235,11 @@ export function program(): Command {
       (v: string) => parseInteger(v, "serve --busy-poll"),
     )
     .option("--quiet", "log only the listening and stopped lines")
-    .action(async (protocol: string, transport: string, address: string, options) => {
+    .action(async (protocol: string, transport: string, address: string, program, options) => {
       using controller = interruptible();
       await serveForeground(protocol, transport, address, {
         ...options,
+        program,
         // A closed stdout stops the server as a signal would, quietly.
         write: (line: string) => {
           if (!announce(line)) controller.abort("SIGPIPE");
@@ -244,6 +249,9 @@ export function program(): Command {
       const reason = controller.signal.reason;
       if (reason !== "SIGPIPE") process.exitCode = exitCodeFor(reason);
     });
+
+  cli.addCommand(connectCommand());
+  cli.addCommand(listenCommand());
 
   return cli;
 }

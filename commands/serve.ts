@@ -1,12 +1,14 @@
 import { PROTOCOLS } from "../protocols/mod.ts";
 import { ServerSocket } from "../protocols/server_socket.ts";
 import type { Command } from "./types.ts";
+import { SockitError } from "../grammar/errors.ts";
 
 /** `serve PROTOCOL TRANSPORT NAME ADDR`: starts a built-in server as a named listener. */
 export const serve: Command = {
   name: "serve",
-  usage: "serve PROTOCOL TRANSPORT NAME ADDR",
-  summary: "start a built-in server (echo, ack, chat, discard, daytime) as a named listener",
+  usage: "serve PROTOCOL TRANSPORT NAME ADDR [-- PROGRAM ARGS…]",
+  summary:
+    "start a built-in server (echo, ack, chat, discard, daytime, exec, broker) as a named listener",
   details:
     [...PROTOCOLS.values()].map((p) =>
       `  ${p.name.padEnd(8)} ${p.summary} (${p.transports.join(", ")})`
@@ -16,7 +18,8 @@ export const serve: Command = {
     "Events name its connections NAME#1, NAME#2, … (they are served, not registered).\nExamples:\n" +
     "  serve echo tcp e :0\n  serve ack tcp a :0 --frame u16\n  serve chat tcp room :7000\n" +
     "  serve echo udp u :0\n  serve echo unix ue /tmp/echo.sock\n" +
-    "  serve echo tls te :0 --cert cert.pem --key key.pem",
+    "  serve echo tls te :0 --cert cert.pem --key key.pem\n" +
+    "  serve exec tcp up :0 -- tr a-z A-Z     (needs Deno's --allow-run)\n  serve broker tcp b :0",
   options: [
     {
       name: "frame",
@@ -38,7 +41,13 @@ export const serve: Command = {
     {
       name: "max-queue",
       type: "integer",
-      summary: "--max-queue BYTES  chat: a client this far behind is dropped (default 1 MiB)",
+      summary:
+        "--max-queue BYTES  chat, broker: a client this far behind is dropped (default 1 MiB)",
+    },
+    {
+      name: "crlf",
+      type: "flag",
+      summary: "--crlf  exec: send the program's \\n line endings as \\r\\n",
     },
     {
       name: "busy-poll",
@@ -48,10 +57,16 @@ export const serve: Command = {
   ],
   args: ["none", "kind", "none", "none"],
   minArgs: 4,
-  maxArgs: 4,
+  // exec: the program and its arguments follow `--`.
   script: { defines: 2, transport: 1, binds: true, paths: ["cert", "key"] },
   async run(ctx, args) {
-    const [protocol, transport, name, address] = args.positional.map((t) => t.text);
+    const [protocol, transport, name, address, ...program] = args.positional.map((t) => t.text);
+    if (program.length > 0 && protocol !== "exec") {
+      throw new SockitError(`serve: too many arguments for ${protocol}: "${program[0]}"`, {
+        code: "usage",
+        hint: "only serve exec takes a program, after --",
+      });
+    }
     ctx.registry.checkFreeName(name, "serve");
     const o = args.options;
     const socket = await ServerSocket.start(name, protocol, transport, address, {
@@ -62,6 +77,8 @@ export const serve: Command = {
       handshakeTimeout: o["handshake-timeout"] as number | undefined,
       maxQueue: o["max-queue"] as number | undefined,
       busyPoll: o["busy-poll"] as number | undefined,
+      program,
+      crlf: o.crlf === true,
     }, ctx.registry.emit);
     ctx.registry.add(socket);
     return { kind: "socket", info: socket.info(), verb: "listening" };

@@ -8,6 +8,8 @@
  * | `chat`    | tcp, unix, tls      | a chat room: nickname first, then `nick: text` to all  |
  * | `discard` | tcp, udp, unix, tls | reads and drops everything (RFC 863)                   |
  * | `daytime` | tcp, udp, unix, tls | sends the date and closes (RFC 867)                    |
+ * | `exec`    | tcp, unix, tls      | runs a program per connection, joined to the socket    |
+ * | `broker`  | tcp, unix, tls      | each client's bytes go to every other client unchanged |
  *
  * Every server listens through the same `bind` as the shell's `listen` (one backlog, the Unix
  * stale-file policy with `force`, TLS on node:tls with the certificate and key checked as a
@@ -38,7 +40,9 @@ import { bind, bindError, DEFAULT_BACKLOG, listenAddress } from "../sockets/bind
 import { SockitError } from "../grammar/errors.ts";
 import { nearest } from "../grammar/nearest.ts";
 import { ackDatagram, ackStream } from "./ack.ts";
+import { broker } from "./broker.ts";
 import { chatRoom } from "./chat.ts";
+import { checkExec, execStream } from "./exec.ts";
 import { daytimeDatagram, daytimeStream } from "./daytime.ts";
 import { discardDatagram, discardStream } from "./discard.ts";
 import { echoDatagram, echoStream } from "./echo.ts";
@@ -84,12 +88,19 @@ export interface ServeOptions {
    * default true). False always uses the `Deno.listen` server.
    */
   native?: boolean;
+  /** exec: the program and its arguments, run for each connection. */
+  program?: string[];
+  /** exec: send the program's `\n` line endings as `\r\n`. */
+  crlf?: boolean;
 }
 
 /** Settings a protocol's handlers get. */
 interface HandlerSettings {
   frame?: Framer;
   maxQueue?: number;
+  program?: string[];
+  crlf?: boolean;
+  transport: string;
 }
 
 /** One built-in server. */
@@ -101,6 +112,8 @@ export interface Protocol {
   framed: boolean;
   stream?(settings: HandlerSettings): StreamHandler;
   datagram?(settings: HandlerSettings): DatagramHandler;
+  /** Checks the settings before the server listens (throws a one-line SockitError). */
+  check?(options: ServeOptions, action: string): void;
 }
 
 const ALL: readonly ServeTransport[] = ["tcp", "udp", "unix", "tls"];
@@ -145,6 +158,21 @@ export const PROTOCOLS: ReadonlyMap<string, Protocol> = new Map<string, Protocol
     framed: false,
     stream: () => daytimeStream(),
     datagram: () => daytimeDatagram(),
+  }],
+  ["exec", {
+    name: "exec",
+    summary: "runs PROGRAM for each connection, its stdin and stdout joined to the socket",
+    transports: ["tcp", "unix", "tls"],
+    framed: false,
+    check: (o, action) => checkExec(o.program, action),
+    stream: (s) => execStream({ program: s.program!, transport: s.transport, crlf: s.crlf }),
+  }],
+  ["broker", {
+    name: "broker",
+    summary: "each client's bytes go to every other client unchanged (ncat --broker)",
+    transports: ["tcp", "unix", "tls"],
+    framed: false,
+    stream: (s) => broker({ maxQueue: s.maxQueue }),
   }],
 ]);
 
@@ -195,7 +223,9 @@ export async function startServer(
     }
     frame = framer(options.frame);
   }
-  const settings: HandlerSettings = { frame, maxQueue: options.maxQueue };
+  proto.check?.(options, action);
+  const { maxQueue, program, crlf } = options;
+  const settings: HandlerSettings = { frame, maxQueue, program, crlf, transport };
   const who = { verb: "serve", name };
   const busyPoll = options.busyPoll ?? DEFAULT_BUSY_POLL_US;
   if (!Number.isInteger(busyPoll) || busyPoll < 0 || busyPoll > 1_000_000) {

@@ -297,12 +297,13 @@ Deno.test("recv with a negative count says it must be positive", async () => {
   );
 });
 
-Deno.test("sockit sevre suggests serve; sockit connect suggests the shell's open", async () => {
+Deno.test("sockit sevre suggests serve; sockit read suggests the shell's recv", async () => {
   const sevre = await sockit(["sevre", "echo", "tcp", ":0"]);
   assertEquals(sevre.code, 1);
   assertEquals(sevre.stderr, 'error: Unknown command "sevre"; did you mean sockit serve?\n');
-  const connect = await sockit(["connect"]);
-  assertMatch(connect.stderr, /did you mean open\? open is a shell command/);
+  // (`sockit connect` is a subcommand of its own now: netcat for pipes.)
+  const read = await sockit(["read"]);
+  assertMatch(read.stderr, /did you mean recv\? recv is a shell command/);
 });
 
 Deno.test("sockit help lists the subcommands; sockit help COMMAND shows one", async () => {

@@ -169,7 +169,15 @@ Deno.test("Tab completion offers fixed words, open sockets only, and sorted @fil
   await using shell = new Shell();
   await connectedPair(shell);
   await shell.execute("close a");
-  assertEquals(complete(shell, "serve ")[0], ["echo", "ack", "chat", "discard", "daytime"]);
+  assertEquals(complete(shell, "serve ")[0], [
+    "echo",
+    "ack",
+    "chat",
+    "discard",
+    "daytime",
+    "exec",
+    "broker",
+  ]);
   assert(complete(shell, "serve echo ")[0].includes("tcp"));
   assertEquals(complete(shell, "set display ")[0], ["auto", "text", "hex"]);
   assertEquals(complete(shell, "set ev")[0], ["events "]);

@@ -1,0 +1,259 @@
+/**
+ * The sockets `sockit connect` and `sockit listen` pipe through: a connection of any transport
+ * as a {@link PipeConn} (a plain Deno connection, a TLS transport over one, or a UDP socket kept
+ * to one peer), dialled or accepted with the project's address parsing and one-line errors.
+ *
+ * @module
+ */
+import { formatHostPort, parseHostPort, requirePeerPort } from "../sockets/address.ts";
+import { netError } from "../sockets/errors_map.ts";
+import { withDeadline } from "../sockets/tcp.ts";
+import { SockitError } from "../grammar/errors.ts";
+import type { TlsOptions } from "../sockets/tls.ts";
+
+/** The transports the pipes run on. */
+export const PIPE_KINDS = ["tcp", "tls", "udp", "unix"] as const;
+
+/** One of {@link PIPE_KINDS}. */
+export type PipeKind = typeof PIPE_KINDS[number];
+
+/** A byte stream (or a datagram socket kept to one peer) the pipe reads and writes. */
+export interface PipeConn {
+  read(p: Uint8Array): Promise<number | null>;
+  write(p: Uint8Array): Promise<number>;
+  /** Half-closes our writing side (a no-op for UDP). */
+  closeWrite(): Promise<void>;
+  close(): void;
+  readonly localAddr: Deno.Addr;
+  readonly remoteAddr: Deno.Addr;
+  /** Datagrams: the largest write, and each write is one datagram. */
+  readonly datagram?: number;
+}
+
+/** Accepts pipe connections one at a time. */
+export interface PipeListener {
+  readonly addr: Deno.Addr;
+  accept(): Promise<PipeConn>;
+  close(): void;
+}
+
+/** The largest UDP payload over IPv4. */
+const MAX_DATAGRAM = 65507;
+
+const tls = () => import("../sockets/tls.ts");
+
+/** Settings for {@link dial} and {@link bind}: TLS files and flags, a connect deadline in ms. */
+export interface EndpointOptions extends TlsOptions {
+  timeout?: number;
+  /** UDP listen: read every sender, answer the latest (`-k`), not only the first. */
+  anyPeer?: boolean;
+}
+
+/** Connects to `address` over `kind`; errors are one line naming the action and the address. */
+export async function dial(
+  kind: PipeKind,
+  address: string,
+  options: EndpointOptions = {},
+): Promise<PipeConn> {
+  const action = `connect to ${address}`;
+  if (kind === "unix") {
+    try {
+      return await withDeadline(
+        Deno.connect({ transport: "unix", path: address }),
+        options,
+        (late) => late.close(),
+      );
+    } catch (error) {
+      throw netError("connect to", address, address, error);
+    }
+  }
+  const { host, port } = parseHostPort(address, action);
+  requirePeerPort(port, action);
+  const shown = formatHostPort(host, port);
+  if (kind === "udp") return udpConn(host, port, shown);
+  const { tlsSettings, startTlsOver, portOf } = kind === "tls" ? await tls() : ({} as never);
+  const start = { ...options, isServer: false, host, action };
+  const prepared = kind === "tls" ? await tlsSettings(start) : undefined;
+  let conn: Deno.TcpConn;
+  try {
+    conn = await withDeadline(
+      Deno.connect({ hostname: host, port, transport: "tcp" }),
+      options,
+      (late) => late.close(),
+    );
+  } catch (error) {
+    throw netError("connect to", shown, shown, error);
+  }
+  if (kind === "tcp") return conn;
+  const t = await startTlsOver(portOf(conn), start, prepared);
+  try {
+    await withDeadline(t.ready, options);
+  } catch (error) {
+    t.close();
+    throw new SockitError(`Cannot ${action}: TLS handshake failed: ${(error as Error).message}`, {
+      code: error instanceof Deno.errors.TimedOut ? "timeout" : "tls",
+      cause: error,
+    });
+  }
+  return t;
+}
+
+/** Listens on `address` over `kind` (a unix socket file is removed again on close). */
+export async function bind(
+  kind: PipeKind,
+  address: string,
+  options: EndpointOptions = {},
+): Promise<PipeListener> {
+  const action = `listen on ${address}`;
+  if (kind === "unix") {
+    let listener: Deno.UnixListener;
+    try {
+      listener = Deno.listen({ transport: "unix", path: address });
+    } catch (error) {
+      throw netError("listen on", address, address, error);
+    }
+    return {
+      addr: listener.addr,
+      accept: () => listener.accept(),
+      close() {
+        listener.close();
+        try {
+          Deno.removeSync(address);
+        } catch { /* already gone */ }
+      },
+    };
+  }
+  const { host, port } = parseHostPort(address, action);
+  const shown = formatHostPort(host, port);
+  if (kind === "udp") return udpListener(host, port, shown, options.anyPeer === true);
+  const start = { ...options, isServer: true, action };
+  const engine = kind === "tls" ? await tls() : undefined;
+  const prepared = engine ? await engine.tlsSettings(start) : undefined;
+  let listener: Deno.TcpListener;
+  try {
+    listener = Deno.listen({ hostname: host, port, transport: "tcp" });
+  } catch (error) {
+    throw netError("listen on", shown, shown, error);
+  }
+  return {
+    addr: listener.addr,
+    async accept() {
+      const conn = await listener.accept();
+      if (!engine) return conn;
+      const t = await engine.startTlsOver(engine.portOf(conn), start, prepared);
+      try {
+        await t.ready;
+      } catch (error) {
+        t.close();
+        throw new SockitError(`TLS handshake failed: ${(error as Error).message}`, {
+          code: "tls",
+        });
+      }
+      return t;
+    },
+    close: () => listener.close(),
+  };
+}
+
+function openDatagram(hostname: string, port: number, shown: string): Deno.DatagramConn {
+  try {
+    return Deno.listenDatagram({ hostname, port, transport: "udp" });
+  } catch (error) {
+    throw netError(port === 0 ? "connect to" : "listen on", shown, shown, error);
+  }
+}
+
+/** A UDP socket that sends to one peer and reads only that peer's datagrams. */
+function udpConn(host: string, port: number, shown: string): PipeConn {
+  const conn = openDatagram(host.includes(":") ? "::" : "0.0.0.0", 0, shown);
+  const peer: Deno.NetAddr = { transport: "udp", hostname: host, port };
+  return datagramPeer(conn, peer, () => conn.close());
+}
+
+function datagramPeer(
+  conn: Deno.DatagramConn,
+  peer: Deno.NetAddr,
+  close: () => void,
+  first?: Uint8Array,
+): PipeConn {
+  let pending = first;
+  return {
+    localAddr: conn.addr,
+    remoteAddr: peer,
+    datagram: MAX_DATAGRAM,
+    async read(p) {
+      if (pending) {
+        const n = Math.min(p.length, pending.length);
+        p.set(pending.subarray(0, n));
+        pending = undefined;
+        return n;
+      }
+      while (true) {
+        let data: Uint8Array;
+        let from: Deno.Addr;
+        try {
+          [data, from] = await conn.receive(p);
+        } catch (error) {
+          if (error instanceof Deno.errors.BadResource) return null;
+          throw error;
+        }
+        const f = from as Deno.NetAddr;
+        if (f.port === peer.port && sameHost(f.hostname, peer.hostname)) return data.length;
+      }
+    },
+    write: (p) => conn.send(p, peer),
+    closeWrite: () => Promise.resolve(),
+    close,
+  };
+}
+
+/** `127.0.0.1` and `::ffff:127.0.0.1` are one host. */
+function sameHost(a: string, b: string): boolean {
+  return a.replace(/^::ffff:/, "") === b.replace(/^::ffff:/, "");
+}
+
+/**
+ * A bound UDP socket as one pipe connection: datagrams from the first sender (or, with
+ * `anyPeer`, from every sender) are read, and writes go to that sender (the latest one).
+ */
+function udpListener(host: string, port: number, shown: string, anyPeer: boolean): PipeListener {
+  const conn = openDatagram(host, port, shown);
+  return {
+    addr: conn.addr,
+    async accept() {
+      const buf = new Uint8Array(MAX_DATAGRAM + 1);
+      const [data, from] = await conn.receive(buf);
+      const first = data.slice();
+      if (!anyPeer) return datagramPeer(conn, from as Deno.NetAddr, () => {}, first);
+      let peer = from as Deno.NetAddr;
+      let pending: Uint8Array | undefined = first;
+      return {
+        localAddr: conn.addr,
+        get remoteAddr() {
+          return peer;
+        },
+        datagram: MAX_DATAGRAM,
+        async read(p: Uint8Array) {
+          if (pending) {
+            const n = Math.min(p.length, pending.length);
+            p.set(pending.subarray(0, n));
+            pending = undefined;
+            return n;
+          }
+          try {
+            const [got, sender] = await conn.receive(p);
+            peer = sender as Deno.NetAddr;
+            return got.length;
+          } catch (error) {
+            if (error instanceof Deno.errors.BadResource) return null;
+            throw error;
+          }
+        },
+        write: (p: Uint8Array) => conn.send(p, peer),
+        closeWrite: () => Promise.resolve(),
+        close: () => {},
+      };
+    },
+    close: () => conn.close(),
+  };
+}

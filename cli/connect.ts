@@ -1,0 +1,59 @@
+/**
+ * `sockit connect [tcp|tls|udp|unix] ADDR [options]`: netcat's client for pipes. Standard input
+ * goes to the socket and the socket to standard output, byte for byte; at end of input the
+ * writing side is half-closed and output goes on until the peer closes (`nc -N`), then exit 0.
+ *
+ * @module
+ */
+import { Command } from "commander";
+import { formatAddr } from "../sockets/address.ts";
+import { parseDuration } from "../grammar/duration.ts";
+import { stderrLine } from "../shell/batch.ts";
+import { dial } from "./_endpoints.ts";
+import { ChunkSource, pipe } from "./_pipe.ts";
+import {
+  endpointSettings,
+  exitCodeOf,
+  kindAndAddress,
+  type PipeFlags,
+  pipeOptions,
+  pipeSettings,
+} from "./_pipe_options.ts";
+
+/** The `connect` subcommand, for cli.ts to register. */
+export function connectCommand(): Command {
+  const command = new Command("connect")
+    .description(
+      "netcat for pipes: stdin to a socket, the socket to stdout (exit 1: refused, " +
+        "reset, timeout; 2: usage)",
+    )
+    .argument("<address...>", "[tcp|tls|udp|unix] ADDR (HOST:PORT, [IPv6]:PORT or a unix path)")
+    .option("-w, --wait <duration>", "give up connecting after this long");
+  pipeOptions(command, "client");
+  return command.action((words: string[], flags: PipeFlags & { wait?: string }) =>
+    exitCodeOf(async () => {
+      const [kind, address] = kindAndAddress(words, "connect");
+      const settings = pipeSettings(flags, "connect");
+      const timeout = flags.wait === undefined
+        ? undefined
+        : parseDuration(flags.wait, "connect --wait");
+      try {
+        const conn = await dial(kind, address, { ...endpointSettings(flags), timeout });
+        const remote = formatAddr(conn.remoteAddr);
+        if (flags.verbose) stderrLine(`connected to ${kind} ${remote}`);
+        const outcome = await pipe(
+          conn,
+          new ChunkSource(Deno.stdin),
+          Deno.stdout,
+          remote,
+          settings,
+        );
+        if (outcome.why) stderrLine(`error: connect: ${outcome.why}`);
+        else if (flags.verbose) stderrLine(`closed ${remote}`);
+        return outcome.code;
+      } finally {
+        settings.log?.close();
+      }
+    })
+  );
+}

@@ -1,0 +1,78 @@
+/** `serve broker`: ncat's `--broker`, bytes from each client to every other client unchanged. */
+import { deepEqual as assertEquals, ok as assert } from "node:assert/strict";
+import { startServer } from "../protocols/mod.ts";
+import type { ServerEvent } from "../protocols/mod.ts";
+import { eventually } from "./_helpers.ts";
+import { randomBytes, runPeer } from "./_pipes.ts";
+
+async function readExactly(conn: Deno.Conn, n: number): Promise<Uint8Array> {
+  const buf = new Uint8Array(n);
+  for (let got = 0; got < n;) {
+    const r = await conn.read(buf.subarray(got));
+    if (r === null) throw new Error(`closed after ${got} of ${n} bytes`);
+    got += r;
+  }
+  return buf;
+}
+
+Deno.test("broker: bytes from each of three clients reach the other two unchanged, not the sender", async () => {
+  await using server = await startServer("broker", "tcp", "127.0.0.1:0");
+  const { port } = server.addr as Deno.NetAddr;
+  const clients = await Promise.all(
+    [0, 1, 2].map(() => Deno.connect({ hostname: "127.0.0.1", port })),
+  );
+  await eventually(() => server.stats().active === 3, "three clients in the broker");
+  const payloads = clients.map(() => randomBytes(100_000)); // binary, NUL bytes and all
+  for (const [i, conn] of clients.entries()) {
+    await conn.write(payloads[i]).then(async function more(n): Promise<void> {
+      if (n < payloads[i].length) await conn.write(payloads[i].subarray(n)).then(more);
+    });
+    for (const [j, other] of clients.entries()) {
+      if (j !== i) assertEquals(await readExactly(other, payloads[i].length), payloads[i]);
+    }
+  }
+  // The senders got nothing of their own: a marker from client 0 is the next thing 1 reads.
+  await clients[0].write(new Uint8Array([7]));
+  assertEquals(await readExactly(clients[1], 1), new Uint8Array([7]));
+  for (const c of clients) c.close();
+});
+
+Deno.test("broker works with ncat clients: what one sends, the other prints", async () => {
+  await using server = await startServer("broker", "tcp", "127.0.0.1:0");
+  const { port } = server.addr as Deno.NetAddr;
+  using listener = await Deno.connect({ hostname: "127.0.0.1", port });
+  await eventually(() => server.stats().active === 1, "the first client in the broker");
+  const sent = await runPeer(
+    "ncat",
+    ["--send-only", "127.0.0.1", String(port)],
+    new TextEncoder().encode("from ncat\n"),
+  );
+  assertEquals(sent.code, 0);
+  assertEquals(new TextDecoder().decode(await readExactly(listener, 10)), "from ncat\n");
+});
+
+Deno.test("broker drops a client that stops reading, and the others keep getting every byte", async () => {
+  const events: ServerEvent[] = [];
+  await using server = await startServer(
+    "broker",
+    "tcp",
+    "127.0.0.1:0",
+    { maxQueue: 256 * 1024 },
+    (e) => events.push(e),
+  );
+  const { port } = server.addr as Deno.NetAddr;
+  const sender = await Deno.connect({ hostname: "127.0.0.1", port });
+  const reader = await Deno.connect({ hostname: "127.0.0.1", port });
+  const stalled = await Deno.connect({ hostname: "127.0.0.1", port }); // never reads
+  await eventually(() => server.stats().active === 3, "three clients in the broker");
+  const payload = randomBytes(32 * 1024 * 1024);
+  const reading = readExactly(reader, payload.length);
+  for (let off = 0; off < payload.length;) off += await sender.write(payload.subarray(off));
+  assertEquals(await reading, payload);
+  const drop = await eventually(
+    () => events.find((e) => e.type === "notice" && e.trouble),
+    "the stalled client dropped",
+  );
+  assert(drop.type === "notice" && /dropped: not reading/.test(drop.text), JSON.stringify(drop));
+  for (const c of [sender, reader, stalled]) c.close();
+});
