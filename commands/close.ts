@@ -1,3 +1,4 @@
+import { closeSocket } from "../sockets/listener.ts";
 import type { Command } from "./types.ts";
 
 /** `close NAME…`: closes sockets (a listener also stops its built-in server). */
@@ -5,17 +6,25 @@ export const close: Command = {
   name: "close",
   usage: "close NAME…",
   summary: "close sockets (globs such as srv.* work); unread bytes are discarded",
+  details: "Closing a listener stops accepting; its children stay open unless --all is given.",
   args: ["socket"],
   minArgs: 1,
+  options: [
+    {
+      name: "all",
+      type: "flag",
+      summary: "--all  a listener's children close with it (without it they stay open)",
+    },
+  ],
   script: { closes: true },
   async run(ctx, args) {
-    const closed: string[] = [];
+    const closed = new Set<string>();
     for (const token of args.positional) {
       for (const socket of ctx.registry.match(token.text, "close")) {
-        await socket.close();
-        closed.push(socket.name);
+        const names = await closeSocket(socket, { children: args.options.all === true });
+        for (const n of names) closed.add(n);
       }
     }
-    return { kind: "message", text: `closed ${closed.join(", ")}` };
+    return { kind: "message", text: `closed ${[...closed].join(", ")}` };
   },
 };

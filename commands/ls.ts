@@ -1,5 +1,6 @@
 import { ServerSocket } from "../protocols/server_socket.ts";
 import type { SocketInfo } from "../sockets/named_socket.ts";
+import { MAX_FINISHED_ROWS } from "../sockets/registry.ts";
 import type { Command } from "./types.ts";
 
 /** The cells every socket table starts with: name, kind, state, local, remote, in, out. */
@@ -12,6 +13,8 @@ export const ls: Command = {
   name: "ls",
   usage: "ls [NAME…]",
   summary: "list sockets: kind, state, addresses, bytes in/out, bytes buffered",
+  details: `Finished rows (closed, or a listener's child whose peer closed with nothing left to\n` +
+    `read) are kept for the latest ${MAX_FINISHED_ROWS}; older ones are forgotten.`,
   args: ["socket"],
   run(ctx, args) {
     const wanted = args.positional.flatMap((t) => ctx.registry.match(t.text, "list"));
