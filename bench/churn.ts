@@ -96,7 +96,7 @@ export async function churn(
   }));
   const until = Date.now() + (options.waitMs ?? 10_000);
   let fdsAfter = openDescriptors();
-  while (fdsAfter > fdsBefore && Date.now() < until) {
+  while (fdsAfter > fdsBefore + 2 && Date.now() < until) {
     await new Promise((r) => setTimeout(r, 10));
     fdsAfter = openDescriptors();
   }
