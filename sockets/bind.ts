@@ -185,6 +185,8 @@ export interface AcceptHandlers {
 export const ACCEPT_PAUSE_MIN = 5;
 /** The longest pause between failed accepts, in ms. */
 export const ACCEPT_PAUSE_MAX = 1000;
+/** A failed accept after this many ms without one starts a new episode, and is told. */
+export const ACCEPT_QUIET = 5000;
 
 /** True for "too many open files", the process's (EMFILE) or the system's (ENFILE). */
 function outOfDescriptors(error: unknown): boolean {
@@ -203,11 +205,12 @@ function acceptTrouble(error: unknown): string {
 
 /**
  * The one accept loop: takes connections from a {@link StreamBinding} until stopped, handing
- * each to `accepted`. A failed accept ends one connection, not the listener. Failures in a row
- * (at the descriptor limit every accept fails at once) are told once, and the loop pauses
- * between attempts, from {@link ACCEPT_PAUSE_MIN} ms doubling up to {@link ACCEPT_PAUSE_MAX}
+ * each to `accepted`. A failed accept ends one connection, not the listener. An episode of
+ * failures (at the descriptor limit every accept fails; a freed descriptor lets one through,
+ * then they fail again) is told once: a failure is told only after {@link ACCEPT_QUIET} ms
+ * without one. The loop pauses between failed attempts, from {@link ACCEPT_PAUSE_MIN} ms doubling up to {@link ACCEPT_PAUSE_MAX}
  * ms, or until {@link AcceptLoop.wake} says a descriptor came back, as the native echo loop
- * stops accepting until a connection closes; the first success ends the episode.
+ * stops accepting until a connection closes; a success resets the pause.
  */
 export class AcceptLoop {
   readonly #binding: StreamBinding;
@@ -239,7 +242,8 @@ export class AcceptLoop {
   }
 
   async #run(handlers: AcceptHandlers): Promise<void> {
-    let pause = 0; // 0: not in an episode of failures
+    let pause = 0; // 0: the last accept succeeded
+    let lastFailure = -Infinity;
     while (!this.#stopping) {
       let connection: Accepted;
       try {
@@ -247,7 +251,9 @@ export class AcceptLoop {
       } catch (error) {
         if (this.#stopping || error instanceof Deno.errors.BadResource) return;
         this.#failures++;
-        if (pause === 0) handlers.failed(acceptTrouble(error));
+        const now = Date.now();
+        if (now - lastFailure > ACCEPT_QUIET) handlers.failed(acceptTrouble(error));
+        lastFailure = now;
         pause = pause === 0 ? ACCEPT_PAUSE_MIN : Math.min(pause * 2, ACCEPT_PAUSE_MAX);
         await this.#rest(pause);
         continue;
