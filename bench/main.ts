@@ -14,6 +14,7 @@ const BENCHES = [
   "chat.ts",
   "proxy.ts",
   "pipes.ts",
+  "churn.ts",
 ];
 
 const only = Deno.args;

@@ -1,6 +1,7 @@
 import { ServerSocket } from "../protocols/server_socket.ts";
 import type { NamedSocket, SocketInfo } from "../sockets/named_socket.ts";
 import { plural } from "../grammar/plural.ts";
+import { MAX_FINISHED_ROWS } from "../sockets/registry.ts";
 import type { Command } from "./types.ts";
 
 /** The cells every socket table starts with: name, kind, state, local, remote, in, out. */
@@ -33,7 +34,9 @@ export const ls: Command = {
   summary: "list sockets: kind, state, addresses, bytes in/out, bytes buffered",
   details: "Sockets closed with close or quit are left out unless named or --closed is given.\n" +
     "On a terminal, byte counts show as 1.2 KiB and the note column is cut to fit the width;\n" +
-    "batch mode and scripts get exact counts and whole notes.",
+    "batch mode and scripts get exact counts and whole notes.\n" +
+    `Finished rows (closed, or a listener's child whose peer closed with nothing left to\n` +
+    `read) are kept for the latest ${MAX_FINISHED_ROWS}; older ones are forgotten.`,
   options: [{ name: "closed", type: "flag", summary: "--closed  list closed sockets too" }],
   args: ["socket"],
   async run(ctx, args) {

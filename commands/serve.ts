@@ -15,7 +15,9 @@ export const serve: Command = {
     ).join("\n") +
     "\nADDR is HOST:PORT (:PORT binds 127.0.0.1, port 0 picks a free port) or, for unix, a path.\n" +
     "ls shows the server with its connection counts; close NAME stops it and its connections.\n" +
-    "Events name its connections NAME#1, NAME#2, … (they are served, not registered).\nExamples:\n" +
+    "Events name its connections NAME#1, NAME#2, … (they are served, not registered).\n" +
+    "echo tcp runs on a native loop only with --allow-ffi (deno task shell-native); the row is\n" +
+    "the same either way, and sockit serve logs which loop runs.\nExamples:\n" +
     "  serve echo tcp e :0\n  serve ack tcp a :0 --frame u16\n  serve chat tcp room :7000\n" +
     "  serve echo udp u :0\n  serve echo unix ue /tmp/echo.sock\n" +
     "  serve echo tls te :0 --cert cert.pem --key key.pem\n" +

@@ -47,7 +47,7 @@ import { daytimeDatagram, daytimeStream } from "./daytime.ts";
 import { discardDatagram, discardStream } from "./discard.ts";
 import { echoDatagram, echoStream } from "./echo.ts";
 import { type Framer, framer } from "./framing.ts";
-import { DEFAULT_BUSY_POLL_US, startNativeEcho } from "./native/echo_server.ts";
+import { DEFAULT_BUSY_POLL_US, nativeEchoFallback, startNativeEcho } from "./native/echo_server.ts";
 import {
   type DatagramHandler,
   DatagramServer,
@@ -233,6 +233,7 @@ export async function startServer(
       code: "usage",
     });
   }
+  let detail: string | undefined;
   if (protocol === "echo" && transport === "tcp" && !frame && options.native !== false) {
     // The native loop makes its own listening socket (see native/echo_server.ts), with the same
     // address rules, backlog and error wording as bind().
@@ -244,6 +245,7 @@ export async function startServer(
     } catch (error) {
       throw bindError(who, formatHostPort(host, port), error);
     }
+    detail = nativeEchoFallback(host);
   }
   const binding = await bind(transport, address, who, {
     force: options.force,
@@ -254,5 +256,5 @@ export async function startServer(
   if (binding.kind === "udp") {
     return new DatagramServer(binding.conn, proto.datagram!(settings), emit);
   }
-  return new StreamServer(binding, proto.stream!(settings), emit);
+  return new StreamServer(binding, proto.stream!(settings), emit, detail);
 }

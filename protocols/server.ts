@@ -118,14 +118,23 @@ export class StreamServer implements RunningServer {
   #stopped?: Promise<void>;
   #loop: AcceptLoop;
 
-  /** Serves `binding` (from `bind`) with `handler`, reporting to `emit`. */
-  constructor(binding: StreamBinding, handler: StreamHandler, emit: ServerEventSink) {
+  readonly detail?: string;
+
+  /** Serves `binding` (from `bind`) with `handler`, reporting to `emit`; `detail`: see there. */
+  constructor(
+    binding: StreamBinding,
+    handler: StreamHandler,
+    emit: ServerEventSink,
+    detail?: string,
+  ) {
     this.addr = binding.addr;
+    this.detail = detail;
     this.#handler = handler;
     this.#emit = emit;
     this.#loop = new AcceptLoop(binding, {
       accepted: ({ transport }) => this.#accepted(transport),
-      // A reset before accept ends one connection, not the server.
+      // A reset before accept ends one connection, not the server; at the descriptor limit the
+      // loop pauses and says so once.
       failed: (message) => this.#emit({ type: "error", message }),
     });
   }
@@ -170,6 +179,7 @@ export class StreamServer implements RunningServer {
     // A TLS stream's close sends close_notify before the connection goes: wait for it.
     await (conn as { closed?: () => Promise<void> }).closed?.();
     this.#conns.delete(peer.id);
+    this.#loop.wake(); // a descriptor came back: an accept paused at the limit can go on
     this.#closedIn += peer.bytesIn;
     this.#closedOut += peer.bytesOut;
     this.#emit({

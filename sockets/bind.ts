@@ -174,17 +174,49 @@ export function bindUdp(address: string, who: Who): DatagramBinding {
 export interface AcceptHandlers {
   /** A new connection (after `stop()` none is delivered: it is closed instead). */
   accepted(connection: Accepted): void;
-  /** An accept that failed without ending the listener (a reset before accept). */
+  /**
+   * Accepting failed without ending the listener (a reset before accept, the descriptor
+   * limit): told once per episode of failures, however many attempts it takes.
+   */
   failed(message: string): void;
+}
+
+/** The first pause after a failed accept, in ms; each further failure doubles it. */
+export const ACCEPT_PAUSE_MIN = 5;
+/** The longest pause between failed accepts, in ms. */
+export const ACCEPT_PAUSE_MAX = 1000;
+/** A failed accept after this many ms without one starts a new episode, and is told. */
+export const ACCEPT_QUIET = 5000;
+
+/** True for "too many open files", the process's (EMFILE) or the system's (ENFILE). */
+function outOfDescriptors(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return code === "EMFILE" || code === "ENFILE" || /\(os error 2[34]\)/.test(String(error));
+}
+
+/** How a failed accept is told. */
+function acceptTrouble(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return outOfDescriptors(error)
+    ? `cannot accept: ${text}; accepting paused until a descriptor frees up (connections wait ` +
+      "in the backlog)"
+    : text;
 }
 
 /**
  * The one accept loop: takes connections from a {@link StreamBinding} until stopped, handing
- * each to `accepted`. A failed accept ends one connection, not the listener.
+ * each to `accepted`. A failed accept ends one connection, not the listener. An episode of
+ * failures (at the descriptor limit every accept fails; a freed descriptor lets one through,
+ * then they fail again) is told once: a failure is told only after {@link ACCEPT_QUIET} ms
+ * without one. The loop pauses between failed attempts, from {@link ACCEPT_PAUSE_MIN} ms doubling up to {@link ACCEPT_PAUSE_MAX}
+ * ms, or until {@link AcceptLoop.wake} says a descriptor came back, as the native echo loop
+ * stops accepting until a connection closes; a success resets the pause.
  */
 export class AcceptLoop {
   readonly #binding: StreamBinding;
   #stopping = false;
+  #failures = 0;
+  #resume: (() => void) | undefined;
   /** Settles when the loop has ended. */
   readonly done: Promise<void>;
 
@@ -199,16 +231,34 @@ export class AcceptLoop {
     return this.#stopping;
   }
 
+  /** Accepts that failed so far (each pause counts one attempt, not a spin). */
+  get failures(): number {
+    return this.#failures;
+  }
+
+  /** Ends a pause after a failed accept now (a connection closed: a descriptor is free). */
+  wake(): void {
+    this.#resume?.();
+  }
+
   async #run(handlers: AcceptHandlers): Promise<void> {
+    let pause = 0; // 0: the last accept succeeded
+    let lastFailure = -Infinity;
     while (!this.#stopping) {
       let connection: Accepted;
       try {
         connection = await this.#binding.accept();
       } catch (error) {
         if (this.#stopping || error instanceof Deno.errors.BadResource) return;
-        handlers.failed(error instanceof Error ? error.message : String(error));
+        this.#failures++;
+        const now = Date.now();
+        if (now - lastFailure > ACCEPT_QUIET) handlers.failed(acceptTrouble(error));
+        lastFailure = now;
+        pause = pause === 0 ? ACCEPT_PAUSE_MIN : Math.min(pause * 2, ACCEPT_PAUSE_MAX);
+        await this.#rest(pause);
         continue;
       }
+      pause = 0;
       if (this.#stopping) {
         try {
           connection.transport.close();
@@ -219,6 +269,19 @@ export class AcceptLoop {
     }
   }
 
+  /** Waits `ms`, or until woken or stopped. */
+  #rest(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#resume = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#resume = done;
+    });
+  }
+
   /** Stops listening and waits for the loop to end; idempotent. */
   stop(): Promise<void> {
     if (!this.#stopping) {
@@ -226,6 +289,7 @@ export class AcceptLoop {
       try {
         this.#binding.close();
       } catch { /* already closed */ }
+      this.wake();
     }
     return this.done;
   }

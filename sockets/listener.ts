@@ -5,17 +5,29 @@ import type { SocketRegistry } from "./registry.ts";
 import { StreamSocket } from "./stream_socket.ts";
 import { startTimer } from "../grammar/duration.ts";
 
+/** Below this many, the listener's lists of children are not pruned. */
+const PRUNE_MIN = 64;
+
 /**
  * A named listener. Each accepted connection becomes a named child `NAME.1`, `NAME.2`, …
  * registered at once (numbers whose name an open socket still holds, such as an earlier
  * listener's child, are skipped); `accept()` hands out children in arrival order, waiting for
  * the next when none is unclaimed.
+ *
+ * Bounds: a child nobody has claimed with `accept()` or sent to gives its descriptor back as
+ * soon as its peer closes (its bytes stay readable, its row stays `peer-closed`), and the
+ * registry forgets the oldest finished rows past its limit, so connect/drop churn costs
+ * neither descriptors nor memory. A claimed child keeps its descriptor, so a peer that only
+ * half-closed can still be answered. `close()` leaves the children open;
+ * {@link Listener.closeWithChildren} closes them too (`close NAME --all`).
  */
 export class Listener extends NamedSocket {
-  readonly children: string[] = [];
   #binding: StreamBinding;
   #registry: SocketRegistry;
   #unclaimed: StreamSocket[] = [];
+  /** Children that may still hold a descriptor (pruned as they finish). */
+  #live = new Set<StreamSocket>();
+  #pruneAt = PRUNE_MIN;
   #waiters: Array<(s: StreamSocket | undefined) => void> = [];
   #count = 0;
   #closed = false;
@@ -39,6 +51,17 @@ export class Listener extends NamedSocket {
     return this.#closed;
   }
 
+  /** True if this listener already made the child `name` (`NAME.N`), so none is on its way. */
+  made(name: string): boolean {
+    const n = Number(name.slice(this.name.length + 1));
+    return name.startsWith(`${this.name}.`) && Number.isInteger(n) && n <= this.#count;
+  }
+
+  /** Failed accepts so far (at the descriptor limit the loop backs off instead of spinning). */
+  get acceptFailures(): number {
+    return this.#loop.failures;
+  }
+
   /** The bound address, e.g. `127.0.0.1:40211`. */
   get local(): string {
     return this.#local;
@@ -50,6 +73,7 @@ export class Listener extends NamedSocket {
   }
 
   info(): SocketInfo {
+    this.#prune();
     return {
       name: this.name,
       kind: this.kind,
@@ -67,17 +91,31 @@ export class Listener extends NamedSocket {
   #adopt({ transport, note, settled }: Accepted): void {
     const next = this.#registry.nextChild(this.name, this.#count);
     this.#count = next.number;
-    const child = new StreamSocket(next.name, this.kind, transport, this.emit, {
+    const child: StreamSocket = new StreamSocket(next.name, this.kind, transport, this.emit, {
       role: "accepted",
+      releasedAtEof: () => {
+        this.#live.delete(child);
+        this.#loop.wake(); // a descriptor came back: an accept paused at the limit can go on
+      },
     });
     if (note) child.note = note;
     settled?.then((n) => child.note = n);
     this.#registry.add(child);
-    this.children.push(child.name);
+    this.#live.add(child);
     this.emit({ type: "accepted", name: this.name, child: child.name, remote: child.remote });
     const waiter = this.#waiters.shift();
-    if (waiter) waiter(child);
-    else this.#unclaimed.push(child);
+    if (waiter) {
+      child.hold();
+      waiter(child);
+    } else this.#unclaimed.push(child);
+    if (this.#live.size + this.#unclaimed.length >= this.#pruneAt) this.#prune();
+  }
+
+  /** Drops finished children from `#live` and children the registry forgot from `#unclaimed`. */
+  #prune(): void {
+    for (const c of this.#live) if (c.closed || c.released) this.#live.delete(c);
+    this.#unclaimed = this.#unclaimed.filter((c) => this.#registry.holds(c));
+    this.#pruneAt = Math.max(PRUNE_MIN, 2 * (this.#live.size + this.#unclaimed.length));
   }
 
   /**
@@ -85,8 +123,12 @@ export class Listener extends NamedSocket {
    * Throws a SockitError on timeout, cancel or close.
    */
   accept(options: { timeout?: number; signal?: AbortSignal } = {}): Promise<StreamSocket> {
-    const ready = this.#unclaimed.shift();
-    if (ready) return Promise.resolve(ready);
+    let ready = this.#unclaimed.shift();
+    while (ready && !this.#registry.holds(ready)) ready = this.#unclaimed.shift();
+    if (ready) {
+      ready.hold();
+      return Promise.resolve(ready);
+    }
     if (this.#closed) {
       return Promise.reject(
         new SockitError(`Cannot accept on "${this.name}": listener is closed`, { code: "closed" }),
@@ -127,6 +169,34 @@ export class Listener extends NamedSocket {
     await this.#loop.stop();
     this.emit({ type: "closed", name: this.name });
   }
+
+  /**
+   * Closes the listener and then every child it made that is still open (`close NAME --all`);
+   * returns the names of the children closed.
+   */
+  async closeWithChildren(): Promise<string[]> {
+    await this.close();
+    const open = [...this.#live].filter((c) => !c.closed);
+    this.#live.clear();
+    this.#unclaimed = [];
+    await Promise.all(open.map((c) => c.close()));
+    return open.map((c) => c.name);
+  }
+}
+
+/**
+ * Closes `socket`; with `children`, a listener's children too. Returns every name closed, the
+ * socket's first (`close NAME --all`).
+ */
+export async function closeSocket(
+  socket: NamedSocket,
+  options: { children?: boolean } = {},
+): Promise<string[]> {
+  if (options.children && socket instanceof Listener) {
+    return [socket.name, ...await socket.closeWithChildren()];
+  }
+  await socket.close();
+  return [socket.name];
 }
 
 /**

@@ -8,6 +8,21 @@ import type { Delivery } from "./delivery.ts";
 const NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
 /**
+ * How many finished rows (closed sockets, and listener children whose peer closed, whose
+ * descriptor went back and whose bytes were all read) the registry keeps for `ls`; past it the
+ * oldest are forgotten.
+ */
+export const MAX_FINISHED_ROWS = 256;
+
+/** Sweeps for finished rows after this many additions (and before every listing). */
+const SWEEP_EVERY = 64;
+
+/** Nothing more can come or go on `socket`: it is closed, or a drained, released child. */
+function finished(socket: NamedSocket): boolean {
+  return socket.closed || (socket as { finished?: boolean }).finished === true;
+}
+
+/**
  * Name → live socket, and the event stream of everything that happens on them
  * (accepted, data, peer closed, error, closed).
  *
@@ -27,6 +42,7 @@ export class SocketRegistry {
   #arrivals = new Map<string, Set<() => void>>();
   /** How every socket added from now on delivers received bytes (default: as read). */
   delivery?: Delivery;
+  #addedSinceSweep = 0;
 
   /** The event sink sockets report to; forwards to every subscriber. */
   readonly emit: EventSink = (event: SocketEvent) => {
@@ -69,6 +85,7 @@ export class SocketRegistry {
     }
     if (this.delivery) socket.delivery = this.delivery;
     this.#sockets.set(socket.name, socket);
+    if (++this.#addedSinceSweep >= SWEEP_EVERY) this.#sweep();
     const waiting = this.#arrivals.get(socket.name);
     if (waiting) {
       this.#arrivals.delete(socket.name);
@@ -99,9 +116,14 @@ export class SocketRegistry {
     if (this.#sockets.get(name)?.closed === false) return Promise.resolve();
     const dot = name.lastIndexOf(".");
     const parent = dot > 0 ? this.#sockets.get(name.slice(0, dot)) : undefined;
-    const made = (parent as { children?: unknown } | undefined)?.children;
+    const maker = parent as { children?: unknown; made?: (child: string) => boolean } | undefined;
+    const made = typeof maker?.made === "function"
+      ? maker.made(name)
+      : Array.isArray(maker?.children)
+      ? maker.children.includes(name)
+      : undefined;
     if (
-      !parent || parent.closed || !Array.isArray(made) || made.includes(name) ||
+      !parent || parent.closed || made !== false ||
       !/^\d+$/.test(name.slice(dot + 1)) || options.signal?.aborted
     ) {
       return Promise.resolve();
@@ -128,6 +150,21 @@ export class SocketRegistry {
   /** Forgets a socket (after close). */
   delete(name: string): void {
     this.#sockets.delete(name);
+  }
+
+  /** True if `socket` itself is registered under its name (not forgotten, not replaced). */
+  holds(socket: NamedSocket): boolean {
+    return this.#sockets.get(socket.name) === socket;
+  }
+
+  /** Forgets the oldest finished rows beyond {@link MAX_FINISHED_ROWS}. */
+  #sweep(): void {
+    this.#addedSinceSweep = 0;
+    const done: string[] = [];
+    for (const [name, socket] of this.#sockets) if (finished(socket)) done.push(name);
+    for (const name of done.slice(0, Math.max(0, done.length - MAX_FINISHED_ROWS))) {
+      this.#sockets.delete(name);
+    }
   }
 
   /** True if a socket of that name exists. */
@@ -167,11 +204,13 @@ export class SocketRegistry {
 
   /** Every socket name, in creation order. */
   names(): string[] {
+    this.#sweep();
     return [...this.#sockets.keys()];
   }
 
   /** Every socket, in creation order. */
   all(): NamedSocket[] {
+    this.#sweep();
     return [...this.#sockets.values()];
   }
 

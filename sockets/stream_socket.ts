@@ -20,6 +20,12 @@ export interface StreamSocketOptions {
   role?: "client" | "accepted";
   /** Receive buffer high-water mark in bytes: above it the socket stops reading. */
   cap?: number;
+  /**
+   * A listener's child: when the peer closes and nothing has claimed the socket
+   * ({@link StreamSocket.hold}) or sent to it, give the descriptor back at once (the buffered
+   * bytes stay readable; the state stays `peer-closed`), then call this.
+   */
+  releasedAtEof?: () => void;
 }
 
 /** What the read pump hands to an upgrade: the result of the read it had in flight. */
@@ -59,6 +65,9 @@ export class StreamSocket extends NamedSocket {
   /** Settles when an upgrade ends: true when the pump should go on reading the new transport. */
   #swapped: Promise<boolean> = Promise.resolve(true);
   #upgrading = false;
+  #releasedAtEof: (() => void) | undefined;
+  #held = false;
+  #released = false;
 
   constructor(
     name: string,
@@ -77,7 +86,35 @@ export class StreamSocket extends NamedSocket {
       write: (p) => this.#conn.write(p),
       counted: (n) => this.bytesOut += n,
     });
+    this.#releasedAtEof = options.releasedAtEof;
     this.#pumpDone = this.#pump();
+  }
+
+  /** Keeps the descriptor after the peer closes (a child handed out by `accept`). */
+  hold(): void {
+    this.#held = true;
+  }
+
+  /** True once the descriptor went back after the peer closed (see `releasedAtEof`). */
+  get released(): boolean {
+    return this.#released;
+  }
+
+  /** Nothing more can come or go: closed by us, or released with every byte read. */
+  get finished(): boolean {
+    return this.#closed || (this.#released && this.buffer.size === 0);
+  }
+
+  /** At end of stream: releases the descriptor of an unclaimed child nobody sent to. */
+  #releaseAtEof(): void {
+    if (!this.#releasedAtEof || this.#held || this.#closed || this.bytesOut > 0) return;
+    if (this.#writer.pending > 0 || this.#upgrading) return;
+    this.#released = true;
+    this.#writer.close();
+    try {
+      this.#conn.close();
+    } catch { /* already gone */ }
+    this.#releasedAtEof();
   }
 
   /** The underlying transport (for upgrades such as STARTTLS). */
@@ -166,6 +203,7 @@ export class StreamSocket extends NamedSocket {
       this.buffer.end();
       if (!this.#closed) {
         this.emit({ type: "peer-closed", name: this.name, buffered: this.buffer.size });
+        this.#releaseAtEof();
       }
     } catch (error) {
       if (this.#closed) return;
@@ -173,6 +211,7 @@ export class StreamSocket extends NamedSocket {
       this.#peerClosed = true;
       this.buffer.fail(error instanceof Error ? error : new Error(message));
       this.emit({ type: "error", name: this.name, message });
+      this.#releaseAtEof();
     }
   }
 
@@ -261,6 +300,15 @@ export class StreamSocket extends NamedSocket {
         code: "closed",
       });
     }
+    if (this.#released) {
+      throw new SockitError(
+        `Cannot ${action} "${this.name}": the peer closed and its descriptor was released`,
+        {
+          code: "closed",
+          hint: `accept ${this.name.replace(/\.\d+$/, "")} claims a child to keep it`,
+        },
+      );
+    }
     if (this.#writeShut) {
       throw new SockitError(`Cannot ${action} "${this.name}": our side is shut down for writing`, {
         code: "closed",
@@ -326,7 +374,7 @@ export class StreamSocket extends NamedSocket {
     this.#closed = true;
     this.#writer.close();
     try {
-      this.#conn.close();
+      if (!this.#released) this.#conn.close();
     } catch {
       // already closed by the peer or the runtime
     }

@@ -3,9 +3,8 @@
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const CONFIG = new URL("../deno.json", import.meta.url).pathname;
 
-/** The permission flags the `sockit` task uses. */
+/** The permission flags the `sockit` task uses (no `--allow-ffi`: the native loop is opt-in). */
 export const PERMISSIONS = [
-  "--allow-ffi",
   "--allow-net",
   "--allow-read",
   "--allow-write",
@@ -19,6 +18,17 @@ export const PERMISSIONS = [
  * suite passes the same on a fresh Deno cache as on a warm one.
  */
 export const SOCKIT_RUN = ["run", "--quiet", "--config", CONFIG, ...PERMISSIONS, MAIN];
+
+/** {@link SOCKIT_RUN} as the `sockit-native` task runs it: with `--allow-ffi`. */
+export const SOCKIT_NATIVE_RUN = [
+  "run",
+  "--quiet",
+  "--config",
+  CONFIG,
+  "--allow-ffi",
+  ...PERMISSIONS,
+  MAIN,
+];
 
 /** What a CLI run printed and how it ended. */
 export interface CliRun {

@@ -9,7 +9,7 @@ import type { Result } from "../commands/result.ts";
 import type { SocketEvent } from "../sockets/named_socket.ts";
 import { startServer } from "../protocols/mod.ts";
 import { ackReply } from "../protocols/ack.ts";
-import { as, eventually, sockit, SOCKIT_RUN } from "./_helpers.ts";
+import { as, eventually, sockit, SOCKIT_NATIVE_RUN, SOCKIT_RUN } from "./_helpers.ts";
 
 const text = (r: Result) => r.kind === "data" ? new TextDecoder().decode(r.data) : `<${r.kind}>`;
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -273,10 +273,11 @@ async function serveInForeground(
   detail: RegExp | undefined,
   sent: string,
   reply: string,
+  run = SOCKIT_RUN,
 ) {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
-      ...SOCKIT_RUN,
+      ...run,
       "serve",
       protocol,
       "tcp",
@@ -326,8 +327,15 @@ Deno.test("sockit serve logs one line per event and stops cleanly on SIGTERM", a
   await serveInForeground("ack", undefined, "hi\n", 'ACK 1 "hi"\n');
 });
 
-Deno.test("sockit serve echo says it runs the native loop, and stops cleanly too", async () => {
-  await serveInForeground("echo", /^\(native loop, busy-poll 50 µs\)$/, "hi\n", "hi\n");
+Deno.test("sockit-native serve echo says it runs the native loop, and stops cleanly too", async () => {
+  const native = /^\(native loop, busy-poll 50 µs\)$/;
+  await serveInForeground("echo", native, "hi\n", "hi\n", SOCKIT_NATIVE_RUN);
+});
+
+Deno.test("sockit serve echo without --allow-ffi says it runs the Deno loop, and why", async () => {
+  const fallback =
+    /^\(Deno loop; native loop off: no --allow-ffi \(deno task shell-native grants it\)\)$/;
+  await serveInForeground("echo", fallback, "hi\n", "hi\n");
 });
 
 Deno.test("sockit serve with an unknown protocol fails with one line and exit code 1", async () => {

@@ -7,7 +7,7 @@
  */
 import type { RunningServer, ServerEventSink, ServerStats } from "../server.ts";
 import type { EchoLoopMessage, EchoLoopSetup } from "./echo_loop.ts";
-import { C, type Libc, loadLibc } from "./libc.ts";
+import { C, type Libc, loadLibc, whyNoLibc } from "./libc.ts";
 
 /** Default busy-poll window after a message, in microseconds (see `echo_loop.ts`). */
 export const DEFAULT_BUSY_POLL_US = 50;
@@ -27,6 +27,16 @@ function listenError(libc: Libc, errno: number): Error {
   if (errno === C.EADDRNOTAVAIL) return new Deno.errors.AddrNotAvailable(text);
   if (errno === C.EACCES) return new Deno.errors.PermissionDenied(text);
   return new Error(text);
+}
+
+/**
+ * The detail line of an echo server that runs on `Deno.listen` because the native loop cannot
+ * run for `host` (see {@link startNativeEcho}): `Deno loop; native loop off: no --allow-ffi`.
+ */
+export function nativeEchoFallback(host: string): string {
+  const why = whyNoLibc() ?? (loadLibc()?.sockaddr(host, 0) ? "unavailable" : "not an IP address");
+  const how = why === "no --allow-ffi" ? " (deno task shell-native grants it)" : "";
+  return `Deno loop; native loop off: ${why}${how}`;
 }
 
 /**

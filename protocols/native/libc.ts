@@ -85,6 +85,19 @@ export interface Libc {
 
 let cached: Libc | null | undefined;
 
+/**
+ * Why the native loop cannot run here, in a few words (`no --allow-ffi`), or undefined when it
+ * can. `--allow-ffi` is opt-in: `deno task shell-native` and `deno task sockit-native` grant it.
+ */
+export function whyNoLibc(): string | undefined {
+  if (Deno.build.os !== "linux") return `not on Linux (${Deno.build.os})`;
+  if (Deno.build.arch !== "x86_64" && Deno.build.arch !== "aarch64") {
+    return `not on x86_64 or aarch64 (${Deno.build.arch})`;
+  }
+  if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") return "no --allow-ffi";
+  return loadLibc() ? undefined : "libc.so.6 did not load";
+}
+
 /** libc for this thread, or undefined where the native loop cannot run (see the module docs). */
 export function loadLibc(): Libc | undefined {
   if (cached !== undefined) return cached ?? undefined;
