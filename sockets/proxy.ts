@@ -75,7 +75,7 @@ export function parseProxy(text: string, action: string): ProxySpec {
   const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
   if (host === "") throw bad("missing HOST");
   const port = Number(url.port);
-  const kind = scheme === "http" ? "HTTP" : scheme.toUpperCase();
+  const kind = scheme === "http" ? "HTTP" : "SOCKS5";
   return {
     scheme: scheme as ProxySpec["scheme"],
     host,
@@ -205,7 +205,7 @@ function socksAddress(host: string): Uint8Array {
  * Asks the proxy on `conn` for a tunnel to `host:port` and returns it (see {@link Tunnel}).
  * Refusals are one line naming the proxy and its answer: the SOCKS reply code and its meaning
  * (code `refused` for "connection refused", `permission` for rejected credentials), or the
- * HTTP status line (`permission` for 403/407, `refused` for 502/503/504).
+ * HTTP status line (`permission` for 401/403/407, `refused` for 502/503/504).
  */
 export async function proxyHandshake(
   conn: StreamTransport,
@@ -237,7 +237,7 @@ export async function proxyHandshake(
     }
     const code = Number(status[1]);
     if (code < 200 || code > 299) {
-      const kind = code === 403 || code === 407
+      const kind = code === 401 || code === 403 || code === 407
         ? "permission"
         : code >= 502 && code <= 504
         ? "refused"
