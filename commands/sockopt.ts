@@ -1,4 +1,5 @@
 import { SockitError } from "../grammar/errors.ts";
+import { showValue } from "../grammar/show_value.ts";
 import { optionsOf } from "../sockets/socket_options.ts";
 import type { Command } from "./types.ts";
 import { streamSocket } from "./_sockets.ts";
@@ -6,13 +7,13 @@ import { streamSocket } from "./_sockets.ts";
 /** `sockopt NAME [OPTION VALUE]`: shows or changes a socket's TCP options. */
 export const sockopt: Command = {
   name: "sockopt",
-  usage: "sockopt NAME [OPTION VALUE]",
+  usage: "sockopt NAME [OPTION [VALUE]]",
   summary: "show or change a tcp/tls socket's options: nodelay on|off, keepalive D|on|off",
   details: "Shows what sockit set (neither Deno nor node:net reads the options back): nodelay\n" +
     "is on by default for every socket sockit dials or accepts, keepalive off. keepalive D\n" +
     "sets the idle time before the first probe only on a socket opened with --bind or\n" +
     "--keepalive (a node:net connection); on another, keepalive on uses the system's idle time.\n" +
-    "Examples:\n  sockopt a\n  sockopt a nodelay off\n  sockopt a keepalive on\n" +
+    "Examples:\n  sockopt a\n  sockopt a keepalive\n  sockopt a nodelay off\n  sockopt a keepalive on\n" +
     "  sockopt b keepalive 30s     (b opened with --keepalive or --bind)",
   args: ["socket", "none", "none"],
   minArgs: 1,
@@ -29,16 +30,14 @@ export const sockopt: Command = {
         { code: "wrong-kind" },
       );
     }
-    if (option !== undefined) {
-      if (value === undefined) {
-        throw new SockitError(`Cannot ${action}: ${option} needs a value`, {
-          code: "usage",
-          hint: "usage: sockopt NAME [OPTION VALUE]",
-        });
-      }
-      options.set(option, value, action);
-    }
+    if (value !== undefined) options.set(option, value, action);
     const rows = options.rows().filter(([o]) => option === undefined || o === option);
+    if (rows.length === 0) {
+      throw new SockitError(`Cannot ${action}: unknown option ${showValue(option)}`, {
+        code: "usage",
+        hint: "options: nodelay, keepalive, proxy",
+      });
+    }
     return Promise.resolve({ kind: "table", columns: ["option", "value"], rows });
   },
 };

@@ -195,16 +195,17 @@ async function dialOnce(
     if (systemErrorCode(error) === "cancelled") {
       throw new SockitError(`Cannot ${action}: cancelled`, { code: "cancelled" });
     }
-    const errno = (error as { code?: string })?.code;
+    const failed = error as { code?: string; syscall?: string };
+    const errno = failed?.code;
     if (bindTo && (errno === "EADDRINUSE" || errno === "EADDRNOTAVAIL" || errno === "EINVAL")) {
+      // Deno's node:net reports both as EINVAL; the failing call tells them apart.
+      const taken = errno === "EADDRINUSE" || (errno === "EINVAL" && failed.syscall === "connect");
       const where = formatHostPort(bindTo.host, bindTo.port);
-      const why = errno === "EADDRINUSE"
+      const why = taken
         ? "address already in use"
-        : errno === "EINVAL"
-        ? "not of the peer's address family, or not usable"
-        : "address not available here";
+        : "not an address of this machine (or not of the peer's address family)";
       throw new SockitError(`Cannot ${action}: --bind ${where}: ${why}`, {
-        code: errno === "EADDRINUSE" ? "address-in-use" : "usage",
+        code: taken ? "address-in-use" : "usage",
         cause: error,
       });
     }
