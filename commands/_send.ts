@@ -133,6 +133,7 @@ export async function sendPayload(
   const options = (total: number): WriteOptions => ({
     signal: ctx.signal,
     timeout: deadline === undefined ? undefined : Math.max(0, deadline - Date.now()),
+    stated: timeout,
     total,
   });
   const sendTo = async (socket: Sendable): Promise<number> => {

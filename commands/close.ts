@@ -1,6 +1,48 @@
 import { plural } from "../grammar/plural.ts";
 import { closeSocket } from "../sockets/listener.ts";
+import type { NamedSocket } from "../sockets/named_socket.ts";
+import type { SocketRegistry } from "../sockets/registry.ts";
 import type { Command } from "./types.ts";
+
+/** How long `close` waits for this shell's other end of a connection to see it. */
+const LANDED_MS = 1000;
+
+/**
+ * The open stream sockets of this shell that are the other end of `socket`'s connection (its
+ * local address is their remote one and the reverse): `close s.1` when `a` dialled it.
+ */
+function localPeers(registry: SocketRegistry, socket: NamedSocket): NamedSocket[] {
+  const { local, remote, kind } = socket.info();
+  if (kind !== "tcp" && kind !== "tls") return [];
+  return registry.all().filter((s) => {
+    const i = s.info();
+    return s !== socket && !s.closed && i.local === remote && i.remote === local;
+  });
+}
+
+/**
+ * Resolves once each of `sockets` has seen its peer close (or closed, or failed), or after
+ * `ms`: so `close s.1; ls` shows `a` as peer-closed, not the state from before the close.
+ */
+function landed(registry: SocketRegistry, sockets: NamedSocket[], ms: number): Promise<void> {
+  const waiting = new Set(
+    sockets.filter((s) => !s.closed && s.info().state !== "peer-closed").map((s) => s.name),
+  );
+  if (waiting.size === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      unsubscribe();
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    const unsubscribe = registry.subscribe((e) => {
+      if (e.type !== "peer-closed" && e.type !== "closed" && e.type !== "error") return;
+      waiting.delete(e.name);
+      if (waiting.size === 0) done();
+    });
+  });
+}
 
 /**
  * `close NAME…`: closes sockets (a listener also stops its built-in server). Unread bytes are
@@ -23,8 +65,10 @@ export const close: Command = {
   script: { closes: true },
   async run(ctx, args) {
     const closed = new Set<string>();
+    const peers: NamedSocket[] = [];
     for (const token of args.positional) {
       for (const socket of ctx.registry.match(token.text, "close")) {
+        peers.push(...localPeers(ctx.registry, socket));
         const info = socket.info();
         const unread = socket.closed || info.role === "listener" ? 0 : info.buffered;
         const names = await closeSocket(socket, { children: args.options.all === true });
@@ -35,6 +79,7 @@ export const close: Command = {
         }
       }
     }
+    await landed(ctx.registry, peers.filter((p) => !closed.has(p.name)), LANDED_MS);
     return { kind: "message", text: `closed ${[...closed].join(", ")}` };
   },
 };

@@ -1,6 +1,7 @@
+import { SockitError } from "../grammar/errors.ts";
 import { binders, transport } from "../sockets/transports.ts";
 import type { Command } from "./types.ts";
-import { TLS_SERVER_OPTIONS } from "./_tls_options.ts";
+import { TLS_SERVER_OPTIONS, TLS_VERIFY_CLIENT_OPTIONS } from "./_tls_options.ts";
 
 /** `listen KIND NAME ADDR`: listens; accepted peers become NAME.1, NAME.2, … */
 export const listen: Command = {
@@ -18,9 +19,17 @@ export const listen: Command = {
     "  listen udp u :0              (each sender becomes u.1, u.2, …)\n" +
     "  listen udp u :0 --max-peers 16  (at most 16 children; the least recently heard from\n" +
     "                               is evicted, its unread datagrams stay readable on u)\n" +
-    "  listen unix x /tmp/x.sock\n  listen tls s :0 --cert leaf.pem --key leaf.key",
+    "  listen unix x /tmp/x.sock\n  listen tls s :0 --cert leaf.pem --key leaf.key\n" +
+    "  listen tls m :0 --cert leaf.pem --key leaf.key --ca ca.pem --require-cert   (mutual TLS)\n" +
+    "  listen tcp r :9000 --reuseport      (a second listen … --reuseport shares port 9000)",
   options: [
     ...TLS_SERVER_OPTIONS,
+    ...TLS_VERIFY_CLIENT_OPTIONS,
+    {
+      name: "reuseport",
+      type: "flag",
+      summary: "--reuseport  tcp/tls: SO_REUSEPORT: several listeners share the port (Linux)",
+    },
     {
       name: "alpn",
       type: "string",
@@ -58,12 +67,40 @@ export const listen: Command = {
   args: ["kind", "none", "none"],
   minArgs: 3,
   maxArgs: 3,
-  script: { defines: 1, transport: 0, binds: true, children: true, paths: ["cert", "key"] },
+  script: { defines: 1, transport: 0, binds: true, children: true, paths: ["cert", "key", "ca"] },
   async run(ctx, args) {
     const [kind, name, address] = args.positional.map((t) => t.text);
     const bind = transport(binders, kind, `listen "${name}"`);
-    const { "handshake-timeout": handshakeTimeout, ...options } = args.options;
-    const socket = await bind(ctx.registry, name, address, { ...options, handshakeTimeout });
+    const {
+      "handshake-timeout": handshakeTimeout,
+      "require-cert": requireCert,
+      "request-cert": requestCert,
+      reuseport: reusePort,
+      ...options
+    } = args.options;
+    const tlsOnly = (["ca", "require-cert", "request-cert"] as const).find((k) =>
+      args.options[k] !== undefined
+    );
+    if (tlsOnly && kind !== "tls") {
+      throw new SockitError(`Cannot listen "${name}": --${tlsOnly} is for tls, not ${kind}`, {
+        code: "usage",
+      });
+    }
+    if (reusePort && kind !== "tcp" && kind !== "tls") {
+      throw new SockitError(
+        `Cannot listen "${name}": --reuseport is for tcp and tls, not ${kind}`,
+        {
+          code: "usage",
+        },
+      );
+    }
+    const socket = await bind(ctx.registry, name, address, {
+      ...options,
+      handshakeTimeout,
+      requireCert,
+      requestCert,
+      reusePort,
+    });
     return { kind: "socket", info: socket.info(), verb: "listening" };
   },
 };

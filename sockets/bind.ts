@@ -42,6 +42,8 @@ export interface BindOptions {
   tls?: TlsOptions;
   /** tls: ms a peer may take to finish its handshake (default {@link DEFAULT_HANDSHAKE_TIMEOUT}). */
   handshakeTimeout?: number;
+  /** tcp, tls: set SO_REUSEPORT, so that several listeners share one port (Linux). */
+  reusePort?: boolean;
 }
 
 /** One accepted connection. */
@@ -101,7 +103,7 @@ export async function bind(
 ): Promise<Binding> {
   switch (kind) {
     case "tcp":
-      return bindTcp(address, who, options.backlog);
+      return bindTcp(address, who, options.backlog, options.reusePort);
     case "udp":
       return bindUdp(address, who);
     case "unix":
@@ -126,7 +128,12 @@ export function bindError(who: Who, address: string, error: unknown): SockitErro
 }
 
 /** A TCP listener on `address` with the shared backlog (TLS listens through here too). */
-export function tcpListener(address: string, who: Who, backlog?: number): Deno.TcpListener {
+export function tcpListener(
+  address: string,
+  who: Who,
+  backlog?: number,
+  reusePort?: boolean,
+): Deno.TcpListener {
   const { host, port } = listenAddress(address, who);
   try {
     return Deno.listen({
@@ -134,6 +141,7 @@ export function tcpListener(address: string, who: Who, backlog?: number): Deno.T
       port,
       transport: "tcp",
       tcpBacklog: backlog ?? DEFAULT_BACKLOG,
+      reusePort: reusePort === true,
     });
   } catch (error) {
     throw bindError(who, formatHostPort(host, port), error);
@@ -144,8 +152,13 @@ export function tcpListener(address: string, who: Who, backlog?: number): Deno.T
  * {@link bind} for tcp, synchronously (so `listenTcp` can stay synchronous): accepted
  * connections have Nagle off.
  */
-export function bindTcp(address: string, who: Who, backlog?: number): StreamBinding {
-  const listener = tcpListener(address, who, backlog);
+export function bindTcp(
+  address: string,
+  who: Who,
+  backlog?: number,
+  reusePort?: boolean,
+): StreamBinding {
+  const listener = tcpListener(address, who, backlog, reusePort);
   return {
     kind: "tcp",
     addr: listener.addr,

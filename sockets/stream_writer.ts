@@ -15,7 +15,7 @@
  * @module
  */
 
-import { formatDuration } from "../grammar/duration.ts";
+import { formatDuration, startTimer } from "../grammar/duration.ts";
 import { type ErrorCode, SockitError } from "../grammar/errors.ts";
 
 /** The most bytes one transport write is given: bounds what a parked write can still send. */
@@ -29,6 +29,11 @@ export interface WriteOptions {
   timeout?: number;
   /** How many bytes the whole send holds, for the error (`65536 of 1048576 bytes sent`). */
   total?: number;
+  /**
+   * The deadline as the user gave it, for the error (`timed out after 300ms`), when `timeout` is
+   * what is left of it (a glob send shares one deadline).
+   */
+  stated?: number;
 }
 
 /** Why a send ended early: a thrown value the writer recognises as its own. */
@@ -50,14 +55,14 @@ class StopWhen {
       };
       const { signal, timeout } = options;
       const onAbort = () => reject(new Stopped("cancelled", "cancelled"));
-      const timer = timeout === undefined ? undefined : setTimeout(
-        () => reject(new Stopped("timeout", `timed out after ${formatDuration(timeout)}`)),
-        timeout,
-      );
+      const said = formatDuration(options.stated ?? timeout ?? 0);
+      const cancelTimer = timeout === undefined
+        ? undefined
+        : startTimer(timeout, () => reject(new Stopped("timeout", `timed out after ${said}`)));
       signal?.addEventListener("abort", onAbort, { once: true });
       closing.then(() => reject(new Stopped("closed", "socket was closed")));
       this.#dispose = () => {
-        clearTimeout(timer);
+        cancelTimer?.();
         signal?.removeEventListener("abort", onAbort);
       };
       if (signal?.aborted) onAbort();

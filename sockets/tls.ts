@@ -28,10 +28,14 @@ export interface TlsOptions {
   alpn?: string | string[];
   /** Skip certificate verification (`--insecure`): shown as a warning. */
   insecure?: boolean;
-  /** Server certificate chain PEM file (`--cert`). */
+  /** Certificate chain PEM file (`--cert`): the server's, or a client's for mutual TLS. */
   cert?: string;
-  /** Server private key PEM file (`--key`). */
+  /** Private key PEM file (`--key`) of `cert`. */
   key?: string;
+  /** Server: ask clients for a certificate, and refuse one without, or not signed by `--ca`. */
+  requireCert?: boolean;
+  /** Server: ask clients for a certificate; accept any, and show whether `--ca` signed it. */
+  requestCert?: boolean;
 }
 
 /** The plain side under TLS: where ciphertext goes, and where it comes from. */
@@ -43,6 +47,8 @@ export interface CipherPort {
   close(): void;
   readonly localAddr: Deno.Addr;
   readonly remoteAddr: Deno.Addr;
+  /** The TCP connection underneath, for socket options (`sockopt`). */
+  readonly raw?: unknown;
 }
 
 /** Ciphertext chunks read from a connection nobody else reads. */
@@ -55,8 +61,8 @@ export async function* connChunks(conn: { read(p: Uint8Array): Promise<number | 
   }
 }
 
-/** A plain Deno connection as a {@link CipherPort}. */
-export function portOf(conn: Deno.Conn): CipherPort {
+/** A plain connection (a Deno conn, a node:net one, a proxy's tunnel) as a {@link CipherPort}. */
+export function portOf(conn: StreamTransport): CipherPort {
   return {
     incoming: connChunks(conn),
     write: (p) => conn.write(p),
@@ -64,6 +70,7 @@ export function portOf(conn: Deno.Conn): CipherPort {
     close: () => conn.close(),
     localAddr: conn.localAddr,
     remoteAddr: conn.remoteAddr,
+    raw: conn,
   };
 }
 
@@ -186,11 +193,15 @@ export class TlsTransport implements StreamTransport {
   #reject!: (error: Error) => void;
   /** Our side's end was sent (shutdown or close): no second close_notify. */
   #writeEnded = false;
+  /** Server asking for client certificates: how the client's was judged. */
+  #clientCheck: ClientCheck | undefined;
+  #clientVerdict: string | undefined;
 
   constructor(socket: tls.TLSSocket, port: CipherPort, duplex: CipherDuplex, opts: {
     isServer: boolean;
     insecure: boolean;
     verifyName?: string;
+    clientCheck?: ClientCheck;
   }) {
     this.#socket = socket;
     this.#port = port;
@@ -198,6 +209,7 @@ export class TlsTransport implements StreamTransport {
     this.insecure = opts.insecure;
     this.localAddr = port.localAddr;
     this.remoteAddr = port.remoteAddr;
+    this.#clientCheck = opts.clientCheck;
     this.#feeding = duplex.feed(port.incoming);
     this.ready = new Promise<void>((resolve, reject) => {
       this.#reject = (error) => {
@@ -213,6 +225,11 @@ export class TlsTransport implements StreamTransport {
       socket.once(opts.isServer ? "secure" : "secureConnect", () => {
         socket.off("error", onError);
         if (this.#failed) return;
+        if (this.#clientCheck) {
+          const verdict = judgeClient(socket, this.#clientCheck);
+          if (verdict.refuse) return fail(verdict.text ?? "client certificate refused");
+          this.#clientVerdict = verdict.text;
+        }
         this.#secure = true;
         resolve();
       });
@@ -247,6 +264,11 @@ export class TlsTransport implements StreamTransport {
     wake?.();
   }
 
+  /** The TCP connection underneath (for `sockopt`). */
+  get raw(): unknown {
+    return this.#port.raw;
+  }
+
   /** What `ls` shows: protocol, peer certificate subject, ALPN, and any warning. */
   describe(): string {
     const parts: string[] = [];
@@ -261,9 +283,11 @@ export class TlsTransport implements StreamTransport {
           `peer ${Object.entries(subject).map(([k, v]) => `${k}=${v}`).join(", ")}`,
         );
       } else if (!this.isServer) parts.push("peer subject unavailable");
+      else if (this.#clientCheck) parts.push("no client certificate");
     } catch {
       parts.push("peer subject unavailable");
     }
+    if (this.#clientVerdict) parts.push(this.#clientVerdict);
     if (s.alpnProtocol) parts.push(`alpn ${s.alpnProtocol}`);
     return parts.join("; ");
   }
@@ -410,6 +434,54 @@ class CipherDuplex extends Duplex {
   }
 }
 
+/** How a server judges client certificates: the CAs of `--ca`, and whether one is required. */
+export interface ClientCheck {
+  cas: crypto.X509Certificate[];
+  required: boolean;
+}
+
+/** Every certificate in a PEM text. */
+function caCertificates(pem: string): crypto.X509Certificate[] {
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  return blocks.flatMap((b) => parses(() => new crypto.X509Certificate(b)) ?? []);
+}
+
+/**
+ * Judges the client's certificate after the handshake. Deno's node:tls asks for one and, with
+ * `rejectUnauthorized`, refuses a client without, but does not check who signed it (it
+ * reports every client certificate unauthorized, without a reason); so it is checked here:
+ * signed by a CA of `--ca` (directly: intermediate chains are not followed) and within its
+ * validity dates. A refused client is disconnected after the handshake, not with a TLS alert.
+ */
+function judgeClient(
+  socket: tls.TLSSocket,
+  check: ClientCheck,
+): { refuse: boolean; text?: string } {
+  const peer = socket.getPeerCertificate?.(true) as { raw?: Uint8Array } | undefined;
+  if (!peer?.raw) {
+    return check.required
+      ? { refuse: true, text: "the client sent no certificate (--require-cert)" }
+      : { refuse: false };
+  }
+  const cert = parses(() => new crypto.X509Certificate(peer.raw!));
+  const now = Date.now();
+  const subject = cert?.subject.replace(/\n/g, ", ") ?? "?";
+  const why = !cert
+    ? "it does not parse"
+    : !check.cas.some((ca) => cert.checkIssued(ca) && cert.verify(ca.publicKey))
+    ? "not signed by a CA in --ca"
+    : now < Date.parse(cert.validFrom)
+    ? "not valid yet"
+    : now > Date.parse(cert.validTo)
+    ? "expired"
+    : undefined;
+  if (!why) return { refuse: false, text: "client certificate verified" };
+  if (check.required) {
+    return { refuse: true, text: `client certificate ${subject} refused: ${why}` };
+  }
+  return { refuse: false, text: `client certificate NOT verified: ${why}` };
+}
+
 function parses<T>(make: () => T): T | undefined {
   try {
     return make();
@@ -463,6 +535,7 @@ export interface StartOptions extends TlsOptions {
 export async function tlsSettings(options: StartOptions): Promise<{
   secure: tls.ConnectionOptions;
   verifyName?: string;
+  clientCheck?: ClientCheck;
 }> {
   const { action } = options;
   const ALPNProtocols = alpnList(options.alpn);
@@ -477,7 +550,36 @@ export async function tlsSettings(options: StartOptions): Promise<{
       readPem(options.key, "--key", action, false),
     ]);
     checkPair(cert, key, options.cert, options.key, action);
-    return { secure: { cert, key, ALPNProtocols } };
+    const asks = options.requireCert || options.requestCert;
+    if (!asks) {
+      if (options.ca) {
+        throw new SockitError(
+          `Cannot ${action}: --ca on a TLS server verifies client certificates: ` +
+            "add --require-cert or --request-cert",
+          { code: "usage" },
+        );
+      }
+      return { secure: { cert, key, ALPNProtocols } };
+    }
+    if (!options.ca && options.requireCert) {
+      throw new SockitError(
+        `Cannot ${action}: --require-cert needs --ca FILE, the CA that signs client certificates`,
+        { code: "usage" },
+      );
+    }
+    const ca = options.ca ? await readPem(options.ca, "--ca", action) : undefined;
+    const cas = ca ? caCertificates(ca) : [];
+    return {
+      secure: {
+        cert,
+        key,
+        ALPNProtocols,
+        requestCert: true,
+        rejectUnauthorized: options.requireCert === true,
+        ...(ca ? { ca } : {}),
+      } as tls.ConnectionOptions,
+      clientCheck: { cas, required: options.requireCert === true },
+    };
   }
   const ca = options.ca ? await readPem(options.ca, "--ca", action) : undefined;
   const verifyName = options.servername ?? options.host;
@@ -488,9 +590,22 @@ export async function tlsSettings(options: StartOptions): Promise<{
   };
   if (verifyName && isIp(verifyName)) secure.host = verifyName;
   else if (verifyName) secure.servername = verifyName;
-  if (options.cert && options.key) {
-    secure.cert = await readPem(options.cert, "--cert", action);
-    secure.key = await readPem(options.key, "--key", action);
+  if (options.cert || options.key) {
+    if (!options.cert || !options.key) {
+      const [has, lacks] = options.cert ? ["--cert", "--key"] : ["--key", "--cert"];
+      throw new SockitError(
+        `Cannot ${action}: ${has} ${options.cert ?? options.key} needs ${lacks} FILE too ` +
+          "(a client certificate is sent with its private key)",
+        { code: "usage" },
+      );
+    }
+    const [cert, key] = await Promise.all([
+      readPem(options.cert, "--cert", action, false),
+      readPem(options.key, "--key", action, false),
+    ]);
+    checkPair(cert, key, options.cert, options.key, action);
+    secure.cert = cert;
+    secure.key = key;
   }
   return { secure, verifyName };
 }
@@ -504,7 +619,7 @@ export async function startTlsOver(
   options: StartOptions,
   prepared?: TlsPrepared,
 ): Promise<TlsTransport> {
-  const { secure, verifyName } = prepared ?? await tlsSettings(options);
+  const { secure, verifyName, clientCheck } = prepared ?? await tlsSettings(options);
   const duplex = new CipherDuplex(port);
   const socket = options.isServer
     ? new tls.TLSSocket(duplex as never, { ...secure, isServer: true } as tls.TLSSocketOptions)
@@ -513,5 +628,6 @@ export async function startTlsOver(
     isServer: options.isServer,
     insecure: !options.isServer && options.insecure === true,
     verifyName,
+    clientCheck,
   });
 }

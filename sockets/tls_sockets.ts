@@ -18,7 +18,8 @@ import { formatDuration } from "../grammar/duration.ts";
 import { type Listener, listenStream } from "./listener.ts";
 import type { SocketRegistry } from "./registry.ts";
 import { StreamSocket } from "./stream_socket.ts";
-import { type DialOptions, dialTcp, withDeadline } from "./tcp.ts";
+import { type DialOptions, dialStream, withDeadline } from "./tcp.ts";
+import { attachOptions } from "./socket_options.ts";
 import { portOf, startTlsOver, type TlsOptions, tlsSettings, type TlsTransport } from "./tls.ts";
 
 /** Waits for a handshake, closing the transport and wording the error when it fails. */
@@ -69,12 +70,18 @@ export async function openTls(
   const shown = formatHostPort(host, port);
   const start = { ...options, isServer: false, host, action: `open "${name}"` };
   const prepared = await tlsSettings(start);
-  const conn = await dialTcp(name, host, port, options);
+  const { conn, options: tuning } = await dialStream(name, host, port, options);
   const t = await startTlsOver(portOf(conn), start, prepared);
   await handshake(t, `open "${name}"`, shown, options);
-  registry.checkFreeName(name, "open");
+  try {
+    registry.checkFreeName(name, "open");
+  } catch (error) {
+    t.close();
+    throw error;
+  }
   const socket = new StreamSocket(name, "tls", t, registry.emit, { role: "client" });
-  socket.note = tlsNote(t);
+  attachOptions(socket, tuning);
+  socket.note = tlsNote(t) + (tuning.proxy ? `; via ${tuning.proxy}` : "");
   registry.add(socket);
   return socket;
 }
@@ -83,6 +90,8 @@ export async function openTls(
 export interface ListenTlsOptions extends TlsOptions {
   /** ms a peer may take to finish its handshake (default 10 s). */
   handshakeTimeout?: number;
+  /** SO_REUSEPORT: several listeners share the port. */
+  reusePort?: boolean;
 }
 
 /**
@@ -101,7 +110,7 @@ export async function bindTls(
   const start = { ...options.tls, isServer: true, action };
   const prepared = await tlsSettings(start);
   const timeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
-  const listener = tcpListener(address, who, options.backlog);
+  const listener = tcpListener(address, who, options.backlog, options.reusePort);
   return {
     kind: "tls",
     addr: listener.addr,
@@ -134,8 +143,8 @@ export function listenTls(
   address: string,
   options: ListenTlsOptions = {},
 ): Promise<Listener> {
-  const { handshakeTimeout, ...tls } = options;
-  return listenStream(registry, "tls", name, address, { tls, handshakeTimeout });
+  const { handshakeTimeout, reusePort, ...tls } = options;
+  return listenStream(registry, "tls", name, address, { tls, handshakeTimeout, reusePort });
 }
 
 /** Options of {@link startTls}: TLS settings, a deadline, and the last plain-text bytes. */
@@ -166,6 +175,7 @@ export async function startTls(socket: StreamSocket, options: StartTlsOptions = 
         close: () => plain.conn.close(),
         localAddr: plain.conn.localAddr,
         remoteAddr: plain.conn.remoteAddr,
+        raw: plain.conn,
       },
       start,
       prepared,

@@ -33,14 +33,14 @@ export type Binder = (
 /** `open KIND …` by kind. Transports add themselves here. */
 export const dialers = new Map<string, Dialer>([
   ["tcp", (r, n, a, o) => openTcp(r, n, a, o)],
-  ["udp", (r, n, a) => openUdp(r, n, a)],
+  ["udp", (r, n, a, o) => openUdp(r, n, a, o)],
   ["unix", (r, n, a, o) => openUnix(r, n, a, o)],
   ["tls", async (r, n, a, o) => (await tls()).openTls(r, n, a, o as TlsOptions)],
 ]);
 
 /** `listen KIND …` by kind. Transports add themselves here. */
 export const binders = new Map<string, Binder>([
-  ["tcp", (r, n, a) => Promise.resolve(listenTcp(r, n, a))],
+  ["tcp", (r, n, a, o) => Promise.resolve(listenTcp(r, n, a, o as { reusePort?: boolean }))],
   ["udp", (r, n, a, o) => listenUdp(r, n, a, o as Parameters<typeof listenUdp>[3])],
   ["unix", (r, n, a, o) => listenUnix(r, n, a, o)],
   ["tls", async (r, n, a, o) => (await tls()).listenTls(r, n, a, o as ListenTlsOptions)],

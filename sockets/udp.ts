@@ -457,6 +457,7 @@ export async function openUdp(
   registry: SocketRegistry,
   name: string,
   address: string,
+  options: { bind?: string } = {},
 ): Promise<UdpPeer> {
   registry.checkFreeName(name, "open");
   const { host, port } = parseHostPort(address, `open "${name}"`);
@@ -464,7 +465,11 @@ export async function openUdp(
   requirePeerPort(port, `open "${name}"`);
   const six = ip.includes(":");
   const local = isLoopback(ip) ? (six ? "::1" : "127.0.0.1") : (six ? "::" : "0.0.0.0");
-  const { conn } = bindUdp(formatHostPort(local, 0), { verb: "open", name });
+  // --bind ADDR[:PORT] chooses the source address and port (parsed in socket_options.ts).
+  const from = options.bind !== undefined
+    ? (await import("./socket_options.ts")).parseBind(options.bind, `open "${name}"`)
+    : { host: local, port: 0 };
+  const { conn } = bindUdp(formatHostPort(from.host, from.port), { verb: "open", name });
   let socket: UdpPeer | undefined = undefined;
   const endpoint = new Endpoint(
     conn,

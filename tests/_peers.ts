@@ -129,6 +129,12 @@ export interface TestCerts extends AsyncDisposable {
   otherCa: string;
   wrongName: string;
   wrongNameKey: string;
+  /** A client certificate signed by `ca` (CN sockit test client), and its key. */
+  client: string;
+  clientKey: string;
+  /** A client certificate signed by `otherCa` (CN sockit rogue client), and its key. */
+  rogue: string;
+  rogueKey: string;
 }
 
 const SCRIPT = new URL("../scripts/make_test_certs.sh", import.meta.url).pathname;
@@ -153,7 +159,71 @@ export async function makeTestCerts(): Promise<TestCerts> {
     otherCa: `${dir}/other-ca.pem`,
     wrongName: `${dir}/wrongname.pem`,
     wrongNameKey: `${dir}/wrongname.key`,
+    client: `${dir}/client.pem`,
+    clientKey: `${dir}/client.key`,
+    rogue: `${dir}/rogue.pem`,
+    rogueKey: `${dir}/rogue.key`,
     async [Symbol.asyncDispose]() {
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+/** Waits until something accepts TCP connections on 127.0.0.1:`port` (a peer starting up). */
+export async function acceptsOn(port: number, what: string, ms = 5000): Promise<void> {
+  const until = Date.now() + ms;
+  while (true) {
+    try {
+      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+      return;
+    } catch (error) {
+      if (Date.now() > until) throw new Error(`${what} never listened on ${port}: ${error}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}
+
+/** A free port on 127.0.0.1 for a peer that cannot pick its own (microsocks, tinyproxy). */
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/** microsocks (SOCKS5) on 127.0.0.1, with `-u USER -P PASS` when `auth` is given. */
+export async function microsocks(
+  auth?: { user: string; password: string },
+): Promise<{ peer: Peer; port: number }> {
+  const port = freePort();
+  const args = ["-i", "127.0.0.1", "-p", String(port)];
+  if (auth) args.push("-u", auth.user, "-P", auth.password);
+  const peer = spawnPeer("microsocks", args);
+  await acceptsOn(port, "microsocks");
+  return { peer, port };
+}
+
+/**
+ * tinyproxy (HTTP CONNECT) on 127.0.0.1 in the foreground, allowing CONNECT to `ports` only,
+ * with `BasicAuth USER PASS` when `auth` is given. Its config and the process go on dispose.
+ */
+export async function tinyproxy(
+  ports: number[],
+  auth?: { user: string; password: string },
+): Promise<{ peer: Peer; port: number } & AsyncDisposable> {
+  const dir = await Deno.makeTempDir({ prefix: "sockit-tinyproxy-" });
+  const port = freePort();
+  const lines = [`Port ${port}`, "Listen 127.0.0.1", "Timeout 30", "MaxClients 50"];
+  for (const p of ports) lines.push(`ConnectPort ${p}`);
+  if (auth) lines.push(`BasicAuth ${auth.user} ${auth.password}`);
+  await Deno.writeTextFile(`${dir}/tinyproxy.conf`, lines.join("\n") + "\n");
+  const peer = spawnPeer("tinyproxy", ["-d", "-c", `${dir}/tinyproxy.conf`]);
+  await acceptsOn(port, "tinyproxy");
+  return {
+    peer,
+    port,
+    async [Symbol.asyncDispose]() {
+      await peer[Symbol.asyncDispose]();
       await Deno.remove(dir, { recursive: true });
     },
   };

@@ -1,0 +1,163 @@
+/**
+ * A `node:net` TCP connection as a {@link StreamTransport}, for what `Deno.connect` cannot do:
+ * choose the source address and port (`open … --bind`) and set the keepalive idle time
+ * (`--keepalive D`; a Deno `TcpConn` can only switch keepalive on, with the system's idle
+ * time). Plain dials keep using `Deno.connect`, which is faster per read.
+ *
+ * @module
+ */
+
+import net from "node:net";
+import type { StreamTransport } from "./stream_socket.ts";
+
+/** Where to connect from and how: all optional. */
+export interface NodeConnectOptions {
+  /** Source address (`--bind`). */
+  localAddress?: string;
+  /** Source port (`--bind ADDR:PORT`); 0 or absent: any. */
+  localPort?: number;
+  /** Turn Nagle off (TCP_NODELAY). */
+  nodelay?: boolean;
+  /** Keepalive idle time in ms; absent: keepalive off. */
+  keepalive?: number;
+}
+
+/** Above this many queued bytes the socket stops reading until `read` takes some. */
+const HIGH_WATER = 1024 * 1024;
+
+/** A connected `node:net` socket: reads queue in order, writes resolve once handed over. */
+export class NodeTcpConn implements StreamTransport {
+  readonly localAddr: Deno.NetAddr;
+  readonly remoteAddr: Deno.NetAddr;
+  #socket: net.Socket;
+  #chunks: Uint8Array[] = [];
+  #queued = 0;
+  #ended = false;
+  #error: Error | undefined;
+  #wake: (() => void) | undefined;
+
+  constructor(socket: net.Socket) {
+    this.#socket = socket;
+    this.localAddr = {
+      transport: "tcp",
+      hostname: socket.localAddress ?? "",
+      port: socket.localPort ?? 0,
+    };
+    this.remoteAddr = {
+      transport: "tcp",
+      hostname: socket.remoteAddress ?? "",
+      port: socket.remotePort ?? 0,
+    };
+    socket.on("data", (chunk: Uint8Array) => {
+      this.#chunks.push(new Uint8Array(chunk));
+      this.#queued += chunk.length;
+      if (this.#queued > HIGH_WATER) socket.pause();
+      this.#notify();
+    });
+    socket.on("end", () => {
+      this.#ended = true;
+      this.#notify();
+    });
+    socket.on("error", (error: Error) => {
+      this.#error ??= error;
+      this.#notify();
+    });
+    socket.on("close", () => {
+      this.#ended = true;
+      this.#notify();
+    });
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  async read(p: Uint8Array): Promise<number | null> {
+    while (this.#chunks.length === 0) {
+      if (this.#error) throw this.#error;
+      if (this.#ended) return null;
+      await new Promise<void>((resolve) => this.#wake = resolve);
+    }
+    const head = this.#chunks[0];
+    const n = Math.min(p.length, head.length);
+    p.set(head.subarray(0, n));
+    if (n === head.length) this.#chunks.shift();
+    else this.#chunks[0] = head.subarray(n);
+    this.#queued -= n;
+    if (this.#queued <= HIGH_WATER / 4 && this.#socket.isPaused()) this.#socket.resume();
+    return n;
+  }
+
+  write(p: Uint8Array): Promise<number> {
+    if (this.#error) return Promise.reject(this.#error);
+    if (this.#socket.destroyed) {
+      return Promise.reject(new Deno.errors.BadResource("the connection is closed"));
+    }
+    const copy = p.slice();
+    return new Promise((resolve, reject) => {
+      this.#socket.write(copy, (error) => error ? reject(error) : resolve(copy.length));
+    });
+  }
+
+  closeWrite(): Promise<void> {
+    return new Promise((resolve) => this.#socket.end(resolve));
+  }
+
+  close(): void {
+    this.#socket.destroy();
+    this.#ended = true;
+    this.#notify();
+  }
+
+  /** TCP_NODELAY on (Nagle off) or off. */
+  setNoDelay(on: boolean): void {
+    this.#socket.setNoDelay(on);
+  }
+
+  /** SO_KEEPALIVE, with the idle time before the first probe in ms (rounded to seconds). */
+  setKeepAlive(on: boolean, idleMs?: number): void {
+    this.#socket.setKeepAlive(on, idleMs ?? 0);
+  }
+}
+
+/**
+ * Connects with `node:net`, from `localAddress:localPort` when given. Rejects with node's
+ * error (its `code`: `ECONNREFUSED`, `EADDRINUSE`, …) for the caller to word; `signal` ends
+ * the attempt.
+ */
+export function nodeConnect(
+  host: string,
+  port: number,
+  options: NodeConnectOptions,
+  signal?: AbortSignal,
+): Promise<NodeTcpConn> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({
+      host,
+      port,
+      localAddress: options.localAddress,
+      localPort: options.localPort || undefined,
+    });
+    const onAbort = () => {
+      socket.destroy();
+      reject(new DOMException("cancelled", "AbortError"));
+    };
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const onError = (error: Error) => {
+      signal?.removeEventListener("abort", onAbort);
+      socket.destroy();
+      reject(error);
+    };
+    socket.once("error", onError);
+    socket.once("connect", () => {
+      signal?.removeEventListener("abort", onAbort);
+      socket.off("error", onError);
+      socket.setNoDelay(options.nodelay ?? true);
+      if (options.keepalive !== undefined) socket.setKeepAlive(true, options.keepalive);
+      resolve(new NodeTcpConn(socket));
+    });
+  });
+}
