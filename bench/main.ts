@@ -13,6 +13,7 @@ const BENCHES = [
   "many_clients.ts",
   "chat.ts",
   "proxy.ts",
+  "log_overhead.ts",
 ];
 
 const only = Deno.args;

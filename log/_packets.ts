@@ -51,18 +51,41 @@ function parseIPv6(text: string): Uint8Array | undefined {
   return out;
 }
 
-/** The one's-complement sum of `bytes` as 16-bit big-endian words, added to `sum`. */
+/**
+ * The one's-complement sum of `bytes` as 16-bit big-endian words, added to `sum`. Bulk
+ * payloads are summed as little-endian 32-bit words (the sum does not depend on byte order,
+ * RFC 1071: it is swapped once at the end), two 16-bit halves at a time.
+ */
 export function sum16(bytes: Uint8Array, sum = 0): number {
-  const n = bytes.length & ~1;
-  for (let i = 0; i < n; i += 2) sum += (bytes[i] << 8) | bytes[i + 1];
-  if (bytes.length & 1) sum += bytes[bytes.length - 1] << 8;
+  let i = 0;
+  if (bytes.length >= 64 && (bytes.byteOffset & 3) === 0) {
+    const words = bytes.length >>> 2;
+    const w = new Uint32Array(bytes.buffer, bytes.byteOffset, words);
+    let lo = 0, hi = 0;
+    for (let k = 0; k < words; k++) {
+      const x = w[k];
+      lo += x & 0xffff;
+      hi += x >>> 16;
+    }
+    const swapped = foldSum(lo + hi);
+    sum += ((swapped & 0xff) << 8) | (swapped >> 8);
+    i = words * 4;
+  }
+  const n = bytes.length - ((bytes.length - i) & 1);
+  for (; i < n; i += 2) sum += (bytes[i] << 8) | bytes[i + 1];
+  if (i < bytes.length) sum += bytes[i] << 8;
+  return sum;
+}
+
+/** Folds carries back in until the sum fits 16 bits. */
+function foldSum(sum: number): number {
+  while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 65536);
   return sum;
 }
 
 /** Folds a sum into a 16-bit checksum. */
 function fold(sum: number): number {
-  while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 65536);
-  return ~sum & 0xffff;
+  return ~foldSum(sum) & 0xffff;
 }
 
 /** TCP flag bits. */

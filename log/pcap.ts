@@ -27,8 +27,12 @@ import {
   SYN,
 } from "./_packets.ts";
 
-/** The largest TCP payload per packet: what fits in one IPv4 packet of 65,535 bytes. */
-export const MAX_SEGMENT = 65495;
+/**
+ * The largest TCP payload per packet: what fits in one IPv4 packet of 65,535 bytes (65,495),
+ * rounded down to a multiple of 4 so that every segment of a bulk chunk stays word-aligned for
+ * the checksum.
+ */
+export const MAX_SEGMENT = 65492;
 
 /** pcap's LINKTYPE_RAW: packets begin with an IPv4 or IPv6 header. */
 const LINKTYPE_RAW = 101;
