@@ -49,6 +49,9 @@ export function program(): Command {
     .option("--timeout <duration>", "default deadline for recv, expect, accept, open")
     .option("--events", "in batch mode, print socket events to stderr")
     .option("--record <file>", "record the session as a script that sockit test replays")
+    .option("--log <file>", "log every socket's events and bytes (JSON Lines, or pcap for *.pcap)")
+    .option("--log-format <format>", "the --log file's format: jsonl or pcap")
+    .option("--timestamps [mode]", "prefix events and received data with the time: on, relative")
     .showSuggestionAfterError(true)
     .allowExcessArguments(true)
     .action(async (options: GlobalOptions, command: Command) => {

@@ -11,6 +11,8 @@ import { onStopSignal } from "./shell/exit_codes.ts";
 import { runRepl } from "./shell/repl.ts";
 import { Shell } from "./shell/shell.ts";
 import { attachRecorder } from "./session/recorder.ts";
+import { startLog, stopLog } from "./commands/log.ts";
+import { parseLogFormat } from "./log/logger.ts";
 import { expandSocketVariables } from "./session/variables.ts";
 import { VERSION } from "./version.ts";
 
@@ -34,6 +36,12 @@ export interface GlobalOptions {
   timeout?: string;
   events?: boolean;
   record?: string;
+  /** `--log FILE`: log every socket's events and bytes for the whole run. */
+  log?: string;
+  /** `--log-format jsonl|pcap` (default: from the file name). */
+  logFormat?: string;
+  /** `--timestamps [on|relative]`: stamp events and received data with the time. */
+  timestamps?: string | boolean;
 }
 
 /** A shell with the global options applied, and the recorder attached. */
@@ -41,6 +49,16 @@ export async function makeShell(options: GlobalOptions): Promise<Shell> {
   const shell = new Shell({ expand: expandSocketVariables });
   if (options.display) await shell.execute(`set display ${options.display}`);
   if (options.timeout) await shell.execute(`set timeout ${options.timeout}`);
+  if (options.timestamps) {
+    const mode = options.timestamps === true ? "on" : options.timestamps;
+    await shell.execute(`set timestamps ${mode}`);
+  }
+  if (options.log) {
+    const format = options.logFormat === undefined
+      ? undefined
+      : parseLogFormat(options.logFormat, `log to "${options.log}"`);
+    await startLog(shell, options.log, format);
+  }
   const recorder = attachRecorder(shell);
   if (options.record) await recorder.start(options.record);
   return shell;
@@ -75,6 +93,7 @@ export async function batch(
   const code = await runBatch(shell, lines, { source, palette, events, signal: controller.signal });
   await finish(shell);
   await shell.close();
+  await stopLog(shell.services);
   return code;
 }
 
@@ -84,5 +103,7 @@ export async function interactive(shell: Shell): Promise<number> {
     banner: `sockit ${VERSION} — type help, Tab completes, Ctrl-D leaves`,
   });
   await finish(shell);
+  await shell.close();
+  await stopLog(shell.services);
   return code;
 }

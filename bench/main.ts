@@ -15,6 +15,7 @@ const BENCHES = [
   "proxy.ts",
   "pipes.ts",
   "churn.ts",
+  "log_overhead.ts",
 ];
 
 const only = Deno.args;

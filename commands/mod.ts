@@ -21,6 +21,7 @@ import { ls } from "./ls.ts";
 import { set } from "./set.ts";
 import { sleep } from "./sleep.ts";
 import { record } from "./record.ts";
+import { log } from "./log.ts";
 import { help } from "./help.ts";
 import { quit } from "./quit.ts";
 import { sendto } from "./sendto.ts";
@@ -56,6 +57,7 @@ export const COMMANDS: readonly Command[] = [
   set,
   sleep,
   record,
+  log,
   help,
   quit,
 ];

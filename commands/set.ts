@@ -3,7 +3,7 @@ import { SockitError } from "../grammar/errors.ts";
 import { nearest } from "../grammar/nearest.ts";
 import type { DisplayMode } from "../grammar/render.ts";
 import { parseInteger } from "./args.ts";
-import type { Command, EventsMode, Settings } from "./types.ts";
+import type { Command, EventsMode, Settings, TimestampMode } from "./types.ts";
 
 /** One setting: its values for help and completion, how it shows, how a value is taken. */
 interface Setting {
@@ -27,6 +27,7 @@ function choice<T extends string>(key: string, values: readonly T[], value: stri
 
 const DISPLAYS: readonly DisplayMode[] = ["auto", "text", "hex"];
 const EVENTS: readonly EventsMode[] = ["all", "quiet", "off"];
+const TIMESTAMPS: readonly TimestampMode[] = ["on", "relative", "off"];
 
 /** Every setting `set` knows, by name. */
 export const SETTINGS: ReadonlyMap<string, Setting> = new Map<string, Setting>([
@@ -54,14 +55,19 @@ export const SETTINGS: ReadonlyMap<string, Setting> = new Map<string, Setting>([
     show: (s) => s.events,
     apply: (s, v) => s.events = choice("events", EVENTS, v),
   }],
+  ["timestamps", {
+    values: TIMESTAMPS,
+    show: (s) => s.timestamps ?? "off",
+    apply: (s, v) => s.timestamps = choice("timestamps", TIMESTAMPS, v),
+  }],
 ]);
 
 /** `set [KEY VALUE]`: shows or changes a setting. */
 export const set: Command = {
   name: "set",
   usage: "set [KEY VALUE]: display auto|text|hex, timeout D|none, send-timeout D|none, " +
-    "display-limit BYTES, events all|quiet|off",
-  summary: "show or change settings: display, timeouts, display-limit, events",
+    "display-limit BYTES, events all|quiet|off, timestamps on|relative|off",
+  summary: "show or change settings: display, timeouts, display-limit, events, timestamps",
   details: "  display        how received bytes show: auto (text when printable), text or hex\n" +
     "  timeout        the default deadline of recv…, expect, accept and open (none: no limit)\n" +
     "  send-timeout   the default --timeout of send and sendline (default none: flow control\n" +
@@ -70,7 +76,9 @@ export const set: Command = {
     "                 (default 4096, 0 for no limit); --all on a recv shows everything\n" +
     "  events         which socket events the shell prints above the prompt: all;\n" +
     '                 quiet (no "bytes waiting": only accepted, peer closed, errors, closed);\n' +
-    "                 off (none)",
+    "                 off (none)\n" +
+    "  timestamps     prefix events and received data with the time: on (wall clock,\n" +
+    "                 HH:MM:SS.mmm), relative (+seconds since the shell started) or off",
   args: ["setting", "none"],
   maxArgs: 2,
   run(ctx, args) {

@@ -18,7 +18,15 @@ export interface Settings {
   displayLimit: number;
   /** Which socket events the REPL shows: `all`, `quiet` (no "bytes waiting") or `off`. */
   events: EventsMode;
+  /**
+   * Events and received data in the REPL and batch output are prefixed with the time: `on`
+   * (wall clock), `relative` (seconds since the shell started); unset or `off`: no prefix.
+   */
+  timestamps?: TimestampMode;
 }
+
+/** How the REPL and batch output stamp events and received data (`set timestamps`). */
+export type TimestampMode = "on" | "relative" | "off";
 
 /** Which socket events the REPL shows (`set events`). */
 export type EventsMode = "all" | "quiet" | "off";

@@ -1,6 +1,6 @@
 import type { SocketEvent } from "../sockets/named_socket.ts";
 import { type Palette, PLAIN } from "./colors.ts";
-import { renderError, renderEvent, renderResult } from "./renderer.ts";
+import { renderError, renderEvent, renderResult, stamped } from "./renderer.ts";
 import type { Shell } from "./shell.ts";
 import { EXIT_FAILED, EXIT_OK, EXIT_OUTPUT_CLOSED, exitCodeFor } from "./exit_codes.ts";
 
@@ -96,7 +96,7 @@ export async function runBatch(
   const source = options.source ?? "stdin";
   const unsubscribe = options.events
     ? shell.registry.subscribe((e: SocketEvent) => {
-      if (e.type !== "data") writeError(renderEvent(e, c));
+      if (e.type !== "data") writeError(stamped(renderEvent(e, c), shell.settings, c));
     })
     : () => {};
   const signal = options.signal;
@@ -110,7 +110,8 @@ export async function runBatch(
       if (next.done) return EXIT_OK;
       try {
         const result = await shell.execute(next.value, { signal });
-        const text = renderResult(result, shell.settings, c);
+        const rendered = renderResult(result, shell.settings, c);
+        const text = result.kind === "data" ? stamped(rendered, shell.settings, c) : rendered;
         if (text) write(text);
         if (result.kind === "quit") return EXIT_OK;
       } catch (error) {

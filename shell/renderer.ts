@@ -156,6 +156,38 @@ export function renderResult(
   }
 }
 
+/** When the shell started, for `set timestamps relative`. */
+const STARTED = performance.now();
+
+/**
+ * `text` (an event or received data) with the time in front, as `set timestamps` asks: the wall
+ * clock (`14:03:07.512`) or seconds since the shell started (`+3.142`). A text of several lines
+ * (a hexdump) gets the time on a line of its own above it. Unchanged when timestamps are off.
+ *
+ * @example Seconds since start
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { stamped } from "./renderer.ts";
+ * import { shellSettings } from "./shell.ts";
+ * const settings = { ...shellSettings(), timestamps: "relative" as const };
+ * assert.match(stamped('"hi"', settings), /^\+\d+\.\d{3} "hi"$/);
+ * assert.equal(stamped('"hi"', shellSettings()), '"hi"');
+ * ```
+ */
+export function stamped(text: string, settings: Settings, c: Palette = PLAIN): string {
+  const mode = settings.timestamps ?? "off";
+  if (mode === "off" || text === "") return text;
+  let time: string;
+  if (mode === "relative") time = `+${((performance.now() - STARTED) / 1000).toFixed(3)}`;
+  else {
+    const d = new Date();
+    const two = (n: number) => String(n).padStart(2, "0");
+    time = `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.` +
+      String(d.getMilliseconds()).padStart(3, "0");
+  }
+  return c.dim(time) + (text.includes("\n") ? "\n" : " ") + text;
+}
+
 /** One line for an error: the message, then its hint after a semicolon. */
 export function renderError(error: unknown, c: Palette = PLAIN): string {
   if (error instanceof SockitError) {

@@ -11,7 +11,7 @@ import {
   keepsInHistory,
   loadHistory,
 } from "./history.ts";
-import { humanBytes, renderError, renderEvent, renderResult } from "./renderer.ts";
+import { humanBytes, renderError, renderEvent, renderResult, stamped } from "./renderer.ts";
 import type { Shell } from "./shell.ts";
 
 /** REPL settings; all optional. */
@@ -128,7 +128,8 @@ export function runRepl(shell: Shell, options: ReplOptions = {}): Promise<number
       if (read <= 0) continue; // nobody read since it was announced: one line is enough
       announced.set(name, { bytesIn: info.bytesIn, buffered: info.buffered });
       if (shell.settings.events === "all") {
-        print(renderEvent({ type: "data", name, bytes: 0, buffered: info.buffered }, c));
+        const event = renderEvent({ type: "data", name, bytes: 0, buffered: info.buffered }, c);
+        print(stamped(event, shell.settings, c));
       }
     }
     pendingData.clear();
@@ -140,7 +141,7 @@ export function runRepl(shell: Shell, options: ReplOptions = {}): Promise<number
       return;
     }
     if (event.type === "closed") announced.delete(event.name);
-    if (shell.settings.events !== "off") print(renderEvent(event, c));
+    if (shell.settings.events !== "off") print(stamped(renderEvent(event, c), shell.settings, c));
   });
 
   const showPrompt = () => {
@@ -177,7 +178,8 @@ export function runRepl(shell: Shell, options: ReplOptions = {}): Promise<number
         const result = await shell.execute(line, { signal: running.signal, progress });
         clearProgress();
         const view = { columns: output.columns || 80 };
-        const text = renderResult(result, shell.settings, c, view);
+        const rendered = renderResult(result, shell.settings, c, view);
+        const text = result.kind === "data" ? stamped(rendered, shell.settings, c) : rendered;
         if (text) output.write(text + "\n");
         if (result.kind === "quit") return finish(0);
       } catch (error) {

@@ -1,5 +1,7 @@
 import { formatAddr } from "./address.ts";
 import type { Delivery } from "./delivery.ts";
+import type { ErrorCode } from "../grammar/errors.ts";
+import type { SocketTap } from "./tap.ts";
 
 /** Lifecycle of a named socket as `ls` shows it. */
 export type SocketState =
@@ -38,7 +40,7 @@ export type SocketEvent =
   | { type: "accepted"; name: string; child: string; remote: string }
   | { type: "data"; name: string; bytes: number; buffered: number }
   | { type: "peer-closed"; name: string; buffered: number }
-  | { type: "error"; name: string; message: string }
+  | { type: "error"; name: string; message: string; code?: ErrorCode }
   | { type: "closed"; name: string; reason?: string };
 
 /** Receives socket events. */
@@ -61,6 +63,8 @@ export abstract class NamedSocket {
   note?: string;
   /** Set by the registry: received bytes reach the buffer in pieces (`sockit test --chunk`). */
   delivery?: Delivery;
+  /** Set by the registry while a logger listens: sees every byte (see `sockets/tap.ts`). */
+  tap?: SocketTap;
   /** Where this socket reports its events (the registry's sink). */
   protected emit: EventSink;
 

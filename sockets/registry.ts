@@ -4,6 +4,7 @@ import { SockitError } from "../grammar/errors.ts";
 import type { EventSink, NamedSocket, SocketEvent } from "./named_socket.ts";
 import { nearest } from "../grammar/nearest.ts";
 import type { Delivery } from "./delivery.ts";
+import type { SocketTap } from "./tap.ts";
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
@@ -43,6 +44,18 @@ export class SocketRegistry {
   /** How every socket added from now on delivers received bytes (default: as read). */
   delivery?: Delivery;
   #addedSinceSweep = 0;
+  #tap: SocketTap | undefined;
+
+  /** The tap every socket reports its bytes to (a logger), if one is attached. */
+  get tap(): SocketTap | undefined {
+    return this.#tap;
+  }
+
+  /** Attaches `tap` to every socket, now and added later (undefined detaches it). */
+  set tap(tap: SocketTap | undefined) {
+    this.#tap = tap;
+    for (const socket of this.#sockets.values()) socket.tap = tap;
+  }
 
   /** The event sink sockets report to; forwards to every subscriber. */
   readonly emit: EventSink = (event: SocketEvent) => {
@@ -86,6 +99,10 @@ export class SocketRegistry {
     if (this.delivery) socket.delivery = this.delivery;
     this.#sockets.set(socket.name, socket);
     if (++this.#addedSinceSweep >= SWEEP_EVERY) this.#sweep();
+    if (this.#tap) {
+      socket.tap = this.#tap;
+      this.#tap.added(socket);
+    }
     const waiting = this.#arrivals.get(socket.name);
     if (waiting) {
       this.#arrivals.delete(socket.name);

@@ -85,6 +85,7 @@ export class StreamSocket extends NamedSocket {
     this.#writer = new StreamWriter(name, {
       write: (p) => this.#conn.write(p),
       counted: (n) => this.bytesOut += n,
+      tapped: (bytes) => this.tap?.data(this, "out", bytes),
     });
     this.#releasedAtEof = options.releasedAtEof;
     this.#pumpDone = this.#pump();
@@ -194,7 +195,10 @@ export class StreamSocket extends NamedSocket {
             (piece) => this.#received(piece),
             () => this.#closed,
           );
-        } else this.#received(scratch.subarray(0, n));
+        } else {
+          const behind = this.#received(scratch.subarray(0, n));
+          if (behind) await behind;
+        }
         if (n === scratch.length && scratch.length < MAX_READ) {
           scratch = new Uint8Array(scratch.length * 4);
         }
@@ -210,15 +214,18 @@ export class StreamSocket extends NamedSocket {
       const message = error instanceof Error ? error.message : String(error);
       this.#peerClosed = true;
       this.buffer.fail(error instanceof Error ? error : new Error(message));
-      this.emit({ type: "error", name: this.name, message });
+      this.emit({ type: "error", name: this.name, message, code: systemErrorCode(error) });
       this.#releaseAtEof();
     }
   }
 
-  #received(bytes: Uint8Array): void {
+  /** Takes received bytes; a promise when the tap asks the pump to wait for it. */
+  #received(bytes: Uint8Array): Promise<void> | void {
+    const behind = this.tap?.data(this, "in", bytes);
     this.buffer.push(bytes);
     this.bytesIn += bytes.length;
     this.emit({ type: "data", name: this.name, bytes: bytes.length, buffered: this.buffer.size });
+    return behind;
   }
 
   /** Gives the in-flight read's result to the upgrade; true when reading should go on. */
@@ -355,6 +362,7 @@ export class StreamSocket extends NamedSocket {
     this.#writeShut = true;
     try {
       await this.#conn.closeWrite();
+      this.tap?.shutdown(this);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       throw new SockitError(`Cannot shut down "${this.name}": ${message}`, {

@@ -138,6 +138,7 @@ export class StreamWriter {
   readonly #name: string;
   readonly #write: (p: Uint8Array) => Promise<number>;
   readonly #counted: (n: number) => void;
+  readonly #tapped: ((bytes: Uint8Array) => Promise<void> | void) | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   #parked: Parked | undefined;
   #pending = 0;
@@ -146,15 +147,18 @@ export class StreamWriter {
 
   /**
    * A writer for the socket `name`: `write` is the transport's raw write (it may write part of
-   * what it is given), `counted` is told every byte the transport took.
+   * what it is given), `counted` is told every byte the transport took, and `tapped` (a
+   * logger's tap) is shown those bytes; a promise it returns holds the send until it settles.
    */
   constructor(name: string, io: {
     write: (p: Uint8Array) => Promise<number>;
     counted: (n: number) => void;
+    tapped?: (bytes: Uint8Array) => Promise<void> | void;
   }) {
     this.#name = name;
     this.#write = io.write;
     this.#counted = io.counted;
+    this.#tapped = io.tapped;
   }
 
   /** Sends queued or under way. */
@@ -217,12 +221,14 @@ export class StreamWriter {
           try {
             n = await stop.race(op);
           } catch (error) {
-            if (error instanceof Stopped) this.#park(op, piece.length);
+            if (error instanceof Stopped) this.#park(op, piece.slice());
             throw error;
           }
           off += n;
           sent += n;
           this.#counted(n);
+          const behind = this.#tapped?.(piece.subarray(0, n));
+          if (behind) await behind;
         }
       }
       return sent;
@@ -234,10 +240,14 @@ export class StreamWriter {
   }
 
   /** Keeps track of a write the send no longer waits for; its bytes count when they go out. */
-  #park(op: Promise<number>, bytes: number): void {
+  #park(op: Promise<number>, piece: Uint8Array): void {
+    const bytes = piece.length;
     const parked: Parked = {
       bytes,
-      done: op.then((n) => this.#counted(n), () => {}).finally(() => {
+      done: op.then((n) => {
+        this.#counted(n);
+        this.#tapped?.(piece.subarray(0, n));
+      }, () => {}).finally(() => {
         if (this.#parked === parked) this.#parked = undefined;
       }),
     };

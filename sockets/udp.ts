@@ -56,12 +56,12 @@ class Endpoint {
   /** How its owner delivers datagrams (`sockit test --delay`): each waits before it is queued. */
   delivery?: () => Delivery | undefined;
   #loop: Promise<void>;
-  #onDatagram: (from: string, bytes: number, queued: boolean) => void;
+  #onDatagram: (from: string, data: Uint8Array, queued: boolean) => void;
   #onError: (message: string) => void;
 
   constructor(
     conn: Deno.DatagramConn,
-    onDatagram: (from: string, bytes: number, queued: boolean) => void,
+    onDatagram: (from: string, data: Uint8Array, queued: boolean) => void,
     onError: (message: string) => void,
   ) {
     this.conn = conn;
@@ -95,7 +95,7 @@ class Endpoint {
         await pause(delivery);
         if (this.closed) return;
       }
-      this.#onDatagram(from, data.length, this.queue.push(data, from));
+      this.#onDatagram(from, data, this.queue.push(data, from));
     }
   }
 
@@ -201,6 +201,7 @@ export class UdpPeer extends NamedSocket implements DatagramSocket {
     }
     const n = await this.#endpoint.sendTo(this.name, this.peer, data);
     this.bytesOut += n;
+    this.tap?.data(this, "out", data.subarray(0, n), this.peer);
     return n;
   }
 
@@ -208,13 +209,15 @@ export class UdpPeer extends NamedSocket implements DatagramSocket {
   async sendTo(address: string, data: Uint8Array): Promise<number> {
     const n = await this.#endpoint.sendTo(this.name, address, data);
     this.bytesOut += n;
+    this.tap?.data(this, "out", data.subarray(0, n), address);
     return n;
   }
 
   /** Counts a datagram from the peer (called by the receive loop). */
-  received(bytes: number): void {
-    this.bytesIn += bytes;
-    this.emit({ type: "data", name: this.name, bytes, buffered: this.buffer.size });
+  received(data: Uint8Array): void {
+    this.tap?.data(this, "in", data, this.peer);
+    this.bytesIn += data.length;
+    this.emit({ type: "data", name: this.name, bytes: data.length, buffered: this.buffer.size });
   }
 
   /** Reads one datagram, as the view does. */
@@ -271,7 +274,7 @@ export class UdpListener extends NamedSocket implements DatagramSocket {
     this.#maxPeers = maxPeers;
     this.#endpoint = new Endpoint(
       conn,
-      (from, bytes, queued) => this.#arrived(from, bytes, queued),
+      (from, data, queued) => this.#arrived(from, data, queued),
       (message) => this.emit({ type: "error", name: this.name, message }),
     );
     this.#endpoint.delivery = () => this.delivery;
@@ -307,7 +310,8 @@ export class UdpListener extends NamedSocket implements DatagramSocket {
     };
   }
 
-  #arrived(from: string, bytes: number, queued: boolean): void {
+  #arrived(from: string, data: Uint8Array, queued: boolean): void {
+    const bytes = data.length;
     this.bytesIn += bytes;
     let child = this.#peers.get(from);
     if (child && !child.closed) {
@@ -326,7 +330,7 @@ export class UdpListener extends NamedSocket implements DatagramSocket {
       this.#registry.add(child);
       this.emit({ type: "accepted", name: this.name, child: childName, remote: from });
     }
-    if (queued) child.received(bytes);
+    if (queued) child.received(data);
     else {
       this.emit({
         type: "error",
@@ -356,6 +360,7 @@ export class UdpListener extends NamedSocket implements DatagramSocket {
   async sendTo(address: string, data: Uint8Array): Promise<number> {
     const n = await this.#endpoint.sendTo(this.name, address, data);
     this.bytesOut += n;
+    this.tap?.data(this, "out", data.subarray(0, n), address);
     return n;
   }
 
@@ -473,8 +478,8 @@ export async function openUdp(
   let socket: UdpPeer | undefined = undefined;
   const endpoint = new Endpoint(
     conn,
-    (from, bytes, queued) => {
-      if (socket && from === socket.peer && queued) socket.received(bytes);
+    (from, data, queued) => {
+      if (socket && from === socket.peer && queued) socket.received(data);
     },
     (message) => registry.emit({ type: "error", name, message }),
   );

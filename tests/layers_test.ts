@@ -13,8 +13,9 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const MAY_IMPORT: Record<string, string[]> = {
   grammar: [],
   sockets: ["grammar"],
+  log: ["grammar", "sockets"],
   protocols: ["grammar", "sockets"],
-  commands: ["grammar", "sockets", "protocols"],
+  commands: ["grammar", "sockets", "protocols", "log"],
   shell: ["grammar", "sockets", "protocols", "commands"],
   session: ["grammar", "sockets", "protocols", "commands", "shell"],
 };

@@ -161,6 +161,7 @@ Deno.test("set checks display-limit and events with one-line errors", async () =
     "send-timeout",
     "display-limit",
     "events",
+    "timestamps",
   ]);
 });
 

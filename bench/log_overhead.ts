@@ -1,0 +1,63 @@
+/**
+ * What logging costs a bulk transfer: `send a @file` of 256 MiB through the shell to a sink,
+ * with no log, with `--log` JSON Lines and with `--log` pcap, in one run, rounds interleaved.
+ * Prints each median wall time (the whole sockit process) and the slowdown against no log;
+ * the target is at most 10%.
+ *
+ *   deno task bench log_overhead      (SOCKIT_BENCH_MIB=64 for a quicker run)
+ */
+import { median, sink, sockitArgv, timed } from "./_util.ts";
+
+const MIB = Number(Deno.env.get("SOCKIT_BENCH_MIB") ?? 256);
+const ROUNDS = Number(Deno.env.get("SOCKIT_BENCH_ROUNDS") ?? 5);
+
+const dir = await Deno.makeTempDir({ prefix: "sockit-bench-log-" });
+const file = `${dir}/payload.bin`;
+{
+  using f = await Deno.open(file, { write: true, create: true });
+  const block = crypto.getRandomValues(new Uint8Array(64 * 1024));
+  for (let i = 0; i < MIB * 16; i++) await f.write(block);
+}
+const bytes = MIB * 1024 * 1024;
+const peer = sink();
+
+const runs: Record<string, { args: string[]; times: number[]; logSize?: number }> = {
+  "no log": { args: [], times: [] },
+  "jsonl": { args: ["--log", `${dir}/run.jsonl`], times: [] },
+  "pcap": { args: ["--log", `${dir}/run.pcap`], times: [] },
+};
+
+try {
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [label, run] of Object.entries(runs)) {
+      const received = peer.next();
+      const argv = sockitArgv([
+        ...run.args,
+        "-c",
+        `open tcp a 127.0.0.1:${peer.port}; send a @${file}; close a`,
+      ]);
+      run.times.push(await timed(argv));
+      const n = await received;
+      if (n !== bytes) throw new Error(`${label}: sink got ${n} bytes, expected ${bytes}`);
+      if (run.args.length) {
+        run.logSize = (await Deno.stat(run.args[1])).size;
+        await Deno.remove(run.args[1]);
+      }
+    }
+  }
+  const base = median(runs["no log"].times);
+  for (const [label, run] of Object.entries(runs)) {
+    const t = median(run.times);
+    const size = run.logSize === undefined
+      ? ""
+      : `, log ${(run.logSize / 1024 / 1024).toFixed(0)} MiB`;
+    const ratio = label === "no log" ? "" : `, ${((t / base - 1) * 100).toFixed(1)}% slower`;
+    console.log(
+      `${label.padEnd(7)} ${MIB} MiB in ${t.toFixed(3)} s (median of ${ROUNDS})${size}${ratio}`,
+    );
+  }
+  console.log("target: each log at most 10% slower than no log");
+} finally {
+  await peer.close();
+  await Deno.remove(dir, { recursive: true });
+}

@@ -1,0 +1,172 @@
+/**
+ * A session log: every event and every byte, in both directions, on every socket, with
+ * timestamps, as JSON Lines or pcap. {@link Logger.attach} follows a whole socket registry (the
+ * shell, batch runs); any other data path records its own facts with {@link Logger.log}.
+ *
+ * @module
+ */
+import { SockitError, systemErrorCode, systemReason } from "../grammar/errors.ts";
+import type { NamedSocket, SocketEvent } from "../sockets/named_socket.ts";
+import type { SocketRegistry } from "../sockets/registry.ts";
+import type { SocketTap } from "../sockets/tap.ts";
+import { BufferedFile } from "./file_writer.ts";
+import { JsonlSink } from "./jsonl.ts";
+import { PcapSink } from "./pcap.ts";
+import type { LogFact, LogSink } from "./record.ts";
+
+/** The log formats. */
+export const LOG_FORMATS = ["jsonl", "pcap"] as const;
+/** A log format: JSON Lines or a pcap capture. */
+export type LogFormat = typeof LOG_FORMATS[number];
+
+/** The format a file name suggests: `pcap` for `.pcap`, else `jsonl`. */
+export function formatFor(file: string): LogFormat {
+  return /\.pcap$/i.test(file) ? "pcap" : "jsonl";
+}
+
+/** Checks a `--format` value, naming the action in the error. */
+export function parseLogFormat(value: string, action: string): LogFormat {
+  if ((LOG_FORMATS as readonly string[]).includes(value)) return value as LogFormat;
+  throw new SockitError(`Cannot ${action}: unknown log format "${value}"`, {
+    code: "usage",
+    hint: "use jsonl or pcap",
+  });
+}
+
+/**
+ * Writes a log file. Time runs from when it was opened.
+ *
+ * @example Logging a conversation on a registry
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Logger } from "./logger.ts";
+ * import { SocketRegistry } from "../sockets/registry.ts";
+ * import { openTcp } from "../sockets/tcp.ts";
+ * await using registry = new SocketRegistry();
+ * const path = await Deno.makeTempFile({ suffix: ".jsonl" });
+ * const logger = await Logger.open(path, "jsonl");
+ * logger.attach(registry);
+ * using server = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const a = await openTcp(registry, "a", `127.0.0.1:${server.addr.port}`);
+ * await a.write(new TextEncoder().encode("hi"));
+ * await a.close();
+ * await logger.close();
+ * const events = (await Deno.readTextFile(path)).trim().split("\n").map((l) => JSON.parse(l).event);
+ * assert.deepEqual(events, ["open", "data", "closed"]);
+ * await Deno.remove(path);
+ * ```
+ */
+export class Logger {
+  /** The file written. */
+  readonly file: string;
+  /** Its format. */
+  readonly format: LogFormat;
+  #sink: LogSink;
+  #wall0 = Date.now();
+  #mono0 = performance.now();
+  #detach: (() => void)[] = [];
+  #closed = false;
+
+  private constructor(file: string, format: LogFormat, sink: LogSink) {
+    this.file = file;
+    this.format = format;
+    this.#sink = sink;
+  }
+
+  /** Creates (or truncates) `file` and starts the clock; rejects with a one-line SockitError. */
+  static async open(file: string, format: LogFormat = formatFor(file)): Promise<Logger> {
+    let out: BufferedFile;
+    try {
+      out = await BufferedFile.create(file);
+    } catch (error) {
+      throw new SockitError(`Cannot log to "${file}": ${systemReason(error)}`, {
+        code: systemErrorCode(error),
+        cause: error,
+      });
+    }
+    const sink = format === "pcap" ? new PcapSink(out) : new JsonlSink(out);
+    return new Logger(file, format, sink);
+  }
+
+  /**
+   * Records one fact about `socket` now. Returns a promise when the file is far behind: a data
+   * path that can wait (a pump, a writer) should await it.
+   */
+  log(socket: string, fact: LogFact): Promise<void> | void {
+    if (this.#closed) return;
+    const ts = Math.round((performance.now() - this.#mono0) * 1000);
+    return this.#sink.write({ ...fact, socket, ts, wall: this.#wall0 + ts / 1000 });
+  }
+
+  /**
+   * Follows every socket of `registry`, those open now (logged as `open` first) and those to
+   * come, until {@link close} or the returned detach function.
+   */
+  attach(registry: SocketRegistry): () => void {
+    if (registry.tap) {
+      throw new SockitError("Cannot log: this shell already logs", { code: "exists" });
+    }
+    const opened = (s: NamedSocket) => {
+      const i = s.info();
+      this.log(s.name, {
+        event: "open",
+        transport: i.kind,
+        role: i.role,
+        local: i.local,
+        remote: i.remote,
+      });
+    };
+    const tap: SocketTap = {
+      added: opened,
+      data: (s, dir, bytes, peer) =>
+        this.log(
+          s.name,
+          peer === undefined ? { event: "data", dir, bytes } : {
+            event: "data",
+            dir,
+            bytes,
+            peer,
+          },
+        ),
+      shutdown: (s) => this.log(s.name, { event: "shutdown" }),
+    };
+    for (const s of registry.all()) if (!s.closed) opened(s);
+    registry.tap = tap;
+    const unsubscribe = registry.subscribe((e) => this.#event(e));
+    const detach = () => {
+      if (registry.tap === tap) registry.tap = undefined;
+      unsubscribe();
+    };
+    this.#detach.push(detach);
+    return detach;
+  }
+
+  #event(e: SocketEvent): void {
+    switch (e.type) {
+      case "accepted":
+        return void this.log(e.name, { event: "accepted", child: e.child, remote: e.remote });
+      case "peer-closed":
+        return void this.log(e.name, { event: "peer-closed" });
+      case "error":
+        return void this.log(
+          e.name,
+          e.code === "reset"
+            ? { event: "reset", message: e.message }
+            : { event: "error", message: e.message, code: e.code },
+        );
+      case "closed":
+        return void this.log(
+          e.name,
+          e.reason ? { event: "closed", reason: e.reason } : { event: "closed" },
+        );
+    }
+  }
+
+  /** Detaches from every registry, writes what is buffered and closes the file. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    for (const detach of this.#detach.splice(0)) detach();
+    this.#closed = true;
+    await this.#sink.close();
+  }
+}
