@@ -28,6 +28,7 @@ import { startMock } from "./session/mock.ts";
 import { parseScript } from "./session/parse.ts";
 import { startProxy } from "./session/proxy.ts";
 import { serveForeground } from "./protocols/foreground.ts";
+import { addRelay } from "./cli/relay.ts";
 
 /** Builds the CLI program; `parseAsync` runs it and returns the exit code via `process.exitCode`. */
 export function program(): Command {
@@ -182,6 +183,7 @@ export function program(): Command {
       });
     });
 
+  addRelay(cli);
   return cli;
 }
 

@@ -28,6 +28,7 @@ import { recvfrom } from "./recvfrom.ts";
 import { multicast } from "./multicast.ts";
 import { starttls } from "./starttls.ts";
 import { serve } from "./serve.ts";
+import { relay } from "./relay.ts";
 import { frame } from "./frame.ts";
 
 /** The built-in commands. */
@@ -48,6 +49,7 @@ export const COMMANDS: readonly Command[] = [
   starttls,
   frame,
   serve,
+  relay,
   shutdown,
   close,
   ls,

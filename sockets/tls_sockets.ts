@@ -65,18 +65,35 @@ export async function openTls(
   options: DialOptions & TlsOptions = {},
 ): Promise<StreamSocket> {
   registry.checkFreeName(name, "open");
-  const { host, port } = parseHostPort(address, `open "${name}"`);
-  const shown = formatHostPort(host, port);
-  const start = { ...options, isServer: false, host, action: `open "${name}"` };
-  const prepared = await tlsSettings(start);
-  const conn = await dialTcp(name, host, port, options);
-  const t = await startTlsOver(portOf(conn), start, prepared);
-  await handshake(t, `open "${name}"`, shown, options);
+  const dial = await tlsDialer(address, options, `open "${name}"`);
+  const t = await dial(name, options);
   registry.checkFreeName(name, "open");
   const socket = new StreamSocket(name, "tls", t, registry.emit, { role: "client" });
   socket.note = tlsNote(t);
   registry.add(socket);
   return socket;
+}
+
+/**
+ * A TLS client for `HOST:PORT` (`open tls`, and the relay's tls targets): checks the address and
+ * reads the files once (errors name `action`); each call dials, shakes hands within the deadline
+ * and returns the stream, without registering a socket (errors name `name`).
+ */
+export async function tlsDialer(
+  address: string,
+  options: TlsOptions,
+  action: string,
+): Promise<(name: string, dial?: DialOptions) => Promise<TlsTransport>> {
+  const { host, port } = parseHostPort(address, action);
+  const shown = formatHostPort(host, port);
+  const start = { ...options, isServer: false, host, action };
+  const prepared = await tlsSettings(start);
+  return async (name, dial = {}) => {
+    const conn = await dialTcp(name, host, port, dial);
+    const t = await startTlsOver(portOf(conn), { ...start, action: `open "${name}"` }, prepared);
+    await handshake(t, `open "${name}"`, shown, dial);
+    return t;
+  };
 }
 
 /** Settings of {@link listenTls}: the server's files and ALPN, and the handshake timeout. */
