@@ -12,6 +12,7 @@ const BENCHES = [
   "echo_latency.ts",
   "many_clients.ts",
   "chat.ts",
+  "relay.ts",
 ];
 
 const only = Deno.args;
