@@ -38,6 +38,7 @@ import { startProxy } from "./session/proxy.ts";
 import { serveForeground } from "./protocols/foreground.ts";
 import { connectCommand } from "./cli/connect.ts";
 import { listenCommand } from "./cli/listen.ts";
+import { addRelay } from "./cli/relay.ts";
 
 /** Builds the CLI program; `parseAsync` runs it and returns the exit code via `process.exitCode`. */
 export function program(): Command {
@@ -256,6 +257,7 @@ export function program(): Command {
   cli.addCommand(connectCommand());
   cli.addCommand(listenCommand());
 
+  addRelay(cli);
   return cli;
 }
 

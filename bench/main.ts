@@ -16,6 +16,7 @@ const BENCHES = [
   "pipes.ts",
   "churn.ts",
   "log_overhead.ts",
+  "relay.ts",
 ];
 
 const only = Deno.args;

@@ -29,6 +29,7 @@ import { recvfrom } from "./recvfrom.ts";
 import { multicast } from "./multicast.ts";
 import { starttls } from "./starttls.ts";
 import { serve } from "./serve.ts";
+import { relay } from "./relay.ts";
 import { frame } from "./frame.ts";
 import { sockopt } from "./sockopt.ts";
 
@@ -51,6 +52,7 @@ export const COMMANDS: readonly Command[] = [
   frame,
   sockopt,
   serve,
+  relay,
   shutdown,
   close,
   ls,

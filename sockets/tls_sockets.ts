@@ -19,7 +19,7 @@ import { type Listener, listenStream } from "./listener.ts";
 import type { SocketRegistry } from "./registry.ts";
 import { StreamSocket } from "./stream_socket.ts";
 import { type DialOptions, dialStream, withDeadline } from "./tcp.ts";
-import { attachOptions } from "./socket_options.ts";
+import { attachOptions, type SocketOptions } from "./socket_options.ts";
 import { portOf, startTlsOver, type TlsOptions, tlsSettings, type TlsTransport } from "./tls.ts";
 
 /** Waits for a handshake, closing the transport and wording the error when it fails. */
@@ -66,13 +66,8 @@ export async function openTls(
   options: DialOptions & TlsOptions = {},
 ): Promise<StreamSocket> {
   registry.checkFreeName(name, "open");
-  const { host, port } = parseHostPort(address, `open "${name}"`);
-  const shown = formatHostPort(host, port);
-  const start = { ...options, isServer: false, host, action: `open "${name}"` };
-  const prepared = await tlsSettings(start);
-  const { conn, options: tuning } = await dialStream(name, host, port, options);
-  const t = await startTlsOver(portOf(conn), start, prepared);
-  await handshake(t, `open "${name}"`, shown, options);
+  const dial = await tlsDialer(address, options, `open "${name}"`);
+  const { t, tuning } = await dial(name, options);
   try {
     registry.checkFreeName(name, "open");
   } catch (error) {
@@ -84,6 +79,30 @@ export async function openTls(
   socket.note = tlsNote(t) + (tuning.proxy ? `; via ${tuning.proxy}` : "");
   registry.add(socket);
   return socket;
+}
+
+/**
+ * A TLS client for `HOST:PORT` (`open tls`, and the relay's tls targets): checks the address and
+ * reads the files once (errors name `action`); each call dials, shakes hands within the deadline
+ * and returns the stream, without registering a socket (errors name `name`).
+ */
+export async function tlsDialer(
+  address: string,
+  options: TlsOptions,
+  action: string,
+): Promise<
+  (name: string, dial?: DialOptions) => Promise<{ t: TlsTransport; tuning: SocketOptions }>
+> {
+  const { host, port } = parseHostPort(address, action);
+  const shown = formatHostPort(host, port);
+  const start = { ...options, isServer: false, host, action };
+  const prepared = await tlsSettings(start);
+  return async (name, dial = {}) => {
+    const { conn, options: tuning } = await dialStream(name, host, port, dial);
+    const t = await startTlsOver(portOf(conn), { ...start, action: `open "${name}"` }, prepared);
+    await handshake(t, `open "${name}"`, shown, dial);
+    return { t, tuning };
+  };
 }
 
 /** Settings of {@link listenTls}: the server's files and ALPN, and the handshake timeout. */

@@ -41,6 +41,23 @@ export async function openUnix(
   options: TransportOptions = {},
 ): Promise<StreamSocket> {
   registry.checkFreeName(name, "open");
+  const conn = await dialUnix(name, path, options);
+  registry.checkFreeName(name, "open");
+  const socket = new StreamSocket(name, "unix", conn, registry.emit, { role: "client" });
+  registry.add(socket);
+  return socket;
+}
+
+/**
+ * Connects to the socket file at `path` within the deadline, without registering a socket
+ * (`open unix` and the relay's unix targets); errors are one line naming `name` and the path.
+ * The connection shows `path` as its peer.
+ */
+export async function dialUnix(
+  name: string,
+  path: string,
+  options: TransportOptions = {},
+): Promise<StreamTransport> {
   let conn: Deno.UnixConn;
   try {
     conn = await withDeadline(
@@ -69,12 +86,8 @@ export async function openUnix(
       cause: error,
     });
   }
-  registry.checkFreeName(name, "open");
   // The peer is the file we dialled (a sockit listener's socket is bound under a private name).
-  const shown = shownAs(conn, { remoteAddr: { transport: "unix", path } });
-  const socket = new StreamSocket(name, "unix", shown, registry.emit, { role: "client" });
-  registry.add(socket);
-  return socket;
+  return shownAs(conn, { remoteAddr: { transport: "unix", path } });
 }
 
 /** True when something accepts connections on the socket file at `path`. */
