@@ -18,7 +18,9 @@ export const listen: Command = {
     "  listen udp u :0              (each sender becomes u.1, u.2, …)\n" +
     "  listen udp u :0 --max-peers 16  (at most 16 children; the least recently heard from\n" +
     "                               is evicted, its unread datagrams stay readable on u)\n" +
-    "  listen unix x /tmp/x.sock\n  listen tls s :0 --cert leaf.pem --key leaf.key",
+    "  listen unix x /tmp/x.sock\n  listen tls s :0 --cert leaf.pem --key leaf.key\n" +
+    "  listen ws w :0 --path /chat  (each client becomes w.1, …; one recv is one message)\n" +
+    "  listen wss w2 :0 --cert leaf.pem --key leaf.key",
   options: [
     ...TLS_SERVER_OPTIONS,
     {
@@ -53,6 +55,11 @@ export const listen: Command = {
       type: "integer",
       summary: "--max-peers N  udp: keep at most N peers (default 1024); the least recently " +
         "heard from is evicted",
+    },
+    {
+      name: "path",
+      type: "string",
+      summary: "--path P  ws: accept upgrades for this path only (others get HTTP 404)",
     },
   ],
   args: ["kind", "none", "none"],

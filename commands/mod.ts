@@ -29,6 +29,7 @@ import { multicast } from "./multicast.ts";
 import { starttls } from "./starttls.ts";
 import { serve } from "./serve.ts";
 import { frame } from "./frame.ts";
+import { ping } from "./ping.ts";
 
 /** The built-in commands. */
 export const COMMANDS: readonly Command[] = [
@@ -47,6 +48,7 @@ export const COMMANDS: readonly Command[] = [
   multicast,
   starttls,
   frame,
+  ping,
   serve,
   shutdown,
   close,

@@ -1,9 +1,24 @@
 import { SockitError } from "../grammar/errors.ts";
 import { type Accepted, AcceptLoop, bind, type BindOptions, type StreamBinding } from "./bind.ts";
-import { NamedSocket, type SocketInfo } from "./named_socket.ts";
+import { type EventSink, NamedSocket, type SocketInfo } from "./named_socket.ts";
 import type { SocketRegistry } from "./registry.ts";
 import { StreamSocket } from "./stream_socket.ts";
 import { startTimer } from "../grammar/duration.ts";
+
+/** Makes a listener's child from an accepted connection (default: a {@link StreamSocket}). */
+export type ChildMaker = (
+  name: string,
+  accepted: Accepted,
+  emit: EventSink,
+) => NamedSocket & { readonly remote: string };
+
+/** Settings of a {@link Listener}; all optional. */
+export interface ListenerOptions {
+  /** The kind `ls` shows (default: the binding's, e.g. `tcp`); `ws` over a tcp binding. */
+  kind?: string;
+  /** Makes each child (default: a stream socket). */
+  child?: ChildMaker;
+}
 
 /**
  * A named listener. Each accepted connection becomes a named child `NAME.1`, `NAME.2`, …
@@ -15,16 +30,25 @@ export class Listener extends NamedSocket {
   readonly children: string[] = [];
   #binding: StreamBinding;
   #registry: SocketRegistry;
-  #unclaimed: StreamSocket[] = [];
-  #waiters: Array<(s: StreamSocket | undefined) => void> = [];
+  #unclaimed: NamedSocket[] = [];
+  #waiters: Array<(s: NamedSocket | undefined) => void> = [];
+  #child: ChildMaker;
   #count = 0;
   #closed = false;
   #loop: AcceptLoop;
   #local: string;
 
   /** Serves `binding` (from {@link bind}), registering children in `registry`. */
-  constructor(name: string, binding: StreamBinding, registry: SocketRegistry) {
-    super(name, binding.kind, registry.emit);
+  constructor(
+    name: string,
+    binding: StreamBinding,
+    registry: SocketRegistry,
+    options: ListenerOptions = {},
+  ) {
+    super(name, options.kind ?? binding.kind, registry.emit);
+    this.#child = options.child ??
+      ((n, { transport }, emit) =>
+        new StreamSocket(n, this.kind, transport, emit, { role: "accepted" }));
     this.#binding = binding;
     this.#registry = registry;
     this.#local = NamedSocket.addr(binding.addr);
@@ -64,12 +88,11 @@ export class Listener extends NamedSocket {
     };
   }
 
-  #adopt({ transport, note, settled }: Accepted): void {
+  #adopt(accepted: Accepted): void {
+    const { note, settled } = accepted;
     const next = this.#registry.nextChild(this.name, this.#count);
     this.#count = next.number;
-    const child = new StreamSocket(next.name, this.kind, transport, this.emit, {
-      role: "accepted",
-    });
+    const child = this.#child(next.name, accepted, this.emit);
     if (note) child.note = note;
     settled?.then((n) => child.note = n);
     this.#registry.add(child);
@@ -84,7 +107,7 @@ export class Listener extends NamedSocket {
    * The next accepted child not yet handed out; waits up to `timeout` ms for one.
    * Throws a SockitError on timeout, cancel or close.
    */
-  accept(options: { timeout?: number; signal?: AbortSignal } = {}): Promise<StreamSocket> {
+  accept(options: { timeout?: number; signal?: AbortSignal } = {}): Promise<NamedSocket> {
     const ready = this.#unclaimed.shift();
     if (ready) return Promise.resolve(ready);
     if (this.#closed) {
@@ -94,7 +117,7 @@ export class Listener extends NamedSocket {
     }
     return new Promise((resolve, reject) => {
       let cancelTimer: (() => void) | undefined;
-      const done = (s: StreamSocket | undefined, why?: "cancelled" | "timeout") => {
+      const done = (s: NamedSocket | undefined, why?: "cancelled" | "timeout") => {
         cancelTimer?.();
         options.signal?.removeEventListener("abort", onAbort);
         const i = this.#waiters.indexOf(waiter);
@@ -109,7 +132,7 @@ export class Listener extends NamedSocket {
           new SockitError(`Cannot accept on "${this.name}": ${text}`, { code: why ?? "closed" }),
         );
       };
-      const waiter = (s: StreamSocket | undefined) => done(s);
+      const waiter = (s: NamedSocket | undefined) => done(s);
       const onAbort = () => done(undefined, "cancelled");
       this.#waiters.push(waiter);
       if (options.signal?.aborted) return onAbort();
@@ -153,8 +176,9 @@ export function registerListener(
   registry: SocketRegistry,
   name: string,
   binding: StreamBinding,
+  options?: ListenerOptions,
 ): Listener {
-  const listener = new Listener(name, binding, registry);
+  const listener = new Listener(name, binding, registry, options);
   try {
     registry.checkFreeName(listener.name, "listen");
     registry.add(listener);

@@ -66,17 +66,31 @@ export async function openTls(
 ): Promise<StreamSocket> {
   registry.checkFreeName(name, "open");
   const { host, port } = parseHostPort(address, `open "${name}"`);
+  const t = await dialTls(name, host, port, options);
+  registry.checkFreeName(name, "open");
+  const socket = new StreamSocket(name, "tls", t, registry.emit, { role: "client" });
+  socket.note = tlsNote(t);
+  registry.add(socket);
+  return socket;
+}
+
+/**
+ * Dials TCP and shakes hands as the TLS client for the socket `name` (`open tls`, and `wss`
+ * under the WebSocket layer); errors are one line naming the socket and the address.
+ */
+export async function dialTls(
+  name: string,
+  host: string,
+  port: number,
+  options: DialOptions & TlsOptions = {},
+): Promise<TlsTransport> {
   const shown = formatHostPort(host, port);
   const start = { ...options, isServer: false, host, action: `open "${name}"` };
   const prepared = await tlsSettings(start);
   const conn = await dialTcp(name, host, port, options);
   const t = await startTlsOver(portOf(conn), start, prepared);
   await handshake(t, `open "${name}"`, shown, options);
-  registry.checkFreeName(name, "open");
-  const socket = new StreamSocket(name, "tls", t, registry.emit, { role: "client" });
-  socket.note = tlsNote(t);
-  registry.add(socket);
-  return socket;
+  return t;
 }
 
 /** Settings of {@link listenTls}: the server's files and ALPN, and the handshake timeout. */
