@@ -43,8 +43,11 @@ export const close: Command = {
     for (const token of args.positional) {
       for (const socket of ctx.registry.match(token.text, "close")) {
         if (handshake && !(socket instanceof WsSocket)) {
+          const what = socket.info().role === "listener"
+            ? `a ${socket.kind} listener`
+            : socket.kind;
           throw new SockitError(
-            `Cannot close "${socket.name}": --code, --reason and --timeout are for ws sockets; it is ${socket.kind}`,
+            `Cannot close "${socket.name}": --code, --reason and --timeout are for ws connections; it is ${what}`,
             { code: "usage" },
           );
         }

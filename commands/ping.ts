@@ -1,5 +1,6 @@
 import { SockitError } from "../grammar/errors.ts";
 import { parsePayload, payloadBytes } from "../grammar/payload.ts";
+import { Listener } from "../sockets/listener.ts";
 import { WsSocket } from "../sockets/ws_socket.ts";
 import { TIMEOUT_OPTION } from "./_sockets.ts";
 import type { Command } from "./types.ts";
@@ -26,6 +27,12 @@ export const ping: Command = {
   async run(ctx, args) {
     const [target, ...payload] = args.positional;
     const socket = ctx.registry.get(target.text, "ping");
+    if (socket instanceof Listener) {
+      throw new SockitError(`Cannot ping "${socket.name}": it is a ${socket.kind} listener`, {
+        code: "wrong-kind",
+        hint: `ping its connections: ${socket.name}.1, …`,
+      });
+    }
     if (!(socket instanceof WsSocket)) {
       throw new SockitError(`Cannot ping "${socket.name}": it is ${socket.kind}, not ws`, {
         code: "wrong-kind",

@@ -485,7 +485,8 @@ export class WsSocket extends NamedSocket {
     this.#checkOpen("send to");
     if (data.length > MAX_MESSAGE) {
       throw new SockitError(
-        `Cannot send to "${this.name}": ${data.length} bytes is over the WebSocket message limit of ${MAX_MESSAGE} bytes`,
+        `Cannot send to "${this.name}": ${data.length} bytes is over the WebSocket message ` +
+          `limit of ${MAX_MESSAGE} bytes`,
         { code: "too-large" },
       );
     }
@@ -494,9 +495,9 @@ export class WsSocket extends NamedSocket {
         utf8(data, "text");
       } catch {
         throw new SockitError(
-          `Cannot send to "${this.name}": ${
+          `Cannot send to "${this.name}": the payload (${
             plural(data.length, "byte")
-          } that are not UTF-8 text (a text message must be)`,
+          }) is not UTF-8 text, as a text message must be`,
           { code: "usage", hint: `send ${this.name} --binary … sends a binary message` },
         );
       }
