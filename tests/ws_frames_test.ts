@@ -107,5 +107,8 @@ Deno.test("send refuses bytes that are not UTF-8 as text, and ping and close che
   assertMatch(await failure(shell, `ping a ${"x".repeat(126)}`), /over the 125-byte limit/);
   assertMatch(await failure(shell, "close a --code 1005"), /--code 1005 is not a close code/);
   assertMatch(await failure(shell, "ping w"), /Cannot ping "w": it is a ws listener/);
-  assertMatch(await failure(shell, "close w --code 1000"), /--code, --reason and --timeout are for ws connections; it is a ws listener/);
+  assertMatch(
+    await failure(shell, "close w --code 1000"),
+    /--code, --reason and --timeout are for ws connections; it is a ws listener/,
+  );
 });
