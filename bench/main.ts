@@ -13,6 +13,7 @@ const BENCHES = [
   "many_clients.ts",
   "chat.ts",
   "proxy.ts",
+  "ws_latency.ts",
 ];
 
 const only = Deno.args;

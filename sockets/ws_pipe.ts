@@ -10,7 +10,7 @@
 import { SocketRegistry } from "./registry.ts";
 import type { TlsOptions } from "./tls.ts";
 import { openWs } from "./ws_transport.ts";
-import { type CloseInfo, WsSocket } from "./ws_socket.ts";
+import type { CloseInfo, WsSocket } from "./ws_socket.ts";
 
 /** Settings of {@link wsPipe}; all optional but the streams. */
 export interface WsPipeOptions extends TlsOptions {
