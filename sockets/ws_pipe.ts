@@ -51,19 +51,19 @@ export interface WsPipeResult {
  * const w = await shell.execute("listen ws w :0");
  * if (w.kind !== "socket") throw new Error("expected a socket");
  * const chunks: Uint8Array[] = [];
- * let input!: ReadableStreamDefaultController<Uint8Array>;
+ * const input: { controller?: ReadableStreamDefaultController<Uint8Array> } = {};
  * const piping = wsPipe(`ws://${w.info.local}/`, {
- *   input: new ReadableStream({ start: (c) => input = c }),
+ *   input: new ReadableStream({ start: (c) => void (input.controller = c) }),
  *   output: new WritableStream({ write: (c) => void chunks.push(c) }),
  * });
- * input.enqueue(new TextEncoder().encode("hello\n"));
+ * input.controller!.enqueue(new TextEncoder().encode("hello\n"));
  * const got = await shell.execute("recv w.1");
  * assert.equal(got.kind === "data" && new TextDecoder().decode(got.data), "hello");
  * await shell.execute("send w.1 back");
  * await shell.execute("close w.1");
  * const ended = await piping;
  * assert.equal(ended.peer?.code, 1000);
- * assert.equal(new TextDecoder().decode(chunks[0]), "back\n");
+ * assert.equal(chunks.map((c) => new TextDecoder().decode(c)).join(""), "back\n");
  * ```
  */
 export async function wsPipe(url: string, options: WsPipeOptions): Promise<WsPipeResult> {

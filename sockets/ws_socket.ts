@@ -72,16 +72,21 @@ export function describeClose(c: CloseInfo): string {
   return c.reason ? `${c.code} ${JSON.stringify(c.reason)}` : String(c.code);
 }
 
-/** A read on the messages; wakes the pump afterwards (a read may have made room). */
-class MessageView implements Receiver {
+/**
+ * The reading calls on a WebSocket's messages (a {@link DatagramView}'s, each result tagged with
+ * the message's kind); every read wakes the pump afterwards, as it may have made room.
+ */
+export class MessageView implements Receiver {
   readonly #view: DatagramView;
   readonly #read: () => void;
 
+  /** Reads `view`, calling `read` after each call settles. */
   constructor(view: DatagramView, read: () => void) {
     this.#view = view;
     this.#read = read;
   }
 
+  /** Bytes of the messages queued. */
   get size(): number {
     return this.#view.size;
   }
@@ -146,7 +151,7 @@ class MessageView implements Receiver {
  */
 export class WsSocket extends NamedSocket {
   /** The messages, read as datagrams: one read never spans two messages. */
-  readonly buffer: Receiver;
+  readonly buffer: MessageView;
   /** `client` when we dialled, `accepted` for a listener's child. */
   readonly role: "client" | "accepted";
   /** The subprotocol agreed on, once the handshake is done. */
