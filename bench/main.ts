@@ -17,6 +17,7 @@ const BENCHES = [
   "churn.ts",
   "log_overhead.ts",
   "relay.ts",
+  "ws_latency.ts",
 ];
 
 const only = Deno.args;

@@ -93,6 +93,13 @@ async function wholeMessage(parts: OpenPart[]): Promise<Uint8Array> {
   return concatBytes(chunks);
 }
 
+/** `--binary` of `send`: on a WebSocket, a binary message instead of a text one. */
+export const BINARY_OPTION: OptionSpec = {
+  name: "binary",
+  type: "flag",
+  summary: "--binary  ws: send a binary message (default: text, which must be UTF-8)",
+};
+
 /** The `--timeout` option of `send` and `sendline`. */
 export const SEND_TIMEOUT: OptionSpec = {
   name: "timeout",
@@ -130,19 +137,28 @@ export async function sendPayload(
     : undefined;
   const timeout = (args.options.timeout as number | undefined) ?? ctx.settings.sendTimeout;
   const deadline = timeout === undefined ? undefined : Date.now() + timeout;
+  const binary = args.options.binary === true ? { binary: true } : {};
   const options = (total: number): WriteOptions => ({
     signal: ctx.signal,
     timeout: deadline === undefined ? undefined : Math.max(0, deadline - Date.now()),
     stated: timeout,
     total,
+    ...binary,
   });
   const sendTo = async (socket: Sendable): Promise<number> => {
     const named = socket as unknown as NamedSocket;
     const frame = frameOf(named);
     // A framed message and a datagram are built whole: refuse one too large before reading it.
-    const limit = frame ? frame.maxMessage : socket.writeFrom ? Infinity : MAX_DATAGRAM;
+    const message = (socket as { maxMessage?: number }).maxMessage; // a WebSocket's limit
+    const limit = frame
+      ? frame.maxMessage
+      : message ?? (socket.writeFrom ? Infinity : MAX_DATAGRAM);
     if (size > limit) {
-      const what = frame ? `the ${frame.name} frame's limit` : "the largest UDP datagram";
+      const what = frame
+        ? `the ${frame.name} frame's limit`
+        : message
+        ? `the ${named.kind} message limit`
+        : "the largest UDP datagram";
       throw new SockitError(
         `Cannot send to "${named.name}": ${size} bytes is over ${what} of ${limit} bytes`,
         { code: "too-large", hint: frame ? "frame NAME none sends raw bytes" : undefined },

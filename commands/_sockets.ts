@@ -129,7 +129,7 @@ export function dataResult(
 ): Result {
   if (read.status === "ok") {
     // Datagram reads say when a datagram was longer than asked for (the rest is discarded).
-    const { truncated } = read as ReadResult & { truncated?: boolean };
+    const { truncated, tag } = read as ReadResult & { truncated?: boolean; tag?: string };
     return {
       kind: "data",
       socket: name,
@@ -137,6 +137,8 @@ export function dataResult(
       data: read.data,
       display,
       ...(truncated ? { truncated } : {}),
+      // A WebSocket message says its kind.
+      ...(tag === "text" || tag === "binary" ? { message: tag } : {}),
       ...(all ? { all } : {}),
     };
   }

@@ -2,6 +2,8 @@ import { plural } from "../grammar/plural.ts";
 import { closeSocket } from "../sockets/listener.ts";
 import type { NamedSocket } from "../sockets/named_socket.ts";
 import type { SocketRegistry } from "../sockets/registry.ts";
+import { SockitError } from "../grammar/errors.ts";
+import { WsSocket } from "../sockets/ws_socket.ts";
 import type { Command } from "./types.ts";
 
 /** How long `close` waits for this shell's other end of a connection to see it. */
@@ -46,32 +48,65 @@ function landed(registry: SocketRegistry, sockets: NamedSocket[], ms: number): P
 
 /**
  * `close NAME…`: closes sockets (a listener also stops its built-in server). Unread bytes are
- * thrown away, and the result says how many: `closed a (5 unread bytes discarded)`.
+ * thrown away, and the result says how many: `closed a (5 unread bytes discarded)`. A ws socket
+ * plays the close handshake: a close frame with `--code` (default 1000) and `--reason`, then it
+ * waits (up to `--timeout`, 2 s by default) for the peer's.
  */
 export const close: Command = {
   name: "close",
-  usage: "close NAME…",
+  usage: "close NAME… [--all] [--code N] [--reason R]",
   summary: "close sockets (globs such as srv.* work); says how many unread bytes it discarded",
-  details: "Closing a listener stops accepting; its children stay open unless --all is given.",
-  args: ["socket"],
-  minArgs: 1,
+  details: "Closing a listener stops accepting; its children stay open unless --all is given.\n" +
+    "On a ws socket, close sends a close frame (--code N, default 1000; --reason TEXT)\n" +
+    "and waits up to --timeout (default 2s) for the peer's before dropping the connection;\n" +
+    "ls and the closed event show both codes.",
   options: [
     {
       name: "all",
       type: "flag",
       summary: "--all  a listener's children close with it (without it they stay open)",
     },
+    {
+      name: "code",
+      type: "integer",
+      summary: "--code N  ws: the close code to send (default 1000; 1008 policy, 3000-4999 own)",
+    },
+    { name: "reason", type: "string", summary: "--reason TEXT  ws: the close reason to send" },
+    {
+      name: "timeout",
+      type: "duration",
+      summary: "--timeout DURATION  ws: how long to wait for the peer's close frame (2s)",
+    },
   ],
+  args: ["socket"],
+  minArgs: 1,
   script: { closes: true },
   async run(ctx, args) {
     const closed = new Set<string>();
     const peers: NamedSocket[] = [];
+    const { code, reason, timeout } = args.options as {
+      code?: number;
+      reason?: string;
+      timeout?: number;
+    };
+    const handshake = code !== undefined || reason !== undefined || timeout !== undefined;
     for (const token of args.positional) {
       for (const socket of ctx.registry.match(token.text, "close")) {
+        if (handshake && !(socket instanceof WsSocket)) {
+          const what = socket.info().role === "listener"
+            ? `a ${socket.kind} listener`
+            : socket.kind;
+          throw new SockitError(
+            `Cannot close "${socket.name}": --code, --reason and --timeout are for ws connections; it is ${what}`,
+            { code: "usage" },
+          );
+        }
         peers.push(...localPeers(ctx.registry, socket));
         const info = socket.info();
         const unread = socket.closed || info.role === "listener" ? 0 : info.buffered;
-        const names = await closeSocket(socket, { children: args.options.all === true });
+        const names = socket instanceof WsSocket
+          ? (await socket.close({ code, reason, timeout }), [socket.name])
+          : await closeSocket(socket, { children: args.options.all === true });
         for (const n of names) {
           closed.add(
             n === socket.name && unread ? `${n} (${plural(unread, "unread byte")} discarded)` : n,

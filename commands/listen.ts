@@ -21,7 +21,9 @@ export const listen: Command = {
     "                               is evicted, its unread datagrams stay readable on u)\n" +
     "  listen unix x /tmp/x.sock\n  listen tls s :0 --cert leaf.pem --key leaf.key\n" +
     "  listen tls m :0 --cert leaf.pem --key leaf.key --ca ca.pem --require-cert   (mutual TLS)\n" +
-    "  listen tcp r :9000 --reuseport      (a second listen … --reuseport shares port 9000)",
+    "  listen tcp r :9000 --reuseport      (a second listen … --reuseport shares port 9000)\n" +
+    "  listen ws w :0 --path /chat  (each client becomes w.1, …; one recv is one message)\n" +
+    "  listen wss w2 :0 --cert leaf.pem --key leaf.key",
   options: [
     ...TLS_SERVER_OPTIONS,
     ...TLS_VERIFY_CLIENT_OPTIONS,
@@ -62,6 +64,11 @@ export const listen: Command = {
       type: "integer",
       summary: "--max-peers N  udp: keep at most N peers (default 1024); the least recently " +
         "heard from is evicted",
+    },
+    {
+      name: "path",
+      type: "string",
+      summary: "--path P  ws: accept upgrades for this path only (others get HTTP 404)",
     },
   ],
   args: ["kind", "none", "none"],

@@ -32,6 +32,7 @@ import { serve } from "./serve.ts";
 import { relay } from "./relay.ts";
 import { frame } from "./frame.ts";
 import { sockopt } from "./sockopt.ts";
+import { ping } from "./ping.ts";
 
 /** The built-in commands. */
 export const COMMANDS: readonly Command[] = [
@@ -51,6 +52,7 @@ export const COMMANDS: readonly Command[] = [
   starttls,
   frame,
   sockopt,
+  ping,
   serve,
   relay,
   shutdown,

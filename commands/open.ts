@@ -112,11 +112,28 @@ export function dialOptions(values: Args["options"], kind: string, action: strin
 
 const DIAL_NAMES = new Set(DIAL_OPTIONS.map((o) => o.name));
 
+/** `open ws|wss` only: request headers and subprotocols. */
+const WS_OPTIONS: OptionSpec[] = [
+  {
+    name: "header",
+    type: "string",
+    repeat: true,
+    summary: "--header K:V  ws: send this request header (repeatable)",
+  },
+  {
+    name: "subprotocol",
+    type: "string",
+    repeat: true,
+    summary: "--subprotocol P  ws: offer this subprotocol (repeatable, in order of preference)",
+  },
+];
+
 /** `open KIND NAME ADDR`: connects a named socket. */
 export const open: Command = {
   name: "open",
-  usage: "open KIND NAME HOST:PORT (unix: open unix NAME PATH)",
-  summary: "connect a named socket (tcp, tls, udp, unix PATH; HOST: a name, IPv4 or [IPv6])",
+  usage: "open KIND NAME HOST:PORT (unix: open unix NAME PATH; ws, wss: a URL)",
+  summary:
+    "connect a named socket (tcp, tls, udp, unix PATH, ws/wss URL; HOST: a name, IPv4 or [IPv6])",
   details: "Examples:\n  open tcp a 127.0.0.1:9000\n  open tcp b [::1]:9000 --timeout 2s\n" +
     "  open tcp c localhost:80\n  open udp d 127.0.0.1:5353       (a datagram socket with a default peer)\n" +
     "  open unix e /run/app.sock\n  open tls f localhost:443 --ca ca.pem --alpn h2\n" +
@@ -128,8 +145,16 @@ export const open: Command = {
     "  open tcp l 127.0.0.1:9000 --retry 5 --retry-delay 1s\n" +
     "Retries happen only while the connection is refused or unreachable; Ctrl-C ends the wait.\n" +
     "TCP_NODELAY is on by default: a shell sends small writes and waits for the answer, and\n" +
-    "with Nagle on, a second small write waits for the peer's delayed ACK (up to 40 ms).",
-  options: [TIMEOUT_OPTION, ...DIAL_OPTIONS, ...TLS_CLIENT_OPTIONS, ...TLS_SERVER_OPTIONS],
+    "with Nagle on, a second small write waits for the peer's delayed ACK (up to 40 ms).\n" +
+    "  open ws m ws://127.0.0.1:8080/chat --subprotocol chat  (one recv is one message)\n" +
+    "  open wss n wss://localhost:8443/ --ca ca.pem --header Authorization:Bearer-x",
+  options: [
+    TIMEOUT_OPTION,
+    ...DIAL_OPTIONS,
+    ...TLS_CLIENT_OPTIONS,
+    ...TLS_SERVER_OPTIONS,
+    ...WS_OPTIONS,
+  ],
   args: ["kind", "none", "none"],
   minArgs: 1,
   maxArgs: 3,
@@ -151,14 +176,17 @@ export const open: Command = {
     const rest = Object.fromEntries(
       Object.entries(args.options).filter(([k]) => !DIAL_NAMES.has(k)),
     );
-    if (kind !== "tls") {
+    if (kind !== "tls" && kind !== "wss") {
       const tlsOnly = ["ca", "servername", "alpn", "insecure", "cert", "key"].find((k) =>
         rest[k] !== undefined
       );
       if (tlsOnly) {
-        throw new SockitError(`Cannot ${action}: --${tlsOnly} is for tls sockets, not ${kind}`, {
-          code: "usage",
-        });
+        throw new SockitError(
+          `Cannot ${action}: --${tlsOnly} is for tls and wss sockets, not ${kind}`,
+          {
+            code: "usage",
+          },
+        );
       }
     }
     const socket = await dial(ctx.registry, name, address, {

@@ -67,7 +67,7 @@ export interface ReadingSpec extends Omit<Command, "run" | "options"> {
   /** Checks the arguments (errors come before the socket is looked up) and returns the read. */
   reader(args: Args, name: string): Reader | Promise<Reader>;
   /** The most bytes one read returns (a longer datagram is truncated); default: no limit. */
-  max?(args: Args): number;
+  max?(args: Args, socket: ReceivingSocket): number;
 }
 
 /**
@@ -90,7 +90,7 @@ export function readingCommand(spec: ReadingSpec): Command {
       await ctx.registry.arrival(name, opts); // a child that is on its way (a UDP sender's first)
       const socket = receivingSocket(ctx, name, action);
       const expected = command.script?.expects ? ctx.expect : undefined;
-      const replayed = expected && expectedRead(socket, expected, opts, max?.(args));
+      const replayed = expected && expectedRead(socket, expected, opts, max?.(args, socket));
       if (replayed) {
         return expectedResult(socket, action, expected, await replayed, opts, displayOf(args));
       }

@@ -22,6 +22,8 @@ export type Result =
     /** For datagrams: the sender, and whether the datagram was cut to fit. */
     from?: string;
     truncated?: boolean;
+    /** For a WebSocket message: its kind (a binary one is marked `(binary)`). */
+    message?: "text" | "binary";
     /** `--all`: show every byte on a terminal too, past `set display-limit`. */
     all?: boolean;
   }

@@ -1,5 +1,5 @@
 import type { Command } from "./types.ts";
-import { MAX_OPTION, SEND_TIMEOUT, sendPayload } from "./_send.ts";
+import { BINARY_OPTION, MAX_OPTION, SEND_TIMEOUT, sendPayload } from "./_send.ts";
 
 /** `send NAME PAYLOAD…`: writes bytes. */
 export const send: Command = {
@@ -14,8 +14,9 @@ export const send: Command = {
     "A send waits while the peer does not read (flow control); Ctrl-C, --timeout or close NAME\n" +
     "ends it, and the error says how many bytes went out. A write blocked on the peer cannot\n" +
     "be withdrawn from an open socket: up to 256 KiB of it go out if the peer reads later\n" +
-    "(ls notes it, the next send waits for it, close drops it).",
-  options: [MAX_OPTION, SEND_TIMEOUT],
+    "(ls notes it, the next send waits for it, close drops it).\n" +
+    "On a ws socket one send is one message: text (UTF-8), or binary with --binary.",
+  options: [MAX_OPTION, SEND_TIMEOUT, BINARY_OPTION],
   args: ["socket", "payload"],
   minArgs: 1,
   script: { sends: { payload: 1 } },

@@ -5,7 +5,9 @@
  * recorded end of stream is the server hanging up. Connection N gets conversation N (cycling
  * when there are more connections than conversations). A script of `open udp` sockets is served
  * on UDP, datagram by datagram: each client address is a peer with a conversation of its own,
- * forgotten when it ends, deviates or is quiet for the timeout.
+ * forgotten when it ends, deviates or is quiet for the timeout. A script of `open ws` sockets is
+ * served as WebSocket (`listen ws`): each recorded message is one message, sent as text when it
+ * is UTF-8 and as binary otherwise, and a recorded end of stream is a close handshake.
  *
  * The mock is a {@linkcode Shell}: it listens with `listen`, and plays each conversation with
  * the shell's commands on the accepted socket. Every byte a client sends is checked against the
@@ -77,8 +79,8 @@ export interface Secret {
   sha256: string;
 }
 
-/** The transports the mock serves. */
-export type MockTransport = "tcp" | "udp";
+/** The transports the mock serves (ws: message by message, like udp, over a connection). */
+export type MockTransport = "tcp" | "udp" | "ws";
 
 /** One recorded client connection (tcp) or client socket (udp). */
 export interface Conversation {
@@ -117,15 +119,15 @@ export async function conversations(
     const defined = spec.defines === undefined ? undefined : positional[spec.defines];
     if (defined && spec.transport !== undefined && !spec.binds) {
       const transport = positional[spec.transport].text;
-      if (transport !== "tcp" && transport !== "udp") {
+      if (transport !== "tcp" && transport !== "udp" && transport !== "ws") {
         return fail(
-          `the mock serves tcp and udp sockets; "${defined.text}" is ${transport}`,
-          "record a tcp or udp session to mock it",
+          `the mock serves tcp, udp and ws sockets; "${defined.text}" is ${transport}`,
+          "record a tcp, udp or ws session to mock it",
         );
       }
       if (all.length > 0 && all[0].transport !== transport) {
         fail(
-          "the mock serves one transport; this script opens tcp and udp",
+          `the mock serves one transport; this script opens ${all[0].transport} and ${transport}`,
           "mock each transport from a script of its own",
         );
       }
@@ -139,6 +141,8 @@ export async function conversations(
     const conversation = target === undefined ? undefined : byName.get(target);
     if (!conversation || step.expect?.kind === "error" && !spec.reads) continue;
     const datagrams = conversation.transport === "udp";
+    // Datagrams and ws messages stay whole: consecutive ones are never joined.
+    const messages = conversation.transport !== "tcp";
     const frame = frames.get(conversation.socket);
     const add = (e: Exchange) => {
       const last = conversation.exchanges.at(-1);
@@ -148,7 +152,7 @@ export async function conversations(
           `"${conversation.socket}" receives before it sends`,
         );
       }
-      if (!datagrams && last && last.from === e.from && "bytes" in last && "bytes" in e) {
+      if (!messages && last && last.from === e.from && "bytes" in last && "bytes" in e) {
         last.bytes = concat([last.bytes, e.bytes]);
         const files = secrets.get(e);
         if (files) secrets.set(last, [...(secrets.get(last) ?? []), ...files]);
@@ -352,6 +356,17 @@ export async function startMock(script: Script, options: MockOptions = {}): Prom
   };
 }
 
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+function isUtf8(bytes: Uint8Array): boolean {
+  try {
+    STRICT_UTF8.decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const hex = (bytes: Uint8Array) =>
   Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 
@@ -369,14 +384,21 @@ async function play(
   report: (line: number, message: string) => void,
 ): Promise<boolean> {
   const datagrams = conversation.transport === "udp";
+  const ws = conversation.transport === "ws";
   const run = (line: string, expect?: Uint8Array) =>
     shell.execute(line, { signal, expect: expect && { bytes: expect } });
   try {
     for (const e of conversation.exchanges) {
       if (e.from === "server") {
-        if (e.bytes.length > 0 || datagrams) await run(`send ${socket} hex:${hex(e.bytes)}`);
+        // A ws answer is a text message when it is UTF-8, else binary.
+        const binary = ws && !isUtf8(e.bytes) ? " --binary" : "";
+        if (e.bytes.length > 0 || datagrams || ws) {
+          await run(`send ${socket}${binary} hex:${hex(e.bytes)}`);
+        }
       } else if (e.from === "server-close") {
-        await run(`shutdown ${socket}`);
+        // A ws server hangs up with the close handshake; a stream half-closes.
+        await run(ws ? `close ${socket}` : `shutdown ${socket}`);
+        if (ws) return true;
       } else if (e.from === "client") {
         try {
           await run(`recv ${socket}`, e.bytes);

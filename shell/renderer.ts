@@ -151,7 +151,8 @@ export function renderResult(
       const body = limitedBody(result.data, display, limit, c);
       const from = result.from ? `${c.dim(`from ${result.from}`)} ` : "";
       const cut = result.truncated ? ` ${c.yellow("(truncated)")}` : "";
-      return `${from}${body}${cut}`;
+      const binary = result.message === "binary" ? ` ${c.dim("(binary)")}` : "";
+      return `${from}${body}${cut}${binary}`;
     }
   }
 }
@@ -206,7 +207,7 @@ export function renderEvent(event: SocketEvent, c: Palette = PLAIN): string {
     case "data":
       return `${tag} ${plural(event.buffered, "byte")} waiting ${c.dim(`(recv ${event.name})`)}`;
     case "peer-closed":
-      return `${tag} peer closed` +
+      return `${tag} peer closed` + (event.reason ? ` ${c.dim(`(${event.reason})`)}` : "") +
         (event.buffered ? ` ${c.dim(`(${plural(event.buffered, "byte")} still buffered)`)}` : "");
     case "error":
       return `${tag} ${c.red(`error: ${event.message}`)}`;

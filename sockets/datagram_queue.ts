@@ -28,6 +28,8 @@ export interface DatagramReadResult extends ReadResult {
   truncated?: boolean;
   /** The datagram's full length, when truncated. */
   length?: number;
+  /** The tag it was queued with (a WebSocket message's kind: `text` or `binary`). */
+  tag?: string;
 }
 
 /** Settings of a {@link DatagramQueue}; all optional. */
@@ -45,6 +47,8 @@ export type Accepts = string | null;
 interface Datagram {
   data: Uint8Array;
   from: string;
+  /** What the transport says it is (a WebSocket message's kind), if anything. */
+  tag?: string;
   /** Consumed through its sender's view: the arrival-order queue skips it. */
   taken: boolean;
 }
@@ -174,14 +178,17 @@ export class DatagramQueue {
     return new DatagramView(this, from);
   }
 
-  /** Queues a datagram (copied); false when it was dropped because the queue is full. */
-  push(data: Uint8Array, from: string): boolean {
+  /**
+   * Queues a datagram (copied), with an optional `tag` that reads return (a WebSocket message's
+   * kind); false when it was dropped because the queue is full.
+   */
+  push(data: Uint8Array, from: string, tag?: string): boolean {
     if (this.#ended) return false;
     if (this.#bytes + data.length > this.#cap || this.#count >= this.#maxDatagrams) {
       this.dropped++;
       return false;
     }
-    const d: Datagram = { data: data.slice(), from, taken: false };
+    const d: Datagram = { data: data.slice(), from, taken: false, ...(tag ? { tag } : {}) };
     this.#order.push(d);
     let sender = this.#senders.get(from);
     if (!sender) this.#senders.set(from, sender = { items: new Fifo(), bytes: 0 });
@@ -270,6 +277,7 @@ export class DatagramQueue {
       const length = d.data.length;
       const data = d.data.slice(0, verdict.keep);
       const from = d.from;
+      const tag = d.tag;
       const truncated = verdict.discardRest === true && verdict.keep < length;
       this.#take(d, accepts, verdict.discardRest ? length : verdict.take);
       return {
@@ -278,6 +286,7 @@ export class DatagramQueue {
         from,
         ...(truncated ? { truncated, length } : {}),
         ...(verdict.match ? { match: verdict.match } : {}),
+        ...(tag ? { tag } : {}),
       };
     };
     return this.#reads.read(attempt, opts, accepts);

@@ -1,12 +1,28 @@
 import { SockitError } from "../grammar/errors.ts";
 import { type Accepted, AcceptLoop, bind, type BindOptions, type StreamBinding } from "./bind.ts";
-import { NamedSocket, type SocketInfo } from "./named_socket.ts";
+import { type EventSink, NamedSocket, type SocketInfo } from "./named_socket.ts";
 import type { SocketRegistry } from "./registry.ts";
 import { StreamSocket } from "./stream_socket.ts";
 import { startTimer } from "../grammar/duration.ts";
 
 /** Below this many, the listener's lists of children are not pruned. */
 const PRUNE_MIN = 64;
+/** Makes a listener's child from an accepted connection (default: a {@link StreamSocket}). */
+export type ChildMaker = (
+  name: string,
+  accepted: Accepted,
+  emit: EventSink,
+  /** Call when the child gives its descriptor back (a stream child whose peer closed). */
+  released: () => void,
+) => NamedSocket & { readonly remote: string };
+
+/** Settings of a {@link Listener}; all optional. */
+export interface ListenerOptions {
+  /** The kind `ls` shows (default: the binding's, e.g. `tcp`); `ws` over a tcp binding. */
+  kind?: string;
+  /** Makes each child (default: a stream socket). */
+  child?: ChildMaker;
+}
 
 /**
  * A named listener. Each accepted connection becomes a named child `NAME.1`, `NAME.2`, …
@@ -24,19 +40,31 @@ const PRUNE_MIN = 64;
 export class Listener extends NamedSocket {
   #binding: StreamBinding;
   #registry: SocketRegistry;
-  #unclaimed: StreamSocket[] = [];
+  #unclaimed: NamedSocket[] = [];
   /** Children that may still hold a descriptor (pruned as they finish). */
-  #live = new Set<StreamSocket>();
+  #live = new Set<NamedSocket>();
   #pruneAt = PRUNE_MIN;
-  #waiters: Array<(s: StreamSocket | undefined) => void> = [];
+  #waiters: Array<(s: NamedSocket | undefined) => void> = [];
+  #child: ChildMaker;
   #count = 0;
   #closed = false;
   #loop: AcceptLoop;
   #local: string;
 
   /** Serves `binding` (from {@link bind}), registering children in `registry`. */
-  constructor(name: string, binding: StreamBinding, registry: SocketRegistry) {
-    super(name, binding.kind, registry.emit);
+  constructor(
+    name: string,
+    binding: StreamBinding,
+    registry: SocketRegistry,
+    options: ListenerOptions = {},
+  ) {
+    super(name, options.kind ?? binding.kind, registry.emit);
+    this.#child = options.child ??
+      ((n, { transport }, emit, released) =>
+        new StreamSocket(n, this.kind, transport, emit, {
+          role: "accepted",
+          releasedAtEof: released,
+        }));
     this.#binding = binding;
     this.#registry = registry;
     this.#local = NamedSocket.addr(binding.addr);
@@ -88,15 +116,13 @@ export class Listener extends NamedSocket {
     };
   }
 
-  #adopt({ transport, note, settled }: Accepted): void {
+  #adopt(accepted: Accepted): void {
+    const { note, settled } = accepted;
     const next = this.#registry.nextChild(this.name, this.#count);
     this.#count = next.number;
-    const child: StreamSocket = new StreamSocket(next.name, this.kind, transport, this.emit, {
-      role: "accepted",
-      releasedAtEof: () => {
-        this.#live.delete(child);
-        this.#loop.wake(); // a descriptor came back: an accept paused at the limit can go on
-      },
+    const child = this.#child(next.name, accepted, this.emit, () => {
+      this.#live.delete(child);
+      this.#loop.wake(); // a descriptor came back: an accept paused at the limit can go on
     });
     if (note) child.note = note;
     settled?.then((n) => child.note = n);
@@ -105,7 +131,7 @@ export class Listener extends NamedSocket {
     this.emit({ type: "accepted", name: this.name, child: child.name, remote: child.remote });
     const waiter = this.#waiters.shift();
     if (waiter) {
-      child.hold();
+      if (child instanceof StreamSocket) child.hold();
       waiter(child);
     } else this.#unclaimed.push(child);
     if (this.#live.size + this.#unclaimed.length >= this.#pruneAt) this.#prune();
@@ -113,7 +139,9 @@ export class Listener extends NamedSocket {
 
   /** Drops finished children from `#live` and children the registry forgot from `#unclaimed`. */
   #prune(): void {
-    for (const c of this.#live) if (c.closed || c.released) this.#live.delete(c);
+    for (const c of this.#live) {
+      if (c.closed || (c instanceof StreamSocket && c.released)) this.#live.delete(c);
+    }
     this.#unclaimed = this.#unclaimed.filter((c) => this.#registry.holds(c));
     this.#pruneAt = Math.max(PRUNE_MIN, 2 * (this.#live.size + this.#unclaimed.length));
   }
@@ -122,11 +150,11 @@ export class Listener extends NamedSocket {
    * The next accepted child not yet handed out; waits up to `timeout` ms for one.
    * Throws a SockitError on timeout, cancel or close.
    */
-  accept(options: { timeout?: number; signal?: AbortSignal } = {}): Promise<StreamSocket> {
+  accept(options: { timeout?: number; signal?: AbortSignal } = {}): Promise<NamedSocket> {
     let ready = this.#unclaimed.shift();
     while (ready && !this.#registry.holds(ready)) ready = this.#unclaimed.shift();
     if (ready) {
-      ready.hold();
+      if (ready instanceof StreamSocket) ready.hold();
       return Promise.resolve(ready);
     }
     if (this.#closed) {
@@ -136,7 +164,7 @@ export class Listener extends NamedSocket {
     }
     return new Promise((resolve, reject) => {
       let cancelTimer: (() => void) | undefined;
-      const done = (s: StreamSocket | undefined, why?: "cancelled" | "timeout") => {
+      const done = (s: NamedSocket | undefined, why?: "cancelled" | "timeout") => {
         cancelTimer?.();
         options.signal?.removeEventListener("abort", onAbort);
         const i = this.#waiters.indexOf(waiter);
@@ -151,7 +179,7 @@ export class Listener extends NamedSocket {
           new SockitError(`Cannot accept on "${this.name}": ${text}`, { code: why ?? "closed" }),
         );
       };
-      const waiter = (s: StreamSocket | undefined) => done(s);
+      const waiter = (s: NamedSocket | undefined) => done(s);
       const onAbort = () => done(undefined, "cancelled");
       this.#waiters.push(waiter);
       if (options.signal?.aborted) return onAbort();
@@ -223,8 +251,9 @@ export function registerListener(
   registry: SocketRegistry,
   name: string,
   binding: StreamBinding,
+  options?: ListenerOptions,
 ): Listener {
-  const listener = new Listener(name, binding, registry);
+  const listener = new Listener(name, binding, registry, options);
   try {
     registry.checkFreeName(listener.name, "listen");
     registry.add(listener);

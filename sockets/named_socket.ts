@@ -39,7 +39,7 @@ export interface SocketInfo {
 export type SocketEvent =
   | { type: "accepted"; name: string; child: string; remote: string }
   | { type: "data"; name: string; bytes: number; buffered: number }
-  | { type: "peer-closed"; name: string; buffered: number }
+  | { type: "peer-closed"; name: string; buffered: number; reason?: string }
   | { type: "error"; name: string; message: string; code?: ErrorCode }
   | { type: "closed"; name: string; reason?: string };
 

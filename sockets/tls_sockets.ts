@@ -81,6 +81,17 @@ export async function openTls(
   return socket;
 }
 
+/** A TLS stream to HOST:PORT, dialled and shaken hands with, not registered (wss uses it). */
+export async function dialTls(
+  name: string,
+  host: string,
+  port: number,
+  options: DialOptions & TlsOptions = {},
+): Promise<TlsTransport> {
+  const dial = await tlsDialer(formatHostPort(host, port), options, `open "${name}"`);
+  return (await dial(name, options)).t;
+}
+
 /**
  * A TLS client for `HOST:PORT` (`open tls`, and the relay's tls targets): checks the address and
  * reads the files once (errors name `action`); each call dials, shakes hands within the deadline

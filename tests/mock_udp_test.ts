@@ -175,7 +175,7 @@ Deno.test("sockit mock refuses, by file:line, a UDP script where the server spea
     ],
     [
       "open unix a /tmp/sockit-mock.sock\nsend a hi\n",
-      /:1:1: the mock serves tcp and udp sockets; "a" is unix; record a tcp or udp session/,
+      /:1:1: the mock serves tcp, udp and ws sockets; "a" is unix; record a tcp, udp or ws session/,
     ],
   ];
   for (const [text, expected] of cases) {

@@ -80,7 +80,7 @@ Deno.test("a certificate without its key, and a key that is not the certificate'
   );
   assertEquals(
     await failure(shell, `open tcp a localhost:1 --cert ${certs.client} --key ${certs.clientKey}`),
-    'error: Cannot open "a": --cert is for tls sockets, not tcp',
+    'error: Cannot open "a": --cert is for tls and wss sockets, not tcp',
   );
   assertEquals(
     await failure(

@@ -1,0 +1,31 @@
+/** `sockit ws URL`: stdin lines to messages, messages to stdout lines, against Python's server. */
+import { deepEqual as assertEquals } from "node:assert/strict";
+import { sockit, SOCKIT_RUN } from "./_helpers.ts";
+import { spawnPeer } from "./_peers.ts";
+import { wsEchoServer } from "./_ws_peers.ts";
+
+Deno.test("sockit ws pipes stdin lines to Python's echo server and its messages to stdout", async () => {
+  const { peer, port } = await wsEchoServer();
+  await using _peer = peer;
+  const run = await sockit(["ws", `ws://127.0.0.1:${port}/`], "hello\r\nworld\nlast");
+  assertEquals([run.code, run.stdout, run.stderr], [0, "hello\nworld\nlast\n", ""]);
+});
+
+Deno.test("sockit ws says when the server closes with a code other than 1000 and exits 1", async () => {
+  const { peer, port } = await wsEchoServer();
+  await using _peer = peer;
+  // stdin stays open: the server's close, not the end of input, ends the pipe.
+  await using run = spawnPeer(Deno.execPath(), [...SOCKIT_RUN, "ws", `ws://127.0.0.1:${port}/`]);
+  await run.write("one\n");
+  await run.waitFor(/^one$/m);
+  await run.write("close 1008 go away\n");
+  await run.waitFor(/ws: the peer closed with 1008 go away/, 5000, "stderr");
+  assertEquals(await run.exited(), 1);
+});
+
+Deno.test("sockit ws --binary sends stdin as binary messages and writes them raw", async () => {
+  const { peer, port } = await wsEchoServer();
+  await using _peer = peer;
+  const run = await sockit(["ws", "--binary", `ws://127.0.0.1:${port}/`], "no newline added");
+  assertEquals([run.code, run.stdout], [0, "no newline added"]);
+});
