@@ -29,6 +29,8 @@ import { multicast } from "./multicast.ts";
 import { starttls } from "./starttls.ts";
 import { serve } from "./serve.ts";
 import { frame } from "./frame.ts";
+import { interact } from "./interact.ts";
+import { watch } from "./watch.ts";
 
 /** The built-in commands. */
 export const COMMANDS: readonly Command[] = [
@@ -42,6 +44,8 @@ export const COMMANDS: readonly Command[] = [
   recvline,
   recvuntil,
   expect,
+  interact,
+  watch,
   sendto,
   recvfrom,
   multicast,
