@@ -137,6 +137,28 @@ Deno.test("interact joins the terminal to a socket and watch shows what arrives"
     await tmux.waitFor(/left interact with u \(sent 5 bytes, received 15 bytes\); u still open/);
   });
 
+  await t.step("interact works on a UDP listener's peer", async () => {
+    await tmux.keys("C-l", "listen udp w :0", "Enter");
+    const screen = await tmux.waitFor(/w {2}listening {2}udp 127\.0\.0\.1:\d+/);
+    const port = Number(/udp 127\.0\.0\.1:(\d+)/.exec(screen)![1]);
+    const client = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+    try {
+      await client.send(encode("hi udp"), { transport: "udp", hostname: "127.0.0.1", port });
+      await tmux.waitFor(/accepted w\.1/);
+      await tmux.keys("interact w.1", "Enter");
+      await tmux.waitFor(/^hi udp$/m);
+      await tmux.keys("back", "Enter");
+      const [reply] = await client.receive();
+      assertMatch(new TextDecoder().decode(reply), /^back\n$/);
+      await tmux.keys("C-]");
+      await tmux.waitFor(
+        /left interact with w\.1 \(sent 5 bytes, received 6 bytes\); w\.1 still open/,
+      );
+    } finally {
+      client.close();
+    }
+  });
+
   let srvPort = 0;
   const conns: Deno.Conn[] = [];
   try {
