@@ -195,10 +195,12 @@ export function runRepl(shell: Shell, options: ReplOptions = {}): Promise<number
     },
   };
   interceptKeys(rl, (sequence, key) => {
-    if (!taken) return false;
-    if (sequence === ESCAPE) taken.escape();
-    else if (key?.ctrl && key.name === "d") taken.eof();
-    else return false;
+    if (sequence === ESCAPE) { // outside interact it would only put a control byte in the line
+      taken?.escape();
+      return true;
+    }
+    if (!taken || !(key?.ctrl && key.name === "d")) return false;
+    taken.eof();
     return true;
   });
 
