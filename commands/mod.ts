@@ -33,6 +33,8 @@ import { relay } from "./relay.ts";
 import { frame } from "./frame.ts";
 import { sockopt } from "./sockopt.ts";
 import { ping } from "./ping.ts";
+import { interact } from "./interact.ts";
+import { watch } from "./watch.ts";
 
 /** The built-in commands. */
 export const COMMANDS: readonly Command[] = [
@@ -46,6 +48,8 @@ export const COMMANDS: readonly Command[] = [
   recvline,
   recvuntil,
   expect,
+  interact,
+  watch,
   sendto,
   recvfrom,
   multicast,

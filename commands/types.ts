@@ -86,6 +86,43 @@ export interface CommandContext {
    * expects them to receive. They then read exactly that, failing at the first differing byte.
    */
   expect?: Expected;
+  /**
+   * The person's terminal, for commands that join it to sockets (`interact`, `watch`). Only the
+   * REPL provides one: batch runs, `-c`, pipes and replays have none.
+   */
+  terminal?: Terminal;
+}
+
+/**
+ * What the REPL lends a command that talks to the person directly: a place to print as bytes
+ * arrive, and (for `interact`) the keyboard. Tests can drive a command with their own.
+ */
+export interface Terminal {
+  /** Columns of the terminal. */
+  readonly columns: number;
+  /** The key that gives the terminal back to the shell, as shown to people: `Ctrl-]`. */
+  readonly escapeKey: string;
+  /**
+   * Shows text above the line being typed. Text need not end a line: while input is taken, an
+   * unfinished last line stays in front of what is typed next (a peer's `login: ` prompt).
+   */
+  write(text: string): void;
+  /**
+   * Hands what is typed to `input` until the returned function is called: every line (Enter),
+   * end of input (Ctrl-D) and the escape key. Meanwhile the shell's prompt is not shown and the
+   * lines stay out of its history.
+   */
+  take(input: TerminalInput): () => void;
+}
+
+/** Receives what the person types while a command has taken the terminal. */
+export interface TerminalInput {
+  /** A line typed and ended with Enter, without its line ending. */
+  line(text: string): void;
+  /** Ctrl-D: end of input. */
+  eof(): void;
+  /** The escape key ({@linkcode Terminal.escapeKey}). */
+  escape(): void;
 }
 
 /**

@@ -1,5 +1,6 @@
 import process from "node:process";
 import * as readline from "node:readline";
+import type { Terminal, TerminalInput } from "../commands/types.ts";
 import type { SocketEvent } from "../sockets/named_socket.ts";
 import { type Palette, paletteFor } from "./colors.ts";
 import { complete } from "./complete.ts";
@@ -35,6 +36,37 @@ function formatBytes(n: number): string {
 }
 /** How long data events on one socket are gathered into one "bytes waiting" line. */
 const DATA_EVENT_DELAY = 80;
+/** The key that gives the terminal back from `interact`, as telnet's. */
+const ESCAPE = "\x1d";
+
+/** A readline interface's private hooks that the REPL needs (Deno's node:readline has them). */
+interface ReadlineInternals {
+  history?: string[];
+  prevRows?: number;
+  line: string;
+  cursor: number;
+}
+
+/**
+ * Routes every key through `keys` first: readline hands every keypress to its `_ttyWrite`
+ * (Node's readline.Interface, and Deno's, look it up on the instance so that it can be
+ * wrapped); the wrapper takes the keys it returns true for and hands the rest on.
+ */
+function interceptKeys(
+  rl: readline.Interface,
+  keys: (
+    sequence: string | undefined,
+    key: { ctrl?: boolean; name?: string } | undefined,
+  ) => boolean,
+): void {
+  const target = rl as unknown as { _ttyWrite?: (s: unknown, key: unknown) => void };
+  const original = target._ttyWrite;
+  if (typeof original !== "function") return;
+  target._ttyWrite = (s: unknown, key: unknown) => {
+    const k = key as { ctrl?: boolean; name?: string } | undefined;
+    if (!keys(typeof s === "string" ? s : undefined, k)) original.call(rl, s, key);
+  };
+}
 
 /**
  * The interactive shell on node:readline: line editing, history kept across runs, Tab
@@ -86,6 +118,23 @@ export function runRepl(shell: Shell, options: ReplOptions = {}): Promise<number
     progressAt = 0;
   };
 
+  /** Erases the prompt and the (possibly wrapped) line being typed; the rows it spanned. */
+  const erasePrompt = () => {
+    const rows = rl.getCursorPos().rows;
+    readline.moveCursor(output, 0, -rows);
+    readline.cursorTo(output, 0);
+    readline.clearScreenDown(output);
+    return rows;
+  };
+  /** Prints `text` (when given) above the prompt, which is redrawn, as `newPrompt` if given. */
+  const above = (text: string | undefined, newPrompt?: string) => {
+    // readline redraws by moving up as many rows as the cursor sat below the prompt, so leave
+    // that many blank rows under the text for it to climb back over.
+    const rows = erasePrompt();
+    output.write((text === undefined ? "" : text + "\n") + "\n".repeat(rows));
+    if (newPrompt !== undefined) rl.setPrompt(newPrompt);
+    rl.prompt(true);
+  };
   const print = (text: string) => {
     if (!promptShown) {
       if (progressShown) {
@@ -95,16 +144,65 @@ export function runRepl(shell: Shell, options: ReplOptions = {}): Promise<number
       output.write(text + "\n");
       return;
     }
-    // Erase the prompt and the (possibly wrapped) line being typed, print, then redraw both.
-    // readline redraws by moving up as many rows as the cursor sat below the prompt, so leave
-    // that many blank rows under the event for it to climb back over.
-    const rows = rl.getCursorPos().rows;
-    readline.moveCursor(output, 0, -rows);
-    readline.cursorTo(output, 0);
-    readline.clearScreenDown(output);
-    output.write(text + "\n" + "\n".repeat(rows));
-    rl.prompt(true);
+    above(text);
   };
+
+  // The terminal lent to `interact` and `watch`. While a command has taken the input, typed
+  // lines go to it (and stay out of the history), the prompt is the unfinished last line the
+  // peer sent (`login: `), and Ctrl-D and the escape key are its own.
+  let taken: TerminalInput | undefined;
+  let partial = "";
+  const internals = rl as unknown as ReadlineInternals;
+  const terminal: Terminal = {
+    get columns() {
+      return output.columns || 80;
+    },
+    escapeKey: "Ctrl-]",
+    write(text: string) {
+      if (!taken) {
+        if (progressShown) clearProgress();
+        output.write(text);
+        return;
+      }
+      const nl = text.lastIndexOf("\n");
+      let lines = nl < 0 ? undefined : partial + text.slice(0, nl);
+      partial = nl < 0 ? partial + text : text.slice(nl + 1);
+      if (partial.length >= terminal.columns) { // too long to stand in front of a typed line
+        lines = lines === undefined ? partial : `${lines}\n${partial}`;
+        partial = "";
+      }
+      above(lines, partial);
+    },
+    take(input: TerminalInput) {
+      taken = input;
+      partial = "";
+      const history = internals.history ? [...internals.history] : undefined;
+      Object.assign(rl, { line: "", cursor: 0 });
+      promptShown = true;
+      rl.setPrompt("");
+      rl.prompt();
+      return () => {
+        if (taken !== input) return;
+        erasePrompt();
+        if (partial) output.write(partial + "\n");
+        taken = undefined;
+        partial = "";
+        if (history) internals.history?.splice(0, Infinity, ...history);
+        Object.assign(rl, { line: "", cursor: 0, prevRows: 0 });
+        rl.setPrompt(prompt);
+        promptShown = false;
+      };
+    },
+  };
+  interceptKeys(rl, (sequence, key) => {
+    if (sequence === ESCAPE) { // outside interact it would only put a control byte in the line
+      taken?.escape();
+      return true;
+    }
+    if (!taken || !(key?.ctrl && key.name === "d")) return false;
+    taken.eof();
+    return true;
+  });
 
   // "bytes waiting" events, coalesced per socket: arrivals are gathered for a moment, and once
   // a socket was announced it is not announced again until somebody read from it. Arrivals
@@ -175,7 +273,7 @@ export function runRepl(shell: Shell, options: ReplOptions = {}): Promise<number
       promptShown = false;
       running = new AbortController();
       try {
-        const result = await shell.execute(line, { signal: running.signal, progress });
+        const result = await shell.execute(line, { signal: running.signal, progress, terminal });
         clearProgress();
         const view = { columns: output.columns || 80 };
         const rendered = renderResult(result, shell.settings, c, view);
@@ -194,6 +292,14 @@ export function runRepl(shell: Shell, options: ReplOptions = {}): Promise<number
   };
 
   rl.on("line", (line: string) => {
+    if (taken) { // a line typed into `interact`: the peer's prompt it answered is used up
+      partial = "";
+      rl.setPrompt("");
+      const input = taken;
+      rl.prompt();
+      input.line(line);
+      return;
+    }
     appendHistory(historyFile, line);
     // A line typed with a leading space stays out of the history, in memory too.
     const history = (rl as unknown as { history?: string[] }).history;

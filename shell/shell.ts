@@ -9,6 +9,7 @@ import type {
   Expected,
   Policy,
   Settings,
+  Terminal,
 } from "../commands/types.ts";
 import type { Delivery } from "../sockets/delivery.ts";
 import { SockitError } from "../grammar/errors.ts";
@@ -69,6 +70,8 @@ export interface ExecuteOptions {
   progress?: (done: number, total: number) => void;
   /** Replay mode of a receiving command: what it is expected to receive (see `CommandContext`). */
   expect?: Expected;
+  /** The person's terminal, lent by the REPL to `interact` and `watch`. */
+  terminal?: Terminal;
 }
 
 /**
@@ -164,6 +167,7 @@ export class Shell {
       services: this.services,
       progress: options.progress,
       expect: options.expect,
+      terminal: options.terminal,
     };
     return await command.run(ctx, args);
   }

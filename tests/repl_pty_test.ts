@@ -3,68 +3,12 @@
  * the prompt, Ctrl-C, Ctrl-D and history.
  */
 import { deepEqual as assertEquals, match as assertMatch, ok as assert } from "node:assert/strict";
-const CONFIG = new URL("../deno.json", import.meta.url).pathname;
-
-class Tmux implements AsyncDisposable {
-  readonly socket = `sockit-test-${crypto.randomUUID().slice(0, 8)}`;
-
-  async run(...args: string[]): Promise<string> {
-    const out = await new Deno.Command("tmux", { args: ["-L", this.socket, ...args] }).output();
-    return new TextDecoder().decode(out.stdout);
-  }
-
-  /** Types keys (tmux key names such as Enter, Tab, C-c). */
-  keys(...keys: string[]): Promise<string> {
-    return this.run("send-keys", "-t", "t", ...keys);
-  }
-
-  screen(): Promise<string> {
-    return this.run("capture-pane", "-t", "t", "-p");
-  }
-
-  /** Waits until the screen matches, up to 10 s; returns the screen. */
-  async waitFor(pattern: RegExp): Promise<string> {
-    const deadline = Date.now() + 10_000;
-    let screen = "";
-    while (Date.now() < deadline) {
-      screen = await this.screen();
-      if (pattern.test(screen)) return screen;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`screen never matched ${pattern}:\n${screen}`);
-  }
-
-  async [Symbol.asyncDispose]() {
-    await this.run("kill-server");
-  }
-}
+import { Tmux } from "./_tmux.ts";
 
 Deno.test("the interactive shell completes, shows events above the typed line, and obeys Ctrl-C and Ctrl-D", async (t) => {
   const state = await Deno.makeTempDir();
   await using tmux = new Tmux();
-  // Started as users start it (`deno task shell`), so the test sees what Deno itself writes.
-  const command = [
-    "env",
-    "NO_COLOR=1",
-    `XDG_STATE_HOME=${state}`,
-    Deno.execPath(),
-    "task",
-    "--config",
-    CONFIG,
-    "shell",
-  ].join(" ");
-  await tmux.run(
-    "new-session",
-    "-d",
-    "-s",
-    "t",
-    "-x",
-    "100",
-    "-y",
-    "40",
-    `${command}; echo "exit code $?"; sleep 30`,
-  );
-  await tmux.waitFor(/^sockit>$/m);
+  await tmux.startShell(state);
 
   let port = 0;
   await t.step("a listener shows the address it chose", async () => {
