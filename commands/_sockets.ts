@@ -1,4 +1,4 @@
-import { SockitError, systemErrorCode } from "../grammar/errors.ts";
+import { type ErrorCode, SockitError, systemErrorCode } from "../grammar/errors.ts";
 import { Listener } from "../sockets/listener.ts";
 import { ServerSocket } from "../protocols/server_socket.ts";
 import type { ReadOptions, ReadResult } from "../sockets/receive_buffer.ts";
@@ -8,7 +8,7 @@ import { StreamSocket } from "../sockets/stream_socket.ts";
 import { preview } from "../grammar/render.ts";
 import { formatDuration } from "../grammar/duration.ts";
 import type { DisplayMode } from "../grammar/render.ts";
-import type { Result } from "./result.ts";
+import type { Matched, Result } from "./result.ts";
 import type { Args, CommandContext, OptionSpec } from "./types.ts";
 
 /** `--timeout`, shared by every waiting command. */
@@ -115,48 +115,54 @@ export function displayOf(args: Args): DisplayMode | undefined {
 
 /**
  * Turns a buffer read into a result; anything but `ok` becomes a one-line error that says
- * what is still buffered (the bytes stay there: nothing is lost).
+ * what is still buffered (the bytes stay there: nothing is lost). A read that carries `matched`
+ * and `before` (`expect` with alternatives) passes them on.
  */
 export function dataResult(
   name: string,
   action: string,
-  read: ReadResult,
+  read: ReadResult & { matched?: Matched; before?: Uint8Array },
   timeout: number,
   display?: DisplayMode,
 ): Result {
-  if (read.status === "ok") {
-    // Datagram reads say when a datagram was longer than asked for (the rest is discarded).
-    const { truncated } = read as ReadResult & { truncated?: boolean };
-    return {
-      kind: "data",
-      socket: name,
-      status: "ok",
-      data: read.data,
-      display,
-      ...(truncated ? { truncated } : {}),
-    };
-  }
+  if (read.status !== "ok") throw readFailure(name, action, read, timeout);
+  // Datagram reads say when a datagram was longer than asked for (the rest is discarded).
+  const { truncated, matched, before } = read as typeof read & { truncated?: boolean };
+  return {
+    kind: "data",
+    socket: name,
+    status: "ok",
+    data: read.data,
+    display,
+    ...(truncated ? { truncated } : {}),
+    ...(matched ? { matched, before } : {}),
+  };
+}
+
+/**
+ * The one-line error for a read that did not succeed: timed out, cancelled, end of stream or
+ * failed, saying what is still buffered, and `also` after it (`; 5 bytes written to out.bin`).
+ */
+export function readFailure(
+  name: string,
+  action: string,
+  read: ReadResult,
+  timeout: number,
+  also = "",
+): SockitError {
   const kept = read.data.length === 0
     ? "nothing buffered"
     : `${read.data.length} bytes kept in buffer: ${preview(read.data)}`;
+  const fail = (why: string, code: ErrorCode) =>
+    new SockitError(`Cannot ${action} "${name}": ${why} (${kept})${also}`, { code });
   switch (read.status) {
     case "timeout":
-      throw new SockitError(
-        `Cannot ${action} "${name}": timed out after ${formatDuration(timeout)} (${kept})`,
-        { code: "timeout" },
-      );
+      return fail(`timed out after ${formatDuration(timeout)}`, "timeout");
     case "cancelled":
-      throw new SockitError(`Cannot ${action} "${name}": cancelled (${kept})`, {
-        code: "cancelled",
-      });
+      return fail("cancelled", "cancelled");
     case "eof":
-      throw new SockitError(`Cannot ${action} "${name}": ${END_OF_STREAM} (${kept})`, {
-        code: "eof",
-      });
+      return fail(END_OF_STREAM, "eof");
     default:
-      throw new SockitError(
-        `Cannot ${action} "${name}": ${read.error?.message ?? "read failed"} (${kept})`,
-        { code: systemErrorCode(read.error) },
-      );
+      return fail(read.error?.message ?? "read failed", systemErrorCode(read.error));
   }
 }

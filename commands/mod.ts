@@ -15,6 +15,13 @@ import { recvexact } from "./recvexact.ts";
 import { recvline } from "./recvline.ts";
 import { recvuntil } from "./recvuntil.ts";
 import { expect } from "./expect.ts";
+import { recvall } from "./recvall.ts";
+import { recvrepeat } from "./recvrepeat.ts";
+import { sendafter } from "./sendafter.ts";
+import { sendlineafter } from "./sendlineafter.ts";
+import { clean } from "./clean.ts";
+import { vars } from "./vars.ts";
+import { repeat } from "./repeat.ts";
 import { shutdown } from "./shutdown.ts";
 import { close } from "./close.ts";
 import { ls } from "./ls.ts";
@@ -42,6 +49,11 @@ export const COMMANDS: readonly Command[] = [
   recvline,
   recvuntil,
   expect,
+  recvall,
+  recvrepeat,
+  sendafter,
+  sendlineafter,
+  clean,
   sendto,
   recvfrom,
   multicast,
@@ -52,7 +64,9 @@ export const COMMANDS: readonly Command[] = [
   close,
   ls,
   set,
+  vars,
   sleep,
+  repeat,
   record,
   help,
   quit,

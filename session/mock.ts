@@ -137,30 +137,36 @@ export async function conversations(script: Script): Promise<Conversation[]> {
       const name = positional[spec.frame]?.text;
       if (name === undefined || name === "none") frames.delete(conversation.socket);
       else frames.set(conversation.socket, framer(name));
-    } else if (spec.sends) {
-      if (step.command.includes("${")) {
-        fail("the mock cannot send a payload that uses variables", "write the bytes literally");
+    } else if (spec.sends || spec.reads) {
+      // A command that does both (sendafter) waits for the server's bytes, then sends.
+      if (spec.reads) {
+        const expect = step.expect;
+        if (expect?.kind === "data") {
+          add({
+            line: step.line,
+            from: "server",
+            bytes: frame ? frame.encode(expect.bytes) : expect.bytes,
+          });
+          // expect … eof that matched eof: the server closed after these bytes.
+          if (expect.matched?.text === "eof") add({ line: step.line, from: "server-close" });
+        } else if (expect?.kind === "error") {
+          if (expect.template.source.includes(END_OF_STREAM)) {
+            add({ line: step.line, from: "server-close" });
+          }
+        } else if (expect?.kind === "regex") {
+          fail("the mock cannot answer a /REGEX/ observation", "record the exact bytes instead");
+        } else fail(`${step.name} without an observation: the mock does not know what to answer`);
       }
-      const parts = parsePayload(positional.slice(spec.sends.payload));
-      const suffix = spec.sends.suffix?.(args);
-      if (suffix && !frame) parts.push({ kind: "bytes", bytes: suffix });
-      const bytes = await payloadBytes(parts);
-      add({ line: step.line, from: "client", bytes: frame ? frame.encode(bytes) : bytes });
-    } else if (spec.reads) {
-      const expect = step.expect;
-      if (expect?.kind === "data") {
-        add({
-          line: step.line,
-          from: "server",
-          bytes: frame ? frame.encode(expect.bytes) : expect.bytes,
-        });
-      } else if (expect?.kind === "error") {
-        if (expect.template.source.includes(END_OF_STREAM)) {
-          add({ line: step.line, from: "server-close" });
+      if (spec.sends && step.expect?.kind !== "error") {
+        if (step.command.includes("${")) {
+          fail("the mock cannot send a payload that uses variables", "write the bytes literally");
         }
-      } else if (expect?.kind === "regex") {
-        fail("the mock cannot answer a /REGEX/ observation", "record the exact bytes instead");
-      } else fail(`${step.name} without an observation: the mock does not know what to answer`);
+        const parts = parsePayload(positional.slice(spec.sends.payload));
+        const suffix = spec.sends.suffix?.(args);
+        if (suffix && !frame) parts.push({ kind: "bytes", bytes: suffix });
+        const bytes = await payloadBytes(parts);
+        add({ line: step.line, from: "client", bytes: frame ? frame.encode(bytes) : bytes });
+      }
     } else if (spec.closes && !datagrams) {
       add({ line: step.line, from: "client-close" });
     }

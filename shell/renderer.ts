@@ -42,11 +42,18 @@ export function renderResult(result: Result, settings: Settings, c: Palette = PL
       return renderSocket(result.info, result.verb, c);
     case "table":
       return renderTable(result.columns, result.rows, c);
+    case "repeated": {
+      const last = renderResult(result.last, settings, c);
+      return c.dim(result.text) + (last ? `\n${last}` : "");
+    }
     case "data": {
       const body = render(result.data, result.display ?? settings.display);
       const from = result.from ? `${c.dim(`from ${result.from}`)} ` : "";
       const cut = result.truncated ? ` ${c.yellow("(truncated)")}` : "";
-      return `${from}${c.cyan(body)}${cut}`;
+      const matched = result.matched
+        ? `${c.dim(`matched ${result.matched.index} ${result.matched.text}`)}\n`
+        : "";
+      return `${matched}${from}${c.cyan(body)}${cut}`;
     }
   }
 }
