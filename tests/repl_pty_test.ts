@@ -78,14 +78,14 @@ Deno.test("the interactive shell completes, shows events above the typed line, a
       await tmux.waitFor(/sockit> open tcp$/m);
       await tmux.keys("C-u");
       await tmux.waitFor(/^sockit>$/m);
-      // The first Tab completes what the candidates share (re → rec); the next one, seen on
+      // The first Tab completes what the candidates share (sen → send); the next one, seen on
       // the screen to be a keypress of its own, lists them.
-      await tmux.keys("re");
-      await tmux.waitFor(/^sockit> re$/m);
+      await tmux.keys("sen");
+      await tmux.waitFor(/^sockit> sen$/m);
       await tmux.keys("Tab");
-      await tmux.waitFor(/^sockit> rec$/m);
+      await tmux.waitFor(/^sockit> send$/m);
       await tmux.keys("Tab");
-      await tmux.waitFor(/recv +recvexact +recvline +recvuntil/);
+      await tmux.waitFor(/send +sendafter +sendline +sendlineafter +sendto/);
       await tmux.keys("C-u");
     },
   );
