@@ -13,7 +13,7 @@ import { Shell } from "./shell/shell.ts";
 import { attachRecorder } from "./session/recorder.ts";
 import { startLog, stopLog } from "./commands/log.ts";
 import { parseLogFormat } from "./log/logger.ts";
-import { expandSocketVariables } from "./session/variables.ts";
+import { expandVariables } from "./session/variables.ts";
 import { VERSION } from "./version.ts";
 
 /** Commands piped on stdin, one per line. */
@@ -46,7 +46,7 @@ export interface GlobalOptions {
 
 /** A shell with the global options applied, and the recorder attached. */
 export async function makeShell(options: GlobalOptions): Promise<Shell> {
-  const shell = new Shell({ expand: expandSocketVariables });
+  const shell = new Shell({ expand: expandVariables });
   if (options.display) await shell.execute(`set display ${options.display}`);
   if (options.timeout) await shell.execute(`set timeout ${options.timeout}`);
   if (options.timestamps) {

@@ -8,6 +8,7 @@
 const BENCHES = [
   "startup.ts",
   "bulk_send.ts",
+  "recv_to_file.ts",
   "replay.ts",
   "echo_latency.ts",
   "many_clients.ts",

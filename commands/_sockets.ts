@@ -1,5 +1,5 @@
 import { plural } from "../grammar/plural.ts";
-import { SockitError, systemErrorCode } from "../grammar/errors.ts";
+import { type ErrorCode, SockitError, systemErrorCode } from "../grammar/errors.ts";
 import { Listener } from "../sockets/listener.ts";
 import { ServerSocket } from "../protocols/server_socket.ts";
 import type { ReadOptions, ReadResult } from "../sockets/receive_buffer.ts";
@@ -9,7 +9,7 @@ import { StreamSocket } from "../sockets/stream_socket.ts";
 import { preview } from "../grammar/render.ts";
 import { formatDuration } from "../grammar/duration.ts";
 import type { DisplayMode } from "../grammar/render.ts";
-import type { Result } from "./result.ts";
+import type { Matched, Result } from "./result.ts";
 import type { Args, CommandContext, OptionSpec } from "./types.ts";
 
 /** `--timeout`, shared by every waiting command. */
@@ -117,52 +117,61 @@ export function displayOf(args: Args): DisplayMode | undefined {
 
 /**
  * Turns a buffer read into a result; anything but `ok` becomes a one-line error that says
- * what is still buffered (the bytes stay there: nothing is lost).
+ * what is still buffered (the bytes stay there: nothing is lost). A read that carries `matched`
+ * and `before` (`expect` with alternatives) passes them on.
  */
 export function dataResult(
   name: string,
   action: string,
-  read: ReadResult,
+  read: ReadResult & { matched?: Matched; before?: Uint8Array },
   timeout: number,
   display?: DisplayMode,
   all?: boolean,
 ): Result {
-  if (read.status === "ok") {
-    // Datagram reads say when a datagram was longer than asked for (the rest is discarded).
-    const { truncated, tag } = read as ReadResult & { truncated?: boolean; tag?: string };
-    return {
-      kind: "data",
-      socket: name,
-      status: "ok",
-      data: read.data,
-      display,
-      ...(truncated ? { truncated } : {}),
-      // A WebSocket message says its kind.
-      ...(tag === "text" || tag === "binary" ? { message: tag } : {}),
-      ...(all ? { all } : {}),
-    };
-  }
+  if (read.status !== "ok") throw readFailure(name, action, read, timeout);
+  // Datagram reads say when a datagram was longer than asked for (the rest is discarded).
+  const { truncated, matched, before, tag } = read as typeof read & {
+    truncated?: boolean;
+    tag?: string;
+  };
+  return {
+    kind: "data",
+    socket: name,
+    status: "ok",
+    data: read.data,
+    display,
+    ...(truncated ? { truncated } : {}),
+    ...(matched ? { matched, before } : {}),
+    // A WebSocket message says its kind.
+    ...(tag === "text" || tag === "binary" ? { message: tag } : {}),
+    ...(all ? { all } : {}),
+  };
+}
+
+/**
+ * The one-line error for a read that did not succeed: timed out, cancelled, end of stream or
+ * failed, saying what is still buffered, and `also` after it (`; 5 bytes written to out.bin`).
+ */
+export function readFailure(
+  name: string,
+  action: string,
+  read: ReadResult,
+  timeout: number,
+  also = "",
+): SockitError {
   const kept = read.data.length === 0
     ? "nothing buffered"
     : `${plural(read.data.length, "byte")} kept in buffer: ${preview(read.data)}`;
+  const fail = (why: string, code: ErrorCode) =>
+    new SockitError(`Cannot ${action} "${name}": ${why} (${kept})${also}`, { code });
   switch (read.status) {
     case "timeout":
-      throw new SockitError(
-        `Cannot ${action} "${name}": timed out after ${formatDuration(timeout)} (${kept})`,
-        { code: "timeout" },
-      );
+      return fail(`timed out after ${formatDuration(timeout)}`, "timeout");
     case "cancelled":
-      throw new SockitError(`Cannot ${action} "${name}": cancelled (${kept})`, {
-        code: "cancelled",
-      });
+      return fail("cancelled", "cancelled");
     case "eof":
-      throw new SockitError(`Cannot ${action} "${name}": ${END_OF_STREAM} (${kept})`, {
-        code: "eof",
-      });
+      return fail(END_OF_STREAM, "eof");
     default:
-      throw new SockitError(
-        `Cannot ${action} "${name}": ${read.error?.message ?? "read failed"} (${kept})`,
-        { code: systemErrorCode(read.error) },
-      );
+      return fail(read.error?.message ?? "read failed", systemErrorCode(read.error));
   }
 }

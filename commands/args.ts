@@ -18,6 +18,9 @@ export function parseArgs(command: Command, tokens: Token[], line: string): Args
   let optionsEnded = false;
   while (i < tokens.length) {
     const t = tokens[i++];
+    if (command.optionsEnd !== undefined && positional.length > command.optionsEnd) {
+      optionsEnded = true;
+    }
     if (optionsEnded || t.quoted || !t.text.startsWith("--") || t.text === "--") {
       if (!optionsEnded && !t.quoted && t.text === "--") optionsEnded = true;
       else positional.push(t);

@@ -15,6 +15,13 @@ import { recvexact } from "./recvexact.ts";
 import { recvline } from "./recvline.ts";
 import { recvuntil } from "./recvuntil.ts";
 import { expect } from "./expect.ts";
+import { recvall } from "./recvall.ts";
+import { recvrepeat } from "./recvrepeat.ts";
+import { sendafter } from "./sendafter.ts";
+import { sendlineafter } from "./sendlineafter.ts";
+import { clean } from "./clean.ts";
+import { vars } from "./vars.ts";
+import { repeat } from "./repeat.ts";
 import { shutdown } from "./shutdown.ts";
 import { close } from "./close.ts";
 import { ls } from "./ls.ts";
@@ -50,6 +57,11 @@ export const COMMANDS: readonly Command[] = [
   expect,
   interact,
   watch,
+  recvall,
+  recvrepeat,
+  sendafter,
+  sendlineafter,
+  clean,
   sendto,
   recvfrom,
   multicast,
@@ -63,7 +75,9 @@ export const COMMANDS: readonly Command[] = [
   close,
   ls,
   set,
+  vars,
   sleep,
+  repeat,
   record,
   log,
   help,

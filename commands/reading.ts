@@ -35,17 +35,19 @@ import { formatDuration } from "../grammar/duration.ts";
 import { SockitError } from "../grammar/errors.ts";
 import { preview } from "../grammar/render.ts";
 import { frameOf } from "../protocols/framing.ts";
-import type { ReadOptions, ReadResult } from "../sockets/receive_buffer.ts";
+import type { ReadOptions, ReadResult, ReceiveBuffer } from "../sockets/receive_buffer.ts";
 import type { ExpectedReadResult } from "../sockets/receiver.ts";
 import { StreamSocket } from "../sockets/stream_socket.ts";
-import type { Result } from "./result.ts";
+import type { Matched, Result } from "./result.ts";
+import { fileSink, type Pumped, type Sink } from "./_stream.ts";
 import type { DisplayMode } from "../grammar/render.ts";
-import type { Args, Command, Expected, OptionSpec } from "./types.ts";
+import type { Args, Command, CommandContext, Expected, OptionSpec } from "./types.ts";
 import {
   dataResult,
   DISPLAY_OPTIONS,
   displayOf,
   END_OF_STREAM,
+  readFailure,
   readOptions,
   type ReceivingSocket,
   receivingSocket,
@@ -55,8 +57,27 @@ import {
 export { END_OF_STREAM };
 export type { ReceivingSocket };
 
-/** Reads from a socket once its arguments are understood. */
-export type Reader = (socket: ReceivingSocket, opts: ReadOptions) => Promise<ReadResult>;
+/**
+ * Reads from a socket once its arguments are understood. A read may carry `matched` and
+ * `before` (`expect`'s alternatives), which the result passes on.
+ */
+export type Reader = (
+  socket: ReceivingSocket,
+  opts: ReadOptions,
+) => Promise<ReadResult & { matched?: Matched; before?: Uint8Array }>;
+
+/**
+ * Streams what a read takes to `sink` as it arrives, for `--to FILE` with bounded memory
+ * (`recvall`, `recvrepeat`, `recvexact`); see {@linkcode pump}.
+ */
+export type Streamer = (socket: ReceivingSocket, opts: ReadOptions, sink: Sink) => Promise<Pumped>;
+
+/** `--to FILE`, on every receiving command. */
+export const TO_OPTION: OptionSpec = {
+  name: "to",
+  type: "string",
+  summary: "--to FILE  write the bytes to FILE instead of showing them; says how many",
+};
 
 /** What differs between the receiving commands; the rest is {@link readingCommand}'s. */
 export interface ReadingSpec extends Omit<Command, "run" | "options"> {
@@ -68,6 +89,14 @@ export interface ReadingSpec extends Omit<Command, "run" | "options"> {
   reader(args: Args, name: string): Reader | Promise<Reader>;
   /** The most bytes one read returns (a longer datagram is truncated); default: no limit. */
   max?(args: Args, socket: ReceivingSocket): number;
+  /**
+   * How `--to FILE` streams the bytes as they arrive (bounded memory). Without it, `--to` writes
+   * what the read returns once it returns (a delimiter or regex read holds at most the read
+   * limit, 1 GiB, in the buffer until it matches).
+   */
+  stream?(args: Args, name: string): Streamer | Promise<Streamer>;
+  /** Runs once the read succeeded, before its result returns (`sendafter` sends here). */
+  after?(ctx: CommandContext, args: Args): Promise<unknown>;
 }
 
 /**
@@ -78,13 +107,16 @@ export interface ReadingSpec extends Omit<Command, "run" | "options"> {
  * `script.expects`, replay runs it in replay mode ({@linkcode expectedRead}).
  */
 export function readingCommand(spec: ReadingSpec): Command {
-  const { action, reader, max, options = [], ...command } = spec;
+  const { action, reader, max, stream, after, options = [], ...command } = spec;
+  const script = command.script ?? {};
   return {
     ...command,
-    script: { reads: "any", ...command.script },
-    options: [TIMEOUT_OPTION, ...DISPLAY_OPTIONS, ...options],
+    script: { reads: "any", ...script, paths: [...(script.paths ?? []), "to"] },
+    options: [TIMEOUT_OPTION, ...DISPLAY_OPTIONS, TO_OPTION, ...options],
     async run(ctx, args) {
       const name = args.positional[0].text;
+      const to = args.options.to as string | undefined;
+      if (to !== undefined) return await readToFile(ctx, args, name, to);
       const read = await reader(args, name);
       const opts = readOptions(ctx, args);
       await ctx.registry.arrival(name, opts); // a child that is on its way (a UDP sender's first)
@@ -92,19 +124,66 @@ export function readingCommand(spec: ReadingSpec): Command {
       const expected = command.script?.expects ? ctx.expect : undefined;
       const replayed = expected && expectedRead(socket, expected, opts, max?.(args, socket));
       if (replayed) {
-        return expectedResult(socket, action, expected, await replayed, opts, displayOf(args));
+        const got = await replayed;
+        if (got.status === "ok") capture(ctx, got as ReadResult);
+        return expectedResult(socket, action, expected, got, opts, displayOf(args));
       }
-      const data = await read(socket, opts);
-      return dataResult(
+      const got = await read(socket, opts);
+      if (got.status === "ok") capture(ctx, got);
+      const result = dataResult(
         name,
         action,
-        data,
+        got,
         opts.timeout,
         displayOf(args),
         args.options.all === true,
       );
+      await after?.(ctx, args);
+      return result;
     },
   };
+
+  /** `--to FILE`: the bytes go to the file, streamed when the command can; says how many. */
+  async function readToFile(ctx: CommandContext, args: Args, name: string, to: string) {
+    const streamer = stream ? await stream(args, name) : undefined;
+    const read = streamer ? undefined : await reader(args, name);
+    const opts = readOptions(ctx, args);
+    await ctx.registry.arrival(name, opts);
+    const socket = receivingSocket(ctx, name, action);
+    const file = await fileSink(to, action, name);
+    try {
+      let count: number;
+      if (streamer) {
+        const done = await streamer(socket, opts, file.sink);
+        count = done.count;
+        if (done.status !== "ok") {
+          const kept: ReadResult = { status: done.status, error: done.error, data: peekOf(socket) };
+          throw readFailure(name, action, kept, opts.timeout, `; ${count} bytes written to ${to}`);
+        }
+      } else {
+        const got = await read!(socket, opts);
+        if (got.status !== "ok") throw readFailure(name, action, got, opts.timeout);
+        capture(ctx, got);
+        await file.sink(got.data);
+        count = got.data.length;
+      }
+      await after?.(ctx, args);
+      return { kind: "message", text: `wrote ${count} bytes from ${name} to ${to}` } as Result;
+    } finally {
+      file.close();
+    }
+  }
+}
+
+/** What a stream still buffers (for an error); datagrams show nothing. */
+function peekOf(socket: ReceivingSocket): Uint8Array {
+  const buffer = socket.buffer as Partial<ReceiveBuffer>;
+  return typeof buffer.peek === "function" ? buffer.peek() : new Uint8Array(0);
+}
+
+/** A regex read's named groups become the session's variables (`${id}` in later lines). */
+function capture(ctx: CommandContext, read: ReadResult): void {
+  for (const [k, v] of Object.entries(read.match?.groups ?? {})) ctx.variables.set(k, v ?? "");
 }
 
 /**

@@ -26,6 +26,13 @@ export type Result =
     message?: "text" | "binary";
     /** `--all`: show every byte on a terminal too, past `set display-limit`. */
     all?: boolean;
+    /**
+     * For `expect` with alternatives: which one matched (1-based, as listed) and its text
+     * (`/B/`, `eof`, `timeout`); shown as a `matched 2 /B/` line above the bytes.
+     */
+    matched?: Matched;
+    /** For `expect`: the bytes before the match (for eof, all of them; for timeout, unread). */
+    before?: Uint8Array;
   }
   /** Rows of a table such as `ls`. */
   | {
@@ -44,8 +51,18 @@ export type Result =
   }
   /** Free text such as help. */
   | { kind: "text"; text: string }
+  /** A command run several times (`repeat`): the summary line, and the last run's result. */
+  | { kind: "repeated"; text: string; last: Result }
   /** The shell should exit. */
   | { kind: "quit" };
+
+/** Which alternative of `expect NAME /A/ /B/ eof timeout` matched. */
+export interface Matched {
+  /** Its position among the alternatives, from 1. */
+  index: number;
+  /** As written: `/B/i`, `eof` or `timeout`. */
+  text: string;
+}
 
 /** The empty result. */
 export const NONE: Result = { kind: "none" };

@@ -87,6 +87,13 @@ export interface CommandContext {
    */
   expect?: Expected;
   /**
+   * The session's variables, by name: what `expect` and regex observations captured (named
+   * groups), and what a replay was given. `${NAME}` in a later line reads them; `vars` lists them.
+   */
+  variables: Map<string, string>;
+  /** Runs another command line in the same shell, with this context's signal (`repeat`). */
+  execute(line: string): Promise<Result>;
+  /**
    * The person's terminal, for commands that join it to sockets (`interact`, `watch`). Only the
    * REPL provides one: batch runs, `-c`, pipes and replays have none.
    */
@@ -200,6 +207,12 @@ export interface Command {
   minArgs?: number;
   /** Most positional arguments (checked before run); omit for any number. */
   maxArgs?: number;
+  /**
+   * Position of the positional argument after which options end: what follows it on the line is
+   * positional, so a command that runs another command (`repeat N COMMAND…`, position 1) leaves
+   * that command's options alone.
+   */
+  optionsEnd?: number;
   /** What scripts need to know about it; see {@linkcode ScriptSpec}. */
   script?: ScriptSpec;
   /** Runs the command; returns data, or throws a one-line SockitError. */

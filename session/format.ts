@@ -46,6 +46,8 @@ export interface DatagramClaims {
   from?: Template;
   /** ` (truncated)`: the datagram was longer than the read asked for. */
   truncated?: boolean;
+  /** `matched N ALT` above the bytes: which of `expect`'s alternatives matched. */
+  matched?: { index: number; text: string };
 }
 
 /** What a command is expected to observe. */

@@ -162,75 +162,81 @@ export async function conversations(
       const name = positional[spec.frame]?.text;
       if (name === undefined || name === "none") frames.delete(conversation.socket);
       else frames.set(conversation.socket, framer(name));
-    } else if (spec.sends) {
-      // `${dir}` (the recording's folder) is the one variable a payload may use: `@${dir}/x.bin`.
-      const tokens = positional.slice(spec.sends.payload).map((t) => ({
-        ...t,
-        text: t.text.replaceAll("${dir}", roots[0]),
-      }));
-      if (tokens.some((t) => t.text.includes("${"))) {
-        fail("the mock cannot send a payload that uses variables", "write the bytes literally");
-      }
-      const parts = parsePayload(tokens);
-      const suffix = spec.sends.suffix?.(args);
-      if (suffix && !frame) parts.push({ kind: "bytes", bytes: suffix });
-      const files: string[] = [];
-      for (const part of parts) {
-        if (part.kind !== "file") continue;
-        try {
-          checkPath(
-            `mock "${script.file}"`,
-            part.path,
-            "read",
-            roots,
-            "the mock reads only the recording's folder",
+    } else if (spec.sends || spec.reads) {
+      // A command that does both (sendafter) waits for the server's bytes, then sends.
+      if (spec.reads) {
+        const expect = step.expect;
+        if (expect?.kind === "data" && expect.file) {
+          let path = "";
+          try {
+            path = substitute(expect.file, (v) => v === "dir" ? roots[0] : undefined);
+            checkPath(
+              `mock "${script.file}"`,
+              path,
+              "read",
+              roots,
+              "the mock reads only the recording's folder",
+            );
+          } catch (error) {
+            fail(errorMessage(error));
+          }
+          const bytes = await Deno.readFile(path).catch((error) =>
+            fail(`Cannot read "@${path}": ${errorMessage(error)}`)
           );
-        } catch (error) {
-          fail(errorMessage(error));
-        }
-        files.push(part.path);
+          add({ line: step.line, from: "server", bytes: frame ? frame.encode(bytes) : bytes });
+        } else if (expect?.kind === "data") {
+          add({
+            line: step.line,
+            from: "server",
+            bytes: frame ? frame.encode(expect.bytes) : expect.bytes,
+          });
+          // expect … eof that matched eof: the server closed after these bytes.
+          if (expect.matched?.text === "eof") add({ line: step.line, from: "server-close" });
+        } else if (expect?.kind === "error") {
+          if (expect.template.source.includes(END_OF_STREAM)) {
+            add({ line: step.line, from: "server-close" });
+          }
+        } else if (expect?.kind === "regex") {
+          fail("the mock cannot answer a /REGEX/ observation", "record the exact bytes instead");
+        } else fail(`${step.name} without an observation: the mock does not know what to answer`);
       }
-      const bytes = await payloadBytes(parts).catch((error) => fail(errorMessage(error)));
-      const e: Exchange = {
-        line: step.line,
-        from: "client",
-        bytes: frame ? frame.encode(bytes) : bytes,
-      };
-      if (files.length) secrets.set(e, files);
-      add(e);
-    } else if (spec.reads) {
-      const expect = step.expect;
-      if (expect?.kind === "data" && expect.file) {
-        let path = "";
-        try {
-          path = substitute(expect.file, (v) => v === "dir" ? roots[0] : undefined);
-          checkPath(
-            `mock "${script.file}"`,
-            path,
-            "read",
-            roots,
-            "the mock reads only the recording's folder",
-          );
-        } catch (error) {
-          fail(errorMessage(error));
+      if (spec.sends && step.expect?.kind !== "error") {
+        // `${dir}` (the recording's folder) is the one variable a payload may use.
+        const tokens = positional.slice(spec.sends.payload).map((t) => ({
+          ...t,
+          text: t.text.replaceAll("${dir}", roots[0]),
+        }));
+        if (tokens.some((t) => t.text.includes("${"))) {
+          fail("the mock cannot send a payload that uses variables", "write the bytes literally");
         }
-        const bytes = await Deno.readFile(path).catch((error) =>
-          fail(`Cannot read "@${path}": ${errorMessage(error)}`)
-        );
-        add({ line: step.line, from: "server", bytes: frame ? frame.encode(bytes) : bytes });
-      } else if (expect?.kind === "data") {
-        add({
+        const parts = parsePayload(tokens);
+        const suffix = spec.sends.suffix?.(args);
+        if (suffix && !frame) parts.push({ kind: "bytes", bytes: suffix });
+        const files: string[] = [];
+        for (const part of parts) {
+          if (part.kind !== "file") continue;
+          try {
+            checkPath(
+              `mock "${script.file}"`,
+              part.path,
+              "read",
+              roots,
+              "the mock reads only the recording's folder",
+            );
+          } catch (error) {
+            fail(errorMessage(error));
+          }
+          files.push(part.path);
+        }
+        const bytes = await payloadBytes(parts).catch((error) => fail(errorMessage(error)));
+        const e: Exchange = {
           line: step.line,
-          from: "server",
-          bytes: frame ? frame.encode(expect.bytes) : expect.bytes,
-        });
-      } else if (expect?.kind === "error") {
-        if (expect.template.source.includes(END_OF_STREAM)) {
-          add({ line: step.line, from: "server-close" });
-        }
-      } else if (expect?.kind === "regex") {
-        fail("the mock cannot answer a /REGEX/ observation", "record the exact bytes instead");
-      } else fail(`${step.name} without an observation: the mock does not know what to answer`);
+          from: "client",
+          bytes: frame ? frame.encode(bytes) : bytes,
+        };
+        if (files.length) secrets.set(e, files);
+        add(e);
+      }
     } else if (spec.closes && !datagrams) {
       add({ line: step.line, from: "client-close" });
     }

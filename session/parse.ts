@@ -23,7 +23,7 @@
 
 import { COMMANDS } from "../commands/mod.ts";
 import { parseArgs } from "../commands/args.ts";
-import { parseRegex } from "../commands/expect.ts";
+import { groupNames, parseAlternatives, parseRegex } from "../commands/expect.ts";
 import type { Args, Command } from "../commands/types.ts";
 import { nearest } from "../grammar/nearest.ts";
 import { parseLiteral } from "../grammar/payload.ts";
@@ -221,11 +221,11 @@ function parseCommand(
   const at = declared.regex;
   if (at !== undefined && positional.length > at && !command.includes("${")) {
     const first = positional[at];
-    const regex = positional.length === at + 1 && first.quoted
-      ? first.text
-      : command.slice(first.start, positional.at(-1)!.end);
     try {
-      parseRegex(regex, name);
+      // Named groups of the regexes become variables once the command succeeded.
+      for (const alt of parseAlternatives(positional.slice(at), command, name)) {
+        if (alt.kind === "regex") { for (const n of groupNames(alt.regex)) scope.captures.add(n); }
+      }
     } catch (error) {
       const message = errorMessage(error).replace(/^Cannot [^:]*: /, "");
       fail(offset + first.start, message, "regexes look like /^\\+OK/ or /\\d+ items/i");
@@ -281,7 +281,8 @@ function parseObservation(block: Line[], step: Step, scope: Scope, file: string)
   if (!isRead) {
     return { kind: "text", lines: body.map((l, at) => textTemplate(l.text, at, scope, fail)) };
   }
-  const claims = datagramClaims(body, scope, fail);
+  const matched = matchedClaim(body);
+  const claims = { ...datagramClaims(body, scope, fail), ...matched };
   const first = body[0].text;
   if (first.startsWith('"')) {
     if (body.length > 1) {
@@ -331,6 +332,17 @@ function parseObservation(block: Line[], step: Step, scope: Scope, file: string)
     }
   });
   return { kind: "data", bytes: parseRendered(body.map((l) => l.text).join("\n")), ...claims };
+}
+
+/**
+ * Takes `expect`'s `matched N ALT` line off the block (in place), when bytes follow it: which
+ * alternative the read is expected to match.
+ */
+function matchedClaim(body: { text: string }[]): { matched?: { index: number; text: string } } {
+  const m = /^matched (\d+) (\S.*)$/.exec(body[0].text);
+  if (!m || body.length < 2) return {};
+  body.shift();
+  return { matched: { index: Number(m[1]), text: m[2] } };
 }
 
 /**

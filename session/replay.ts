@@ -41,7 +41,7 @@ import { Shell, type ShellOptions } from "../shell/shell.ts";
 import { socketCells } from "../commands/ls.ts";
 import type { Expectation, Script, Step, Template } from "./format.ts";
 import { matchTemplate, parseTemplate, substitute, UndefinedVariable } from "./template.ts";
-import { socketValues, socketVariable } from "./variables.ts";
+import { lookupVariable, socketValues } from "./variables.ts";
 import { checkPath, type Permissions, replayPolicy } from "./policy.ts";
 import { errorMessage, latin1, sameBytes } from "./_private.ts";
 import { byteRegex, matchedText } from "../grammar/byte_regex.ts";
@@ -233,9 +233,10 @@ export async function replay(script: Script, options: ReplayOptions = {}): Promi
       net: settings.allowNet,
     }),
   });
-  const captures = new Map(Object.entries(settings.variables));
-  const lookup = (name: string) =>
-    captures.get(name) ?? socketVariable(shell.registry, name) ?? builtins.get(name);
+  // The shell's variables are the script's: captures by expect and by observations alike.
+  const captures = shell.variables;
+  for (const [k, v] of Object.entries(settings.variables)) captures.set(k, v);
+  const lookup = lookupVariable(shell.registry, captures, (name) => builtins.get(name));
   using watchdog = new Watchdog(settings.commandDeadline, settings.signal);
   for (const step of script.steps) {
     if (settings.signal?.aborted) break;
@@ -563,6 +564,16 @@ function checkDatagram(
       });
     }
     for (const [k, v] of got) captures.set(k, v);
+  }
+  if (expect.matched) {
+    const got = result.matched;
+    if (!got || got.index !== expect.matched.index || got.text !== expect.matched.text) {
+      const was = got ? `matched ${got.index} ${got.text}` : "no alternative";
+      throw new Mismatch({
+        reason: `the script expects matched ${expect.matched.index} ${expect.matched.text}; ` +
+          `the command ${got ? was : "shows which alternative matched only with several"}`,
+      });
+    }
   }
   if ((expect.truncated ?? false) !== (result.truncated ?? false)) {
     throw new Mismatch({

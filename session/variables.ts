@@ -65,24 +65,64 @@ export function socketValues(
 }
 
 /**
- * A command line with its socket variables filled in, as a script's commands are: `${srv.port}`
- * becomes the port, `$${` stays a literal `${`. The interactive shell and batch mode run every
- * line through this, so a line behaves the same typed, piped or replayed.
+ * The one lookup of `${NAME}` for the shell, batch mode and scripts: the session's variables
+ * (captures such as `${id}`, and what a replay was given) first, then socket variables
+ * (`${srv.port}`), then `fallback` (a replay's `${tmp}` and `${dir}`).
+ *
+ * @example Captures first, then sockets
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SocketRegistry } from "../sockets/registry.ts";
+ * import { lookupVariable } from "./variables.ts";
+ * await using registry = new SocketRegistry();
+ * const lookup = lookupVariable(registry, new Map([["id", "42"]]));
+ * assert.equal(lookup("id"), "42");
+ * assert.equal(lookup("nope.port"), undefined);
+ * ```
  */
-export function expandSocketVariables(line: string, registry: SocketRegistry): string {
+export function lookupVariable(
+  registry: SocketRegistry,
+  variables: ReadonlyMap<string, string>,
+  fallback?: (name: string) => string | undefined,
+): (name: string) => string | undefined {
+  return (name) => variables.get(name) ?? socketVariable(registry, name) ?? fallback?.(name);
+}
+
+/**
+ * A command line with its variables filled in, as a script's commands are: `${srv.port}`
+ * becomes the port, `${id}` what `expect a /id=(?<id>\d+)/` captured, `$${` stays a literal
+ * `${`. The interactive shell and batch mode run every line through this, so a line behaves the
+ * same typed, piped or replayed.
+ *
+ * @example A capture and a socket variable
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SocketRegistry } from "../sockets/registry.ts";
+ * import { expandVariables } from "./variables.ts";
+ * await using registry = new SocketRegistry();
+ * assert.equal(expandVariables("send a ${id}", registry, new Map([["id", "7"]])), "send a 7");
+ * assert.throws(() => expandVariables("send a ${nope}", registry), /Cannot expand \$\{nope\}/);
+ * ```
+ */
+export function expandVariables(
+  line: string,
+  registry: SocketRegistry,
+  variables: ReadonlyMap<string, string> = new Map(),
+): string {
   if (!line.includes("${")) return line;
   try {
-    return substitute(parseTemplate(line, false), (name) => socketVariable(registry, name));
+    return substitute(parseTemplate(line, false), lookupVariable(registry, variables));
   } catch (error) {
-    const hint = "use ${NAME.local|remote|host|port}; $${ is a literal ${";
+    const hint = "use ${NAME.local|remote|host|port} or a capture (vars lists them); " +
+      "$${ is a literal ${";
     if (error instanceof UndefinedVariable) {
       throw new SockitError(
         `Cannot expand \${${error.variable}}: ${whyUndefined(registry, error.variable)}`,
-        { hint },
+        { hint, code: "not-found" },
       );
     }
     if (error instanceof TemplateError) {
-      throw new SockitError(`Cannot expand "${line}": ${error.message}`, { hint });
+      throw new SockitError(`Cannot expand "${line}": ${error.message}`, { hint, code: "usage" });
     }
     throw error;
   }
@@ -92,7 +132,8 @@ function whyUndefined(registry: SocketRegistry, variable: string): string {
   const dot = variable.lastIndexOf(".");
   const socket = dot < 0 ? variable : variable.slice(0, dot);
   const prop = variable.slice(dot + 1);
-  if (dot < 0 || !registry.has(socket)) return `no socket "${socket}"`;
+  if (dot < 0) return `no variable "${variable}" (vars lists them)`;
+  if (!registry.has(socket)) return `no socket "${socket}"`;
   if (!SOCKET_PROPS.has(prop)) return `unknown property "${prop}"`;
   return `"${socket}" has no ${prop === "remote" ? "remote address" : prop}`;
 }

@@ -145,6 +145,10 @@ export function renderResult(
       const table = renderTable(result.columns, result.rows, c, fit);
       return result.note ? `${table}\n${c.dim(result.note)}` : table;
     }
+    case "repeated": {
+      const last = renderResult(result.last, settings, c);
+      return c.dim(result.text) + (last ? `\n${last}` : "");
+    }
     case "data": {
       const display = result.display ?? settings.display;
       const limit = view && !result.all ? settings.displayLimit : 0;
@@ -152,7 +156,10 @@ export function renderResult(
       const from = result.from ? `${c.dim(`from ${result.from}`)} ` : "";
       const cut = result.truncated ? ` ${c.yellow("(truncated)")}` : "";
       const binary = result.message === "binary" ? ` ${c.dim("(binary)")}` : "";
-      return `${from}${body}${cut}${binary}`;
+      const matched = result.matched
+        ? `${c.dim(`matched ${result.matched.index} ${result.matched.text}`)}\n`
+        : "";
+      return `${matched}${from}${body}${cut}${binary}`;
     }
   }
 }

@@ -37,7 +37,11 @@ export interface ShellOptions {
    * Rewrites each line before it runs (the CLI expands socket variables such as `${srv.local}`
    * with it); throws a SockitError for a line it cannot rewrite. Default: lines run as given.
    */
-  expand?: (line: string, registry: SocketRegistry) => string;
+  expand?: (
+    line: string,
+    registry: SocketRegistry,
+    variables: ReadonlyMap<string, string>,
+  ) => string;
   /** Checks every command before it runs and may refuse it (a replay's permission policy). */
   policy?: Policy;
   /** Received bytes reach the buffers in pieces (`sockit test --chunk/--delay`); default: as read. */
@@ -104,7 +108,12 @@ export class Shell {
   readonly services: Record<string, unknown> = {};
   /** Called after every executed line with its result or error (the session recorder). */
   readonly observers: Set<(executed: Executed) => void> = new Set();
-  #expand?: (line: string, registry: SocketRegistry) => string;
+  /**
+   * The session's variables: captures (`expect a /id=(?<id>\d+)/` defines `id`) and those a
+   * replay was given. One store for the shell, batch mode and scripts; `vars` lists it.
+   */
+  readonly variables: Map<string, string> = new Map();
+  #expand?: ShellOptions["expand"];
   #policy?: Policy;
 
   /** A shell with no sockets; `options` fill in defaults in {@link shellSettings}. */
@@ -138,11 +147,14 @@ export class Shell {
    */
   async execute(line: string, options: ExecuteOptions = {}): Promise<Result> {
     if (this.observers.size === 0) {
-      return await this.#run(this.#expand ? this.#expand(line, this.registry) : line, options);
+      return await this.#run(
+        this.#expand ? this.#expand(line, this.registry, this.variables) : line,
+        options,
+      );
     }
     let result: Result;
     try {
-      if (this.#expand) line = this.#expand(line, this.registry);
+      if (this.#expand) line = this.#expand(line, this.registry, this.variables);
       result = await this.#run(line, options);
     } catch (error) {
       for (const observe of this.observers) observe({ line, error });
@@ -158,16 +170,19 @@ export class Shell {
     const [head, ...rest] = tokens;
     const command = this.command(head.text);
     const args = parseArgs(command, rest, line);
+    const signal = options.signal ?? new AbortController().signal;
     this.#policy?.(command, args);
     const ctx: CommandContext = {
       registry: this.registry,
       settings: this.settings,
-      signal: options.signal ?? new AbortController().signal,
+      signal,
       commands: this.commands,
       services: this.services,
       progress: options.progress,
       expect: options.expect,
       terminal: options.terminal,
+      variables: this.variables,
+      execute: (inner) => this.#run(inner, { ...options, signal, expect: undefined }),
     };
     return await command.run(ctx, args);
   }

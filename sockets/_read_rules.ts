@@ -71,3 +71,29 @@ export function earliestDelimiter(
 export function readRegex(re: RegExp): RegExp {
   return byteRegex(re);
 }
+
+/** The regexes of a read as a non-empty list of {@link readRegex} copies, or a usage error. */
+export function regexList(re: RegExp | RegExp[]): RegExp[] {
+  const list = re instanceof RegExp ? [re] : [...re];
+  if (list.length === 0) {
+    throw new SockitError("Cannot recvMatch: no regex given", { code: "usage" });
+  }
+  return list.map(readRegex);
+}
+
+/**
+ * The match that starts first in `text` among `list` (on a tie, the first listed: as one regex
+ * `A|B` would choose), with its index in the list; undefined when none matches.
+ */
+export function firstMatch(
+  list: RegExp[],
+  text: string,
+): { match: RegExpExecArray; alternative: number } | undefined {
+  let best: { match: RegExpExecArray; alternative: number } | undefined;
+  list.forEach((rx, alternative) => {
+    rx.lastIndex = 0;
+    const match = rx.exec(text);
+    if (match && (!best || match.index < best.match.index)) best = { match, alternative };
+  });
+  return best;
+}

@@ -17,7 +17,8 @@ import {
   checkRecvMax,
   delimiterList,
   earliestDelimiter,
-  readRegex,
+  firstMatch,
+  regexList,
 } from "./_read_rules.ts";
 
 /** A datagram read's outcome: a stream read's, plus the sender and whether it was cut. */
@@ -103,7 +104,13 @@ const EMPTY = new Uint8Array(0);
 
 /** What a read decides about the next datagram: how much it takes and returns, or why it fails. */
 type Verdict =
-  | { take: number; keep: number; discardRest?: boolean; match?: RegExpExecArray }
+  | {
+    take: number;
+    keep: number;
+    discardRest?: boolean;
+    match?: RegExpExecArray;
+    alternative?: number;
+  }
   | string;
 
 /**
@@ -245,6 +252,17 @@ export class DatagramQueue {
     }
   }
 
+  /** Discards every datagram a view would read now: how many, and their bytes. */
+  discardFrom(accepts: Accepts): { bytes: number; datagrams: number } {
+    let [bytes, datagrams] = [0, 0];
+    for (let d = this.#head(accepts); d; d = this.#head(accepts)) {
+      bytes += d.data.length;
+      datagrams++;
+      this.#take(d, accepts, d.data.length);
+    }
+    return { bytes, datagrams };
+  }
+
   /** Copy of what a view would read next (for timeout and error results). */
   peekFrom(accepts: Accepts): Uint8Array {
     return this.#head(accepts)?.data.slice() ?? new Uint8Array(0);
@@ -287,6 +305,7 @@ export class DatagramQueue {
         ...(truncated ? { truncated, length } : {}),
         ...(verdict.match ? { match: verdict.match } : {}),
         ...(tag ? { tag } : {}),
+        ...(verdict.alternative !== undefined ? { alternative: verdict.alternative } : {}),
       };
     };
     return this.#reads.read(attempt, opts, accepts);
@@ -375,16 +394,30 @@ export class DatagramView implements Receiver {
 
   /**
    * Through the first match of `re` in the next datagram (run on its latin1 text; `g` is ignored,
-   * with `y` the match must start at the datagram's first byte). Fails at once on no match.
+   * with `y` the match must start at the datagram's first byte). Given several regexes, the match
+   * that starts first wins (on a tie the first listed) and `alternative` is its index. Fails at
+   * once on no match.
    */
-  recvMatch(re: RegExp, opts?: ReadOptions): Promise<DatagramReadResult> {
-    const rx = readRegex(re);
+  recvMatch(re: RegExp | RegExp[], opts?: ReadOptions): Promise<DatagramReadResult> {
+    const list = regexList(re);
+    const several = !(re instanceof RegExp);
     return this.#queue.read(this.#accepts, (d) => {
-      rx.lastIndex = 0;
-      const m = rx.exec(latin1(d));
-      if (!m) return `the next datagram (${d.length} bytes) does not match ${re}`;
-      const end = m.index + m[0].length;
-      return { take: end, keep: end, match: m };
+      const found = firstMatch(list, latin1(d));
+      if (!found) {
+        return `the next datagram (${d.length} bytes) does not match ${list.join(" or ")}`;
+      }
+      const end = found.match.index + found.match[0].length;
+      return {
+        take: end,
+        keep: end,
+        match: found.match,
+        ...(several ? { alternative: found.alternative } : {}),
+      };
     }, opts);
+  }
+
+  /** Discards every datagram queued for this view now: how many, and their bytes. */
+  discard(): { bytes: number; datagrams: number } {
+    return this.#queue.discardFrom(this.#accepts);
   }
 }

@@ -15,7 +15,8 @@ import {
   checkRecvMax,
   delimiterList,
   earliestDelimiter,
-  readRegex,
+  firstMatch,
+  regexList,
 } from "./_read_rules.ts";
 
 /** Options accepted by every read of a {@link ReceiveBuffer}. */
@@ -40,6 +41,8 @@ export interface ReadResult {
   data: Uint8Array;
   /** For recvMatch with status ok: the RegExpExecArray (run on the latin1 "binary string" of the bytes). */
   match?: RegExpExecArray;
+  /** For recvMatch of several regexes with status ok: the index of the one that matched. */
+  alternative?: number;
   /** For status error: the transport error given to {@link ReceiveBuffer.fail}. */
   error?: Error;
 }
@@ -362,7 +365,8 @@ export class ReceiveBuffer {
 
   /**
    * Resolves "ok" once `re` matches the buffered bytes, consuming through the end of the first
-   * match; `match` holds the RegExpExecArray.
+   * match; `match` holds the RegExpExecArray. Given several regexes, the match that starts first
+   * wins (on a tie, the first listed, as one regex `A|B` chooses) and `alternative` is its index.
    *
    * Regexes match bytes as latin1 characters: one char per byte, so `\xff` matches byte 0xff and
    * `.` matches any byte but `\n`. The `g` flag is ignored; with `y` the match must start at the
@@ -372,20 +376,44 @@ export class ReceiveBuffer {
    * complete stream; fixed-length patterns are not affected. No match within the read limit:
    * status `error` (code `too-large`), nothing consumed.
    */
-  recvMatch(re: RegExp, opts?: ReadOptions): Promise<ReadResult> {
-    const rx = readRegex(re);
+  recvMatch(re: RegExp | RegExp[], opts?: ReadOptions): Promise<ReadResult> {
+    const list = regexList(re);
+    const several = !(re instanceof RegExp);
     return this.#read(
       () => {
-        rx.lastIndex = 0;
-        const m = rx.exec(this.#binary());
-        if (m) {
-          return { status: "ok", data: this.#consume(m.index + m[0].length), match: m };
+        const found = firstMatch(list, this.#binary());
+        if (found) {
+          const { match, alternative } = found;
+          const data = this.#consume(match.index + match[0].length);
+          return { status: "ok", data, match, ...(several ? { alternative } : {}) };
         }
-        return this.#beyondLimit(`no match for ${re}`) ?? this.#stuck();
+        return this.#beyondLimit(`no match for ${list.join(" or ")}`) ?? this.#stuck();
       },
       opts,
       () => this.size + 1,
     );
+  }
+
+  /**
+   * Resolves "ok" with every byte once the stream has ended (the peer closed), consuming them;
+   * until then the bytes stay buffered, so a timeout or cancel loses nothing. The read raises the
+   * cap as it waits; a stream that does not end within the read limit fails (code `too-large`).
+   */
+  recvAll(opts?: ReadOptions): Promise<ReadResult> {
+    return this.#read(
+      () => {
+        if (this.#ended) return { status: "ok", data: this.#consume(this.size) };
+        if (this.#failed) return this.#stuck();
+        return this.#beyondLimit("no end of stream") ?? undefined;
+      },
+      opts,
+      () => this.size + 1,
+    );
+  }
+
+  /** Discards everything buffered now (see {@link Receiver.discard}): how many bytes. */
+  discard(): { bytes: number } {
+    return { bytes: this.drain().length };
   }
 
   /**

@@ -30,7 +30,11 @@ export interface ExpectedReadResult extends Omit<ReadResult, "status"> {
  *   longest. pwntools returns the earliest-starting match among the bytes it has read so far,
  *   which on a stream depends on how the bytes were split into reads; the earliest end is the
  *   same however they arrive. They agree whenever no delimiter contains another's match.
- * - `recvMatch` ignores `g`; with `y` the match must start at the first unread byte.
+ * - `recvMatch` ignores `g`; with `y` the match must start at the first unread byte. Given several
+ *   regexes (pexpect's and `expect`'s alternatives) it waits for any of them in one read: the
+ *   match that starts first wins, on a tie the first listed (as one regex `A|B` would choose), and
+ *   `alternative` says which. One read, one deadline: never a race of several reads.
+ * - `discard()` throws away what is buffered now, without waiting, and says how much.
  * - End of stream is status `eof`; the bytes left stay readable first.
  *
  * Where datagrams differ, because a datagram is complete when it arrives:
@@ -67,8 +71,13 @@ export interface Receiver {
   ): Promise<ReadResult>;
   /** Through the next `\n` (without it when `drop`). */
   recvLine(opts?: ReadOptions & { drop?: boolean }): Promise<ReadResult>;
-  /** Through the end of the first match of `re` on the latin1 text of the bytes. */
-  recvMatch(re: RegExp, opts?: ReadOptions): Promise<ReadResult>;
+  /**
+   * Through the end of the first match of `re` on the latin1 text of the bytes; with several
+   * regexes, of the match that starts first (`alternative` is its index in the list).
+   */
+  recvMatch(re: RegExp | RegExp[], opts?: ReadOptions): Promise<ReadResult>;
+  /** Discards what is buffered now (datagrams: every queued one): the bytes, and datagrams. */
+  discard(): { bytes: number; datagrams?: number };
   /**
    * Reads exactly `expected`, comparing as bytes arrive: `ok` (consuming them) once they all
    * arrived equal, `mismatch` as soon as one differs (consuming nothing), else timeout, eof,

@@ -175,6 +175,54 @@ contract("recvMatch() matches bytes as latin1 characters", async (s) => {
   assert.deepEqual([...r.data], [0x00, 0xff, 0x41]);
 });
 
+contract("recvMatch() of several regexes takes the match that starts first", async (s) => {
+  s.push("login: password: ");
+  const r = await s.receiver.recvMatch([/password: /, /login: /]);
+  assert.equal(text(r), "login: ");
+  assert.equal(r.alternative, 1);
+});
+
+contract("recvMatch() of several regexes starting together takes the first listed", async (s) => {
+  s.push("abc;");
+  const r = await s.receiver.recvMatch([/ab/, /abc/]);
+  assert.deepEqual([text(r), r.alternative], ["ab", 0]);
+});
+
+contract("recvMatch() of several regexes waits for any of them in one read", async (s) => {
+  const read = s.receiver.recvMatch([/never/, /\$ /], { timeout: 1000 });
+  s.push("user@host$ ");
+  const r = await read;
+  assert.deepEqual([r.status, text(r), r.alternative, r.match?.index], [
+    "ok",
+    "user@host$ ",
+    1,
+    9,
+  ]);
+});
+
+contract("recvMatch() of several regexes that time out consume nothing", async (s) => {
+  s.push("nothing here");
+  const r = await s.receiver.recvMatch([/x/, /y/], { timeout: 0 });
+  assert.notEqual(r.status, "ok");
+  assert.equal(text(await s.receiver.recv(100)), "nothing here");
+});
+
+contract("recvMatch() of an empty list of regexes is a usage error", (s) => {
+  throwsUsage(() => s.receiver.recvMatch([]));
+});
+
+contract("discard() throws away what is buffered and says how many bytes", async (s) => {
+  s.push("abc");
+  s.push("de");
+  const gone = s.receiver.discard();
+  assert.equal(gone.bytes, 5);
+  if (s.kind === "datagram") assert.equal(gone.datagrams, 2);
+  assert.equal(s.receiver.size, 0);
+  assert.deepEqual(s.receiver.discard().bytes, 0);
+  s.push("next");
+  assert.equal(text(await s.receiver.recv(100)), "next");
+});
+
 contract("a read with nothing to read times out consuming nothing", async (s) => {
   const r = await s.receiver.recvLine({ timeout: 0 });
   assert.deepEqual([r.status, r.data.length], ["timeout", 0]);

@@ -114,12 +114,19 @@ export class MessageView implements Receiver {
     return this.#after(this.#view.recvLine(opts));
   }
 
-  recvMatch(re: RegExp, opts?: ReadOptions): Promise<DatagramReadResult> {
+  recvMatch(re: RegExp | RegExp[], opts?: ReadOptions): Promise<DatagramReadResult> {
     return this.#after(this.#view.recvMatch(re, opts));
   }
 
   recvExpected(expected: Uint8Array, opts?: ReadOptions): Promise<ExpectedReadResult> {
     return this.#after(this.#view.recvExpected(expected, opts));
+  }
+
+  /** Discards every queued message (`clean`); the pump may read again. */
+  discard(): { bytes: number; datagrams: number } {
+    const gone = this.#view.discard();
+    this.#read();
+    return gone;
   }
 }
 

@@ -33,7 +33,7 @@ Deno.test("the interactive shell completes, shows events above the typed line, a
       await tmux.keys("Tab");
       await tmux.waitFor(/^sockit> send$/m);
       await tmux.keys("Tab");
-      await tmux.waitFor(/send +sendline +sendto/);
+      await tmux.waitFor(/send +sendline +sendafter +sendlineafter +sendto/);
       await tmux.keys("C-u");
     },
   );
