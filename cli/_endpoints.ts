@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { bind as bindStream, type StreamBinding } from "../sockets/bind.ts";
 import { formatHostPort, parseHostPort, requirePeerPort } from "../sockets/address.ts";
 import { netError } from "../sockets/errors_map.ts";
 import { withDeadline } from "../sockets/tcp.ts";
@@ -105,53 +106,21 @@ export async function bind(
   options: EndpointOptions = {},
 ): Promise<PipeListener> {
   const action = `listen on ${address}`;
-  if (kind === "unix") {
-    let listener: Deno.UnixListener;
-    try {
-      listener = Deno.listen({ transport: "unix", path: address });
-    } catch (error) {
-      throw netError("listen on", address, address, error);
-    }
-    return {
-      addr: listener.addr,
-      accept: () => listener.accept(),
-      close() {
-        listener.close();
-        try {
-          Deno.removeSync(address);
-        } catch { /* already gone */ }
-      },
-    };
+  if (kind === "udp") {
+    const { host, port } = parseHostPort(address, action);
+    return udpListener(host, port, formatHostPort(host, port), options.anyPeer === true);
   }
-  const { host, port } = parseHostPort(address, action);
-  const shown = formatHostPort(host, port);
-  if (kind === "udp") return udpListener(host, port, shown, options.anyPeer === true);
-  const start = { ...options, isServer: true, action };
-  const engine = kind === "tls" ? await tls() : undefined;
-  const prepared = engine ? await engine.tlsSettings(start) : undefined;
-  let listener: Deno.TcpListener;
-  try {
-    listener = Deno.listen({ hostname: host, port, transport: "tcp" });
-  } catch (error) {
-    throw netError("listen on", shown, shown, error);
-  }
+  // The one way to listen, as the shell's listen and serve do (backlog, unix stale-file policy,
+  // a socket file removed only if it is still ours, TLS on node:tls with the pair checked).
+  const { cert, key, alpn } = options;
+  const binding = await bindStream(kind, address, { verb: "listen on", name: address }, {
+    tls: { cert, key, alpn },
+  }) as StreamBinding;
   return {
-    addr: listener.addr,
-    async accept() {
-      const conn = await listener.accept();
-      if (!engine) return conn;
-      const t = await engine.startTlsOver(engine.portOf(conn), start, prepared);
-      try {
-        await t.ready;
-      } catch (error) {
-        t.close();
-        throw new SockitError(`TLS handshake failed: ${(error as Error).message}`, {
-          code: "tls",
-        });
-      }
-      return t;
-    },
-    close: () => listener.close(),
+    addr: binding.addr,
+    // A TLS connection is still shaking hands: its reads and writes wait for it.
+    accept: async () => (await binding.accept()).transport as PipeConn,
+    close: () => binding.close(),
   };
 }
 

@@ -46,6 +46,7 @@ import { formatStep } from "./recorder.ts";
 import { escapeTemplate } from "./template.ts";
 import { concat } from "./_private.ts";
 import { basename, dirname, resolve } from "node:path";
+import { tcpListener } from "../sockets/bind.ts";
 
 /** Proxy settings. */
 export interface ProxyOptions {
@@ -218,8 +219,11 @@ async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
 /** Starts a recording proxy. */
 export async function startProxy(options: ProxyOptions): Promise<RecordingProxy> {
   const target = parseHostPort(options.target, "proxy to");
-  const { host, port } = parseHostPort(options.listen ?? "127.0.0.1:0", "proxy");
-  const listener = Deno.listen({ hostname: host, port, transport: "tcp" });
+  // The one way to listen (backlog, address errors), as the shell's listen does.
+  const listener = tcpListener(options.listen ?? "127.0.0.1:0", {
+    verb: "record through a proxy on",
+    name: options.listen ?? "127.0.0.1:0",
+  });
   const address = formatHostPort((listener.addr as Deno.NetAddr).hostname, listener.addr.port);
   const header = [
     `recorded by sockit ${VERSION} record --proxy ${address} ${options.target} on ${

@@ -20,8 +20,8 @@ const MAY_IMPORT: Record<string, string[]> = {
   session: ["grammar", "sockets", "protocols", "commands", "shell"],
 };
 
-/** What session/ may use of sockets/: addresses and the registry, not buffers or transports. */
-const SOCKETS_PUBLIC = new Set(["sockets/address.ts", "sockets/registry.ts"]);
+/** What session/ may use of sockets/: addresses, the registry and bind(), not buffers or transports. */
+const SOCKETS_PUBLIC = new Set(["sockets/address.ts", "sockets/registry.ts", "sockets/bind.ts"]);
 
 /** Every relative import and re-export of a module (not those in doc comments). */
 function importsOf(source: string): string[] {
