@@ -8,7 +8,7 @@
 import { bind as bindStream, type StreamBinding } from "../sockets/bind.ts";
 import { formatHostPort, parseHostPort, requirePeerPort } from "../sockets/address.ts";
 import { netError } from "../sockets/errors_map.ts";
-import { withDeadline } from "../sockets/tcp.ts";
+import { dialStream, withDeadline } from "../sockets/tcp.ts";
 import { SockitError } from "../grammar/errors.ts";
 import type { TlsOptions } from "../sockets/tls.ts";
 
@@ -46,6 +46,14 @@ const tls = () => import("../sockets/tls.ts");
 /** Settings for {@link dial} and {@link bind}: TLS files and flags, a connect deadline in ms. */
 export interface EndpointOptions extends TlsOptions {
   timeout?: number;
+  /** tcp/tls: keep trying until the port accepts, up to this many ms. */
+  wait?: number;
+  /** tcp/tls: try this many more times while refused or unreachable. */
+  retry?: number;
+  /** ms between tries. */
+  retryDelay?: number;
+  /** tcp/tls: a socks5://, socks5h:// or http:// proxy. */
+  proxy?: string;
   /** UDP listen: read every sender, answer the latest (`-k`), not only the first. */
   anyPeer?: boolean;
 }
@@ -75,17 +83,16 @@ export async function dial(
   const { tlsSettings, startTlsOver, portOf } = kind === "tls" ? await tls() : ({} as never);
   const start = { ...options, isServer: false, host, action };
   const prepared = kind === "tls" ? await tlsSettings(start) : undefined;
-  let conn: Deno.TcpConn;
-  try {
-    conn = await withDeadline(
-      Deno.connect({ hostname: host, port, transport: "tcp" }),
-      options,
-      (late) => late.close(),
-    );
-  } catch (error) {
-    throw netError("connect to", shown, shown, error);
-  }
-  if (kind === "tcp") return conn;
+  // The shell's one dial (proxy, retries, waiting for the port); its errors name the address.
+  const { conn } = await dialStream(shown, host, port, {
+    timeout: options.timeout,
+    wait: options.wait,
+    retry: options.retry,
+    retryDelay: options.retryDelay,
+    proxy: options.proxy,
+    verb: "connect to",
+  });
+  if (kind === "tcp") return conn as PipeConn;
   const t = await startTlsOver(portOf(conn), start, prepared);
   try {
     await withDeadline(t.ready, options);

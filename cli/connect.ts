@@ -7,7 +7,8 @@
  */
 import { Command } from "commander";
 import { formatAddr } from "../sockets/address.ts";
-import { parseDuration } from "../grammar/duration.ts";
+import { parseDuration, parseTimeout } from "../grammar/duration.ts";
+import { parseInteger } from "../commands/args.ts";
 import { stderrLine } from "../shell/batch.ts";
 import { dial } from "./_endpoints.ts";
 import { ChunkSource, pipe } from "./_pipe.ts";
@@ -28,17 +29,38 @@ export function connectCommand(): Command {
         "reset, timeout; 2: usage)",
     )
     .argument("<address...>", "[tcp|tls|udp|unix] ADDR (HOST:PORT, [IPv6]:PORT or a unix path)")
-    .option("-w, --wait <duration>", "give up connecting after this long");
+    .option("-w, --wait <duration>", "keep trying until the port accepts, up to this long")
+    .option("--retry <n>", "tcp/tls: try N more times while refused or unreachable")
+    .option("--retry-delay <duration>", "pause between tries (default 200ms)")
+    .option("--proxy <url>", "tcp/tls: through socks5://, socks5h:// or http:// (CONNECT)");
   pipeOptions(command, "client");
-  return command.action((words: string[], flags: PipeFlags & { wait?: string }) =>
+  return command.action((
+    words: string[],
+    flags: PipeFlags & { wait?: string; retry?: string; retryDelay?: string; proxy?: string },
+  ) =>
     exitCodeOf(async () => {
       const [kind, address] = kindAndAddress(words, "connect");
       const settings = pipeSettings(flags, "connect");
-      const timeout = flags.wait === undefined
+      // The shell's `open` options, read the same way (one dial: sockets/tcp.ts dialStream).
+      const wait = flags.wait === undefined
         ? undefined
-        : parseDuration(flags.wait, "connect --wait");
+        : parseTimeout(flags.wait, "connect --wait");
+      const retry = flags.retry === undefined
+        ? undefined
+        : parseInteger(flags.retry, "connect --retry");
+      const retryDelay = flags.retryDelay === undefined
+        ? undefined
+        : parseDuration(flags.retryDelay, "connect --retry-delay");
+      const { proxy } = flags;
       try {
-        const conn = await dial(kind, address, { ...endpointSettings(flags), timeout });
+        const conn = await dial(kind, address, {
+          ...endpointSettings(flags),
+          ...(wait !== undefined && wait !== Infinity ? { timeout: wait } : {}),
+          wait,
+          retry,
+          retryDelay,
+          proxy,
+        });
         const remote = formatAddr(conn.remoteAddr);
         if (flags.verbose) stderrLine(`connected to ${kind} ${remote}`);
         const outcome = await pipe(

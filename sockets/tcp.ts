@@ -34,6 +34,8 @@ export interface DialOptions {
   retryDelay?: number;
   /** Keeps trying, while refused or unreachable, for up to this many ms. */
   wait?: number;
+  /** The action errors name (default `open`: `Cannot open "a": …`). */
+  verb?: string;
 }
 
 /** Pause between tries when `--retry` or `--wait` gives no `--retry-delay`. */
@@ -122,7 +124,7 @@ export async function dialStream(
   port: number,
   options: DialOptions,
 ): Promise<Dialled> {
-  const action = `open "${name}"`;
+  const action = `${options.verb ?? "open"} "${name}"`;
   requirePeerPort(port, action);
   const proxy = options.proxy ? parseProxy(options.proxy, action) : undefined;
   const bindTo = options.bind !== undefined ? parseBind(options.bind, action) : undefined;
@@ -164,7 +166,7 @@ async function dialOnce(
   proxy: ProxySpec | undefined,
   bindTo: HostPort | undefined,
 ): Promise<Dialled> {
-  const action = `open "${name}"`;
+  const action = `${options.verb ?? "open"} "${name}"`;
   const hop = proxy ?? { host, port };
   const shown = proxy ? proxy.shown : formatHostPort(host, port);
   const nodelay = options.nodelay ?? true;
@@ -209,7 +211,7 @@ async function dialOnce(
         cause: error,
       });
     }
-    throw netError("open", name, shown, error);
+    throw netError(options.verb ?? "open", name, shown, error);
   }
   const settings = {
     nodelay,

@@ -146,3 +146,44 @@ Deno.test("connect udp sends each input chunk as a datagram and prints the answe
   assert(run.code === 1 && /idle for 300ms/.test(run.stderr), run.stderr);
   udp.close();
 });
+
+Deno.test("connect takes the shell's dial options: through a SOCKS5 proxy, and waiting for a port", async () => {
+  const { microsocks } = await import("./_peers.ts");
+  const proxy = await microsocks();
+  await using _proxy = proxy.peer;
+  // A server that answers one line and hangs up (microsocks ends a tunnel on either side's
+  // end of stream, so the client keeps its side open with --no-shutdown).
+  const server = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const serving = (async () => {
+    const conn = await server.accept();
+    const buf = new Uint8Array(64);
+    let got = "";
+    while (!got.endsWith("\n")) {
+      const n = await conn.read(buf);
+      if (n === null) break;
+      got += new TextDecoder().decode(buf.subarray(0, n));
+    }
+    await conn.write(new TextEncoder().encode(got));
+    conn.close();
+  })();
+  const via = await sockit(
+    [
+      "connect",
+      `127.0.0.1:${server.addr.port}`,
+      "--proxy",
+      `socks5://127.0.0.1:${proxy.port}`,
+      "--no-shutdown",
+    ],
+    "through the proxy\n",
+  );
+  await serving;
+  server.close();
+  assertEquals([via.code, via.stdout, via.stderr], [0, "through the proxy\n", ""]);
+  // Nothing listens: --wait keeps trying up to its limit, then names the address and the tries.
+  const port = closedPort();
+  const waited = await sockit(["connect", `127.0.0.1:${port}`, "--wait", "300ms"], "");
+  assertEquals(waited.code, 1);
+  assertMatch(waited.stderr, new RegExp(`Cannot connect to "127\\.0\\.0\\.1:${port}": .*refused`));
+  const bad = await sockit(["connect", `127.0.0.1:${port}`, "--retry", "many"], "");
+  assertEquals(bad.code, 2, bad.stderr);
+});
