@@ -19,6 +19,7 @@
  * @module
  */
 
+import { plural } from "../grammar/plural.ts";
 import { type Palette, PLAIN } from "../shell/colors.ts";
 import { findScripts } from "./files.ts";
 import { parseScript } from "./parse.ts";
@@ -99,7 +100,9 @@ export async function runTests(paths: string[], options: RunTestsOptions = {}): 
       write(
         rewritten.length === 0
           ? scriptLine(result, c)
-          : `${c.yellow("updated")} ${file} ${c.dim(`(${rewritten.length} observations)`)}`,
+          : `${c.yellow("updated")} ${file} ${
+            c.dim(`(${plural(rewritten.length, "observation")})`)
+          }`,
       );
     } else if (result.failure) write(`${c.red("FAIL")} ${formatFailure(result.failure, c)}`);
     else {
