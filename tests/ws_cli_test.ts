@@ -1,14 +1,22 @@
 /** `sockit ws URL`: stdin lines to messages, messages to stdout lines, against Python's server. */
 import { deepEqual as assertEquals } from "node:assert/strict";
-import { sockit, SOCKIT_RUN } from "./_helpers.ts";
+import { SOCKIT_RUN } from "./_helpers.ts";
 import { spawnPeer } from "./_peers.ts";
 import { wsEchoServer } from "./_ws_peers.ts";
 
 Deno.test("sockit ws pipes stdin lines to Python's echo server and its messages to stdout", async () => {
   const { peer, port } = await wsEchoServer();
   await using _peer = peer;
-  const run = await sockit(["ws", `ws://127.0.0.1:${port}/`], "hello\r\nworld\nlast");
-  assertEquals([run.code, run.stdout, run.stderr], [0, "hello\nworld\nlast\n", ""]);
+  // Input ends only once the last echo is back: the close that end of input sends would race
+  // the server's echo of the line just before it (websockets stops sending once it sees a close).
+  await using run = spawnPeer(Deno.execPath(), [...SOCKIT_RUN, "ws", `ws://127.0.0.1:${port}/`]);
+  await run.write("hello\r\nworld\nla");
+  await run.waitFor(/^world$/m);
+  await run.write("st\n"); // a line split across two reads is one message
+  await run.waitFor(/^last$/m);
+  await run.endInput();
+  assertEquals(await run.exited(), 0);
+  assertEquals([run.stdout(), run.stderr()], ["hello\nworld\nlast\n", ""]);
 });
 
 Deno.test("sockit ws says when the server closes with a code other than 1000 and exits 1", async () => {
@@ -26,6 +34,14 @@ Deno.test("sockit ws says when the server closes with a code other than 1000 and
 Deno.test("sockit ws --binary sends stdin as binary messages and writes them raw", async () => {
   const { peer, port } = await wsEchoServer();
   await using _peer = peer;
-  const run = await sockit(["ws", "--binary", `ws://127.0.0.1:${port}/`], "no newline added");
-  assertEquals([run.code, run.stdout], [0, "no newline added"]);
+  await using run = spawnPeer(Deno.execPath(), [
+    ...SOCKIT_RUN,
+    "ws",
+    "--binary",
+    `ws://127.0.0.1:${port}/`,
+  ]);
+  await run.write("no newline added");
+  await run.waitFor(/no newline added$/);
+  await run.endInput();
+  assertEquals([await run.exited(), run.stdout()], [0, "no newline added"]);
 });
