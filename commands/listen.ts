@@ -1,4 +1,5 @@
 import { SockitError } from "../grammar/errors.ts";
+import { BIND_OPTIONS } from "./_bind_options.ts";
 import { binders, transport } from "../sockets/transports.ts";
 import type { Command } from "./types.ts";
 import { TLS_SERVER_OPTIONS, TLS_VERIFY_CLIENT_OPTIONS } from "./_tls_options.ts";
@@ -38,16 +39,7 @@ export const listen: Command = {
       repeat: true,
       summary: "--alpn PROTO  tls: accept this ALPN protocol (repeatable)",
     },
-    {
-      name: "handshake-timeout",
-      type: "duration",
-      summary: "--handshake-timeout D  tls: close a peer that has not finished its handshake (10s)",
-    },
-    {
-      name: "force",
-      type: "flag",
-      summary: "--force  unix: replace a stale socket file nobody answers on (never other files)",
-    },
+    ...BIND_OPTIONS,
     {
       name: "multicast",
       type: "string",

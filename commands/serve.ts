@@ -1,4 +1,5 @@
 import { PROTOCOLS } from "../protocols/mod.ts";
+import { BIND_OPTIONS } from "./_bind_options.ts";
 import { ServerSocket } from "../protocols/server_socket.ts";
 import type { Command } from "./types.ts";
 import { SockitError } from "../grammar/errors.ts";
@@ -30,16 +31,7 @@ export const serve: Command = {
     },
     { name: "cert", type: "string", summary: "--cert FILE  TLS certificate chain (PEM), for tls" },
     { name: "key", type: "string", summary: "--key FILE  TLS private key (PEM), for tls" },
-    {
-      name: "handshake-timeout",
-      type: "duration",
-      summary: "--handshake-timeout D  tls: close a peer that has not finished its handshake (10s)",
-    },
-    {
-      name: "force",
-      type: "flag",
-      summary: "--force  unix: replace a stale socket file nobody answers on (never other files)",
-    },
+    ...BIND_OPTIONS,
     {
       name: "max-queue",
       type: "integer",
