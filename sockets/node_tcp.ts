@@ -9,6 +9,7 @@
 
 import net from "node:net";
 import type { StreamTransport } from "./stream_socket.ts";
+import { NodeReads } from "./node_reads.ts";
 
 /** Where to connect from and how: all optional. */
 export interface NodeConnectOptions {
@@ -22,19 +23,12 @@ export interface NodeConnectOptions {
   keepalive?: number;
 }
 
-/** Above this many queued bytes the socket stops reading until `read` takes some. */
-const HIGH_WATER = 1024 * 1024;
-
 /** A connected `node:net` socket: reads queue in order, writes resolve once handed over. */
 export class NodeTcpConn implements StreamTransport {
   readonly localAddr: Deno.NetAddr;
   readonly remoteAddr: Deno.NetAddr;
   #socket: net.Socket;
-  #chunks: Uint8Array[] = [];
-  #queued = 0;
-  #ended = false;
-  #error: Error | undefined;
-  #wake: (() => void) | undefined;
+  #reads: NodeReads;
 
   constructor(socket: net.Socket) {
     this.#socket = socket;
@@ -48,50 +42,15 @@ export class NodeTcpConn implements StreamTransport {
       hostname: socket.remoteAddress ?? "",
       port: socket.remotePort ?? 0,
     };
-    socket.on("data", (chunk: Uint8Array) => {
-      this.#chunks.push(new Uint8Array(chunk));
-      this.#queued += chunk.length;
-      if (this.#queued > HIGH_WATER) socket.pause();
-      this.#notify();
-    });
-    socket.on("end", () => {
-      this.#ended = true;
-      this.#notify();
-    });
-    socket.on("error", (error: Error) => {
-      this.#error ??= error;
-      this.#notify();
-    });
-    socket.on("close", () => {
-      this.#ended = true;
-      this.#notify();
-    });
+    this.#reads = new NodeReads(socket);
   }
 
-  #notify(): void {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.();
-  }
-
-  async read(p: Uint8Array): Promise<number | null> {
-    while (this.#chunks.length === 0) {
-      if (this.#error) throw this.#error;
-      if (this.#ended) return null;
-      await new Promise<void>((resolve) => this.#wake = resolve);
-    }
-    const head = this.#chunks[0];
-    const n = Math.min(p.length, head.length);
-    p.set(head.subarray(0, n));
-    if (n === head.length) this.#chunks.shift();
-    else this.#chunks[0] = head.subarray(n);
-    this.#queued -= n;
-    if (this.#queued <= HIGH_WATER / 4 && this.#socket.isPaused()) this.#socket.resume();
-    return n;
+  read(p: Uint8Array): Promise<number | null> {
+    return this.#reads.read(p);
   }
 
   write(p: Uint8Array): Promise<number> {
-    if (this.#error) return Promise.reject(this.#error);
+    if (this.#reads.error) return Promise.reject(this.#reads.error);
     if (this.#socket.destroyed) {
       return Promise.reject(new Deno.errors.BadResource("the connection is closed"));
     }
@@ -107,8 +66,7 @@ export class NodeTcpConn implements StreamTransport {
 
   close(): void {
     this.#socket.destroy();
-    this.#ended = true;
-    this.#notify();
+    this.#reads.end();
   }
 
   /** TCP_NODELAY on (Nagle off) or off. */

@@ -17,6 +17,7 @@ import { Duplex } from "node:stream";
 import tls from "node:tls";
 import { SockitError, systemErrorCode } from "../grammar/errors.ts";
 import type { StreamTransport } from "./stream_socket.ts";
+import { NodeReads } from "./node_reads.ts";
 
 /** TLS settings as the commands take them (file paths, not contents). */
 export interface TlsOptions {
@@ -178,11 +179,7 @@ export class TlsTransport implements StreamTransport {
   readonly insecure: boolean;
   #socket: tls.TLSSocket;
   #port: CipherPort;
-  #chunks: Uint8Array[] = [];
-  #queued = 0;
-  #ended = false;
-  #error: Error | undefined;
-  #wake: (() => void) | undefined;
+  #reads: NodeReads;
   #feeding: Promise<void>;
   #closed = false;
   #closing: Promise<void> = Promise.resolve();
@@ -238,30 +235,10 @@ export class TlsTransport implements StreamTransport {
       socket.once("end", onClose);
     });
     this.ready.catch(() => {});
-    socket.on("data", (chunk: Uint8Array) => {
-      this.#chunks.push(new Uint8Array(chunk));
-      this.#queued += chunk.length;
-      if (this.#queued > 1024 * 1024) socket.pause();
-      this.#notify();
-    });
-    socket.on("end", () => {
-      this.#ended = true;
-      this.#notify();
-    });
-    socket.on("error", (error: Error) => {
-      this.#error ??= new SockitError(tlsReason(error, opts.verifyName), { code: "tls" });
-      this.#notify();
-    });
-    socket.on("close", () => {
-      this.#ended = true;
-      this.#notify();
-    });
-  }
-
-  #notify(): void {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.();
+    this.#reads = new NodeReads(
+      socket,
+      (error) => new SockitError(tlsReason(error, opts.verifyName), { code: "tls" }),
+    );
   }
 
   /** The TCP connection underneath (for `sockopt`). */
@@ -299,20 +276,8 @@ export class TlsTransport implements StreamTransport {
       if (this.#closed) return this.#finish();
       throw new SockitError(`TLS handshake failed: ${(error as Error).message}`, { code: "tls" });
     }
-    while (this.#chunks.length === 0) {
-      if (this.#closed) return this.#finish();
-      if (this.#error) throw this.#error;
-      if (this.#ended) return null;
-      await new Promise<void>((resolve) => this.#wake = resolve);
-    }
-    const head = this.#chunks[0];
-    const n = Math.min(p.length, head.length);
-    p.set(head.subarray(0, n));
-    if (n === head.length) this.#chunks.shift();
-    else this.#chunks[0] = head.subarray(n);
-    this.#queued -= n;
-    if (this.#queued <= 256 * 1024 && this.#socket.isPaused()) this.#socket.resume();
-    return n;
+    const n = await this.#reads.read(p);
+    return n === null && this.#closed ? this.#finish() : n;
   }
 
   /** Writes after the handshake; rejects (never hangs) when the handshake fails or failed. */
@@ -324,7 +289,7 @@ export class TlsTransport implements StreamTransport {
         throw new Error(`TLS handshake failed: ${(error as Error).message}`);
       }
     }
-    if (this.#error) throw this.#error;
+    if (this.#reads.error) throw this.#reads.error;
     if (this.#closed) throw new Deno.errors.BadResource("the TLS connection is closed");
     return await new Promise((resolve, reject) => {
       this.#socket.write(p, (error) => error ? reject(error) : resolve(p.length));
@@ -352,12 +317,12 @@ export class TlsTransport implements StreamTransport {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#notify();
+    this.#reads.stop();
     this.#closing = this.#shutdown();
   }
 
   async #shutdown(): Promise<void> {
-    if (this.#secure && !this.#writeEnded && !this.#error && !this.#socket.destroyed) {
+    if (this.#secure && !this.#writeEnded && !this.#reads.error && !this.#socket.destroyed) {
       this.#writeEnded = true;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, CLOSE_NOTIFY_MS);
@@ -375,7 +340,7 @@ export class TlsTransport implements StreamTransport {
     try {
       this.#port.close();
     } catch { /* already closed */ }
-    this.#notify();
+    this.#reads.end();
   }
 
   /** After close: end of stream once the ciphertext feed has stopped (no read left behind). */
