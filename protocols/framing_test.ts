@@ -1,5 +1,5 @@
 import {
-  deepEqual as assertEquals,
+  deepStrictEqual as assertEquals,
   ok as assert,
   throws as assertThrows,
 } from "node:assert/strict";

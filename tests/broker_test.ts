@@ -1,5 +1,5 @@
 /** `serve broker`: ncat's `--broker`, bytes from each client to every other client unchanged. */
-import { deepEqual as assertEquals, ok as assert } from "node:assert/strict";
+import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { startServer } from "../protocols/mod.ts";
 import type { ServerEvent } from "../protocols/mod.ts";
 import { eventually } from "./_helpers.ts";

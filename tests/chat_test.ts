@@ -1,5 +1,5 @@
 import {
-  deepEqual as assertEquals,
+  deepStrictEqual as assertEquals,
   ok as assert,
   rejects as assertRejects,
 } from "node:assert/strict";

@@ -1,4 +1,4 @@
-import { deepEqual as assertEquals, match as assertMatch } from "node:assert/strict";
+import { deepStrictEqual as assertEquals, match as assertMatch } from "node:assert/strict";
 import { echoPeer, sockit } from "./_helpers.ts";
 
 Deno.test("sockit -c runs commands in order against a peer the test started", async () => {

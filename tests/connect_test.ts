@@ -2,7 +2,11 @@
  * `sockit connect`: netcat for pipes, tested against socat and Python peers (nobody here wrote
  * them), the CLI run as a subprocess.
  */
-import { deepEqual as assertEquals, match as assertMatch, ok as assert } from "node:assert/strict";
+import {
+  deepStrictEqual as assertEquals,
+  match as assertMatch,
+  ok as assert,
+} from "node:assert/strict";
 import { closedPort, echoPeer, eventually, sockit } from "./_helpers.ts";
 import { randomBytes, sha256, socatListening, spawnSockit } from "./_pipes.ts";
 

@@ -2,7 +2,7 @@
  * The doc examples that `deno test --doc` runs are tests: an example whose claim is broken
  * fails the run (console.assert would only log).
  */
-import { equal, match as assertMatch, ok as assert } from "node:assert/strict";
+import { match as assertMatch, ok as assert, strictEqual as equal } from "node:assert/strict";
 
 const MODULE = new URL("../grammar/duration.ts", import.meta.url);
 

@@ -2,7 +2,7 @@
  * Every example script in README.md and docs/ (a fenced block marked `sockit`) replays as
  * written: an example a reader copies is a test that passes.
  */
-import { deepEqual as assertEquals, ok as assert } from "node:assert/strict";
+import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { parseScript } from "../session/parse.ts";
 import { replay } from "../session/replay.ts";
 import { formatFailure } from "../session/report.ts";

@@ -1,4 +1,4 @@
-import { deepEqual as assertEquals } from "node:assert/strict";
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { type ErrorCode, errorCode } from "../grammar/errors.ts";
 import { Shell } from "../shell/shell.ts";
 import { as, closedPort } from "./_helpers.ts";

@@ -2,7 +2,11 @@
  * Each error a new user tripped over (issue 12) is one line that names the action and the
  * value, and says what to do instead; each is checked here through the shell or the CLI.
  */
-import { equal as assertEquals, match as assertMatch, ok as assert } from "node:assert/strict";
+import {
+  match as assertMatch,
+  ok as assert,
+  strictEqual as assertEquals,
+} from "node:assert/strict";
 import { Shell } from "../shell/shell.ts";
 import { renderError } from "../shell/renderer.ts";
 import { nearest } from "../grammar/nearest.ts";

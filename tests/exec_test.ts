@@ -2,7 +2,7 @@
  * `serve exec` and `sockit listen --exec`: a program per connection (ncat's `--exec`), driven
  * by ncat and socat clients. The CLI runs with `--allow-run` only where a test needs it.
  */
-import { deepEqual as assertEquals, match as assertMatch } from "node:assert/strict";
+import { deepStrictEqual as assertEquals, match as assertMatch } from "node:assert/strict";
 import { Shell } from "../shell/shell.ts";
 import { as, eventually, sockit } from "./_helpers.ts";
 import { runPeer, spawnSockit } from "./_pipes.ts";

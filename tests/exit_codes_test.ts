@@ -2,7 +2,7 @@
  * Exit codes: 130 for SIGINT and 143 for SIGTERM in every mode, after closing cleanly, and a
  * quiet 141 when standard output's reader has gone.
  */
-import { deepEqual as assertEquals, match as assertMatch } from "node:assert/strict";
+import { deepStrictEqual as assertEquals, match as assertMatch } from "node:assert/strict";
 import { startSockit } from "./_cli_process.ts";
 import { echoPeer } from "./_helpers.ts";
 

@@ -1,4 +1,4 @@
-import { deepEqual as assertEquals, rejects as assertRejects } from "node:assert/strict";
+import { deepStrictEqual as assertEquals, rejects as assertRejects } from "node:assert/strict";
 import { Shell } from "../shell/shell.ts";
 import { parseScript } from "../session/parse.ts";
 import { replay } from "../session/replay.ts";

@@ -1,5 +1,5 @@
 /** recvExpected, the one primitive replay and the mock check received bytes with, on both receivers. */
-import { deepEqual, equal } from "node:assert/strict";
+import { deepStrictEqual as deepEqual, strictEqual as equal } from "node:assert/strict";
 import { DatagramQueue } from "../sockets/datagram_queue.ts";
 import { ReceiveBuffer } from "../sockets/receive_buffer.ts";
 

@@ -3,7 +3,7 @@
  * report in `NAME.report` (ports normalized). Set `SOCKIT_WRITE_REPORTS=1`
  * to rewrite the reports after a deliberate change, then review the diff.
  */
-import { equal as assertEquals } from "node:assert/strict";
+import { strictEqual as assertEquals } from "node:assert/strict";
 import { formatFailure, replayFile } from "../mod.ts";
 
 const DIR = new URL("../scripts/_fixtures/failing/", import.meta.url).pathname;

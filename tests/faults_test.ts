@@ -3,7 +3,11 @@
  * shell's timeouts. After every fault the next command is answered, `ls` tells the truth,
  * another socket is untouched and no descriptor is left behind.
  */
-import { deepEqual as assertEquals, match as assertMatch, ok as assert } from "node:assert/strict";
+import {
+  deepStrictEqual as assertEquals,
+  match as assertMatch,
+  ok as assert,
+} from "node:assert/strict";
 import { Shell } from "../shell/shell.ts";
 import { churn, openDescriptors } from "../bench/churn.ts";
 import { as, echoPeer, eventually } from "./_helpers.ts";

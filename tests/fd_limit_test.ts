@@ -3,7 +3,11 @@
  * stay responsive, and accept again once descriptors come back. Each case runs a shell in a
  * child `deno` under `ulimit -n 64`.
  */
-import { deepEqual as assertEquals, match as assertMatch, ok as assert } from "node:assert/strict";
+import {
+  deepStrictEqual as assertEquals,
+  match as assertMatch,
+  ok as assert,
+} from "node:assert/strict";
 import { PERMISSIONS } from "./_helpers.ts";
 
 const CHILD = new URL("./_fd_limit_child.ts", import.meta.url).pathname;

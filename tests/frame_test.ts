@@ -1,4 +1,4 @@
-import { deepEqual as assertEquals, rejects as assertRejects } from "node:assert/strict";
+import { deepStrictEqual as assertEquals, rejects as assertRejects } from "node:assert/strict";
 import { Shell } from "../shell/shell.ts";
 import type { Result } from "../commands/result.ts";
 import { as } from "./_helpers.ts";

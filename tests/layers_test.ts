@@ -3,7 +3,7 @@
  * they stay true: grammar/ at the bottom, then sockets/, protocols/, commands/, shell/,
  * session/; `_private` files only from their own folder.
  */
-import { deepEqual as assertEquals } from "node:assert/strict";
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 

@@ -2,7 +2,7 @@
  * `sockit listen`: netcat's listening side for pipes, tested against socat, ncat and Python
  * clients (nobody here wrote them), the CLI run as a subprocess.
  */
-import { deepEqual as assertEquals, match as assertMatch } from "node:assert/strict";
+import { deepStrictEqual as assertEquals, match as assertMatch } from "node:assert/strict";
 import { eventually, sockit } from "./_helpers.ts";
 import { randomBytes, runPeer, sha256, spawnSockit } from "./_pipes.ts";
 

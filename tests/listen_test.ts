@@ -1,5 +1,5 @@
 /** Children of listeners: how they are named, and reading one that is still on its way. */
-import { deepEqual as assertEquals } from "node:assert/strict";
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { Shell } from "../shell/shell.ts";
 import type { SocketEvent } from "../sockets/named_socket.ts";
 import { as } from "./_helpers.ts";

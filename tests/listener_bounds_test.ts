@@ -1,5 +1,9 @@
 /** Listener bounds: released children, the registry's limit on finished rows, close --all. */
-import { deepEqual as assertEquals, match as assertMatch, ok as assert } from "node:assert/strict";
+import {
+  deepStrictEqual as assertEquals,
+  match as assertMatch,
+  ok as assert,
+} from "node:assert/strict";
 import { Shell } from "../shell/shell.ts";
 import { MAX_FINISHED_ROWS } from "../sockets/registry.ts";
 import type { StreamSocket } from "../sockets/stream_socket.ts";

@@ -1,4 +1,4 @@
-import { equal, match as assertMatch, ok as assert } from "node:assert/strict";
+import { match as assertMatch, ok as assert, strictEqual as equal } from "node:assert/strict";
 import { parseScript, replayFile } from "../mod.ts";
 import { startMock } from "../session/mock.ts";
 import { startProxy } from "../session/proxy.ts";

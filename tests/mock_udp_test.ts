@@ -1,4 +1,4 @@
-import { equal, match as assertMatch } from "node:assert/strict";
+import { match as assertMatch, strictEqual as equal } from "node:assert/strict";
 import { parseScript } from "../mod.ts";
 import { startMock } from "../session/mock.ts";
 import { startServer } from "../protocols/mod.ts";

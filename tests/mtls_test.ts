@@ -1,5 +1,9 @@
 /** Mutual TLS: open tls --cert/--key against openssl s_server -Verify; listen tls --require-cert. */
-import { deepEqual as assertEquals, equal, match as assertMatch } from "node:assert/strict";
+import {
+  deepStrictEqual as assertEquals,
+  match as assertMatch,
+  strictEqual as equal,
+} from "node:assert/strict";
 import { Shell } from "../shell/shell.ts";
 import { attachRecorder, formatFailure, replayFile } from "../mod.ts";
 import { as, eventually } from "./_helpers.ts";

@@ -3,7 +3,7 @@
  * `--allow-ffi`, an IP address), and where it falls back to the `Deno.listen` server.
  */
 import {
-  deepEqual as assertEquals,
+  deepStrictEqual as assertEquals,
   match as assertMatch,
   ok as assert,
   rejects as assertRejects,

@@ -3,7 +3,7 @@
  * tests/python) against sockit's servers, sockit's shell against the Python servers, and
  * `ncat --chat` beside sockit's chat room.
  */
-import { deepEqual as assertEquals, match as assertMatch } from "node:assert/strict";
+import { deepStrictEqual as assertEquals, match as assertMatch } from "node:assert/strict";
 import { Shell } from "../shell/shell.ts";
 import type { Result } from "../commands/result.ts";
 import { startServer } from "../protocols/mod.ts";

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { equal } from "node:assert/strict";
+import { strictEqual as equal } from "node:assert/strict";
 import { attachRecorder, formatFailure, parseScript, replay, type Script, Shell } from "../mod.ts";
 import { render } from "../grammar/render.ts";
 import { echoPeer } from "./_helpers.ts";

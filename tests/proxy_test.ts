@@ -1,5 +1,9 @@
 /** open tcp|tls --proxy: SOCKS5 (microsocks) and HTTP CONNECT (tinyproxy), real proxies. */
-import { deepEqual as assertEquals, match as assertMatch, ok as assert } from "node:assert/strict";
+import {
+  deepStrictEqual as assertEquals,
+  match as assertMatch,
+  ok as assert,
+} from "node:assert/strict";
 import { Shell } from "../shell/shell.ts";
 import { as, closedPort, echoPeer } from "./_helpers.ts";
 import { failure, makeTestCerts, microsocks, spawnPeer, text, tinyproxy } from "./_peers.ts";

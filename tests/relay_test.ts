@@ -3,7 +3,11 @@
  * exact both ways (sha256), half-close both ways, resets passed on, TLS termination and
  * origination, UDP, `ls` counts and `close`, and the CLI form.
  */
-import { deepEqual as assertEquals, match as assertMatch, ok as assert } from "node:assert/strict";
+import {
+  deepStrictEqual as assertEquals,
+  match as assertMatch,
+  ok as assert,
+} from "node:assert/strict";
 import { Shell } from "../shell/shell.ts";
 import type { SocketEvent } from "../sockets/named_socket.ts";
 import { as, eventually, SOCKIT_RUN } from "./_helpers.ts";

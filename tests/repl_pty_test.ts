@@ -2,7 +2,11 @@
  * Drives the interactive shell through a real pseudo-terminal (tmux): completion, events above
  * the prompt, Ctrl-C, Ctrl-D and history.
  */
-import { deepEqual as assertEquals, match as assertMatch, ok as assert } from "node:assert/strict";
+import {
+  deepStrictEqual as assertEquals,
+  match as assertMatch,
+  ok as assert,
+} from "node:assert/strict";
 import { Tmux } from "./_tmux.ts";
 
 Deno.test("the interactive shell completes, shows events above the typed line, and obeys Ctrl-C and Ctrl-D", async (t) => {

@@ -1,5 +1,5 @@
 /** open --retry N --retry-delay D and --wait D: trying again while refused, every wait cancellable. */
-import { deepEqual as assertEquals, match as assertMatch } from "node:assert/strict";
+import { deepStrictEqual as assertEquals, match as assertMatch } from "node:assert/strict";
 import { Shell } from "../shell/shell.ts";
 import { errorCode } from "../grammar/errors.ts";
 import { as, closedPort } from "./_helpers.ts";

@@ -3,7 +3,7 @@
  * replay mode, a command added by a program is recorded, replayed and mocked from its `script`
  * declarations, and `sockit test --timeout` takes effect.
  */
-import { equal, match as assertMatch } from "node:assert/strict";
+import { match as assertMatch, strictEqual as equal } from "node:assert/strict";
 import type { Command } from "../commands/types.ts";
 import { readingCommand } from "../commands/reading.ts";
 import { FRAME_NAMES } from "../protocols/framing.ts";

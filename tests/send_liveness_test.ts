@@ -2,7 +2,7 @@
  * Every send can be ended — by its `--timeout`, by the command's signal (Ctrl-C), by `close` — and
  * the byte counts in its errors are true (the same as `ls` shows), on real sockets on loopback.
  */
-import { equal, match, ok as assert, rejects } from "node:assert/strict";
+import { match, ok as assert, rejects, strictEqual as equal } from "node:assert/strict";
 import { errorCode, SockitError } from "../grammar/errors.ts";
 import { renderError } from "../shell/renderer.ts";
 import { Shell } from "../shell/shell.ts";

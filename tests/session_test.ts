@@ -1,8 +1,8 @@
 import {
-  deepEqual as assertEquals,
-  equal,
+  deepStrictEqual as assertEquals,
   match as assertMatch,
   ok as assert,
+  strictEqual as equal,
 } from "node:assert/strict";
 import {
   attachRecorder,

@@ -1,5 +1,9 @@
 /** Recorded sessions on datagram, Unix and TLS sockets: record with the shell, replay green. */
-import { deepEqual as assertEquals, equal, match as assertMatch } from "node:assert/strict";
+import {
+  deepStrictEqual as assertEquals,
+  match as assertMatch,
+  strictEqual as equal,
+} from "node:assert/strict";
 import { attachRecorder, formatFailure, replayFile, Shell } from "../mod.ts";
 import { makeTestCerts } from "./_peers.ts";
 

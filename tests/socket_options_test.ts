@@ -1,5 +1,9 @@
 /** open --bind, --nodelay, --keepalive; listen --reuseport; sockopt. Real sockets on loopback. */
-import { deepEqual as assertEquals, match as assertMatch, ok as assert } from "node:assert/strict";
+import {
+  deepStrictEqual as assertEquals,
+  match as assertMatch,
+  ok as assert,
+} from "node:assert/strict";
 import { Shell } from "../shell/shell.ts";
 import { as, closedPort, echoPeer } from "./_helpers.ts";
 import { failure, text } from "./_peers.ts";

@@ -2,7 +2,11 @@
  * Socket variables (`${srv.local}`, `${srv.port}` …) in the interactive shell and batch mode,
  * the same as in scripts; `$${` is a literal `${` everywhere.
  */
-import { deepEqual as assertEquals, equal, match as assertMatch } from "node:assert/strict";
+import {
+  deepStrictEqual as assertEquals,
+  match as assertMatch,
+  strictEqual as equal,
+} from "node:assert/strict";
 import { escapeTemplate, parseTemplate, substitute } from "../session/template.ts";
 import { parseScript, replay } from "../mod.ts";
 import { sockit } from "./_helpers.ts";

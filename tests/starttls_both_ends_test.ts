@@ -1,5 +1,5 @@
 /** Issue 12: one shell upgrades both ends of a connection to TLS, one of them in the background. */
-import { deepEqual as assertEquals, match as assertMatch } from "node:assert/strict";
+import { deepStrictEqual as assertEquals, match as assertMatch } from "node:assert/strict";
 import { Shell } from "../shell/shell.ts";
 import type { SocketEvent } from "../sockets/named_socket.ts";
 import { as, eventually } from "./_helpers.ts";

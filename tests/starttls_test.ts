@@ -1,4 +1,4 @@
-import { deepEqual as assertEquals, match as assertMatch } from "node:assert/strict";
+import { deepStrictEqual as assertEquals, match as assertMatch } from "node:assert/strict";
 import { Shell } from "../shell/shell.ts";
 import { as, eventually } from "./_helpers.ts";
 import { failure, makeTestCerts, spawnPeer, type TestCerts, text } from "./_peers.ts";

@@ -4,7 +4,7 @@
  * close, ls and record.
  */
 import {
-  deepEqual as assertEquals,
+  deepStrictEqual as assertEquals,
   match as assertMatch,
   ok as assert,
   rejects as assertRejects,

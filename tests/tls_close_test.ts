@@ -2,7 +2,11 @@
  * Closing TLS the way strict peers expect (close_notify before the connection goes, for every
  * way a socket is closed), and TLS children that fail or stall in their handshake.
  */
-import { deepEqual as assertEquals, match as assertMatch, ok as assert } from "node:assert/strict";
+import {
+  deepStrictEqual as assertEquals,
+  match as assertMatch,
+  ok as assert,
+} from "node:assert/strict";
 import { Shell } from "../shell/shell.ts";
 import type { SocketEvent } from "../sockets/named_socket.ts";
 import { as, PERMISSIONS } from "./_helpers.ts";

@@ -1,4 +1,8 @@
-import { deepEqual as assertEquals, match as assertMatch, ok as assert } from "node:assert/strict";
+import {
+  deepStrictEqual as assertEquals,
+  match as assertMatch,
+  ok as assert,
+} from "node:assert/strict";
 import { Shell } from "../shell/shell.ts";
 import { renderEvent, renderResult } from "../shell/renderer.ts";
 import type { SocketEvent } from "../sockets/named_socket.ts";

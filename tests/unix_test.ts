@@ -1,4 +1,8 @@
-import { deepEqual as assertEquals, match as assertMatch, ok as assert } from "node:assert/strict";
+import {
+  deepStrictEqual as assertEquals,
+  match as assertMatch,
+  ok as assert,
+} from "node:assert/strict";
 import { Shell } from "../shell/shell.ts";
 import { as, eventually } from "./_helpers.ts";
 import { failure, spawnPeer, text } from "./_peers.ts";

@@ -1,5 +1,9 @@
 /** Bytes still unread when a script ends: a warning by default, a failure with --strict. */
-import { deepEqual as assertEquals, equal, match as assertMatch } from "node:assert/strict";
+import {
+  deepStrictEqual as assertEquals,
+  match as assertMatch,
+  strictEqual as equal,
+} from "node:assert/strict";
 import { formatFailure, parseScript, replay, runTests } from "../mod.ts";
 
 const SCRIPT = [

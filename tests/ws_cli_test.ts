@@ -1,5 +1,5 @@
 /** `sockit ws URL`: stdin lines to messages, messages to stdout lines, against Python's server. */
-import { deepEqual as assertEquals } from "node:assert/strict";
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { SOCKIT_RUN } from "./_helpers.ts";
 import { spawnPeer } from "./_peers.ts";
 import { wsEchoServer } from "./_ws_peers.ts";

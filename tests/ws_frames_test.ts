@@ -1,5 +1,5 @@
 import {
-  deepEqual as assertEquals,
+  deepStrictEqual as assertEquals,
   match as assertMatch,
   ok as assert,
   throws,

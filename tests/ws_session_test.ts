@@ -1,5 +1,5 @@
 /** WebSocket sessions: recorded in the shell, replayed green, mocked for a real client. */
-import { deepEqual as assertEquals, equal } from "node:assert/strict";
+import { deepStrictEqual as assertEquals, strictEqual as equal } from "node:assert/strict";
 import { attachRecorder, formatFailure, parseScript, replayFile, Shell } from "../mod.ts";
 import { startMock } from "../session/mock.ts";
 import { as } from "./_helpers.ts";
