@@ -170,8 +170,7 @@ function arrowLabel(e: DiagramEvent): string {
   if (e.note !== undefined) return e.note;
   const bytes = e.bytes ?? new Uint8Array(0);
   if (count === 1) return previewLabel(bytes, eventSize(e));
-  const preview = previewLabel(bytes.subarray(0, Math.min(bytes.length, 24)), 24, 28);
-  return `×${count} ${preview.replace(/… \(\d+ bytes\)$/, "…")} (${eventSize(e)} bytes)`;
+  return `×${count} ${previewLabel(bytes, eventSize(e), 28)}`;
 }
 
 /** The x of a lifeline's centre. */
