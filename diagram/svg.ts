@@ -20,14 +20,21 @@ import {
   MARKER_KINDS,
 } from "./model.ts";
 
-/** Width of one lifeline's column, px: room for a 40-character preview and its size. */
+/**
+ * The widest a lifeline's column gets, px: room for a 40-character preview and its size between
+ * neighbours. Columns are as narrow as the labels allow (at least {@link MIN_COLUMN}).
+ */
 export const COLUMN = 380;
+/** The narrowest column, px. */
+export const MIN_COLUMN = 200;
+/** Width of one character of an arrow's label (11 px DejaVu Sans Mono), px. */
+const CHAR = 6.7;
 /** Height of one row, px. */
 export const ROW = 26;
 /** Room on the right of the last column for its markers' notes, px. */
-export const RIGHT = 200;
+export const RIGHT = 160;
 /** Width of the time axis on the left, px. */
-export const AXIS = 96;
+export const AXIS = 84;
 /** Height of the lifeline headers, px. */
 export const HEAD = 52;
 /** At most this many rows are drawn; the rest are counted in a last row. */
@@ -56,6 +63,8 @@ export interface Chart {
   diagram: Diagram;
   /** Column index of each lifeline. */
   column: Map<string, number>;
+  /** Width of a column, px. */
+  col: number;
   rows: Row[];
   width: number;
   /** Height of the body (the rows), without the headers. */
@@ -92,8 +101,21 @@ export function layout(diagram: Diagram, options: ChartOptions = {}): Chart {
   }
   const hidden = events.length - drawn;
   if (hidden > 0) rows.push({ kind: "more", events: hidden });
-  const width = AXIS + Math.max(1, diagram.lifelines.length) * COLUMN + RIGHT;
-  return { diagram, column, rows, width, height: rows.length * ROW + 16, grouped, t0, hidden };
+  // As wide as the widest label needs between the lifelines it spans, and the headers need.
+  let need = MIN_COLUMN;
+  for (const l of diagram.lifelines) {
+    need = Math.max(need, Math.min(l.label.length, 40) * 8 + 40, (l.detail?.length ?? 0) * 6 + 40);
+  }
+  for (const r of rows) {
+    if (r.kind !== "event" || !isArrow(r.event)) continue;
+    const a = column.get(r.event.on), b = column.get(r.event.peer ?? r.event.on);
+    const span = Math.max(1, Math.abs((a ?? 0) - (b ?? a ?? 0)));
+    need = Math.max(need, (arrowLabel(r.event).length * CHAR) / span + 40);
+  }
+  const col = Math.min(COLUMN, Math.ceil(need));
+  const width = AXIS + Math.max(1, diagram.lifelines.length) * col + RIGHT;
+  const height = rows.length * ROW + 16;
+  return { diagram, column, col, rows, width, height, grouped, t0, hidden };
 }
 
 /** Escapes text for XML content and attributes, dropping characters XML cannot hold. */
@@ -176,7 +198,7 @@ function arrowLabel(e: DiagramEvent): string {
 /** The x of a lifeline's centre. */
 function xOf(chart: Chart, id: string | undefined): number | undefined {
   const i = id === undefined ? undefined : chart.column.get(id);
-  return i === undefined ? undefined : AXIS + i * COLUMN + COLUMN / 2;
+  return i === undefined ? undefined : AXIS + i * chart.col + chart.col / 2;
 }
 
 /** The time of a row on the axis: milliseconds from the first event, or the script's line. */
@@ -251,7 +273,7 @@ export function headersGroup(chart: Chart): string {
   }</text>`;
   for (const l of chart.diagram.lifelines) {
     const x = xOf(chart, l.id)!;
-    const w = COLUMN - 60;
+    const w = chart.col - 24;
     out += `<g data-lifeline="${esc(l.id)}"><title>${esc(l.label)}${
       l.detail ? ` (${esc(l.detail)})` : ""
     }</title>`;

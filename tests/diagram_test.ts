@@ -3,7 +3,7 @@
  * on loopback) logged as JSON Lines and pcap and recorded as a script, the SVG's lifelines and
  * arrows, and the page rendered by a real browser (headless Chromium): its DOM has the
  * lifelines and arrows, its screenshot shows them. `SOCKIT_DIAGRAM_DOCS=1` also writes the
- * README's picture, docs/diagram.png and docs/diagram.html.
+ * README's picture, docs/diagram.png.
  */
 import assert from "node:assert/strict";
 import { fromJsonl } from "../diagram/from_jsonl.ts";
@@ -12,8 +12,9 @@ import { fromScript } from "../diagram/from_script.ts";
 import { readDiagram } from "../diagram/detect.ts";
 import { toHtml } from "../diagram/html.ts";
 import { isArrow } from "../diagram/model.ts";
-import { toSvg } from "../diagram/svg.ts";
-import { sockit } from "./_helpers.ts";
+import { HEAD, layout, toSvg } from "../diagram/svg.ts";
+import { eventually, sockit } from "./_helpers.ts";
+import { Shell } from "../shell/shell.ts";
 
 const decoder = new TextDecoder();
 
@@ -133,6 +134,53 @@ Deno.test("a pcap of the same session has one lifeline per endpoint and an arrow
   assert.equal(d.events.filter((e) => e.kind === "open").length, 3);
   assert.equal(d.events.filter((e) => e.kind === "accept").length, 3);
   assert(d.events.some((e) => e.kind === "half-close"), "bob's shutdown is a FIN");
+});
+
+Deno.test("a tcpdump capture on lo (Ethernet link type) of an echo session reads as one connection", async () => {
+  await using shell = new Shell();
+  await shell.execute("serve echo tcp e :0");
+  const server = shell.registry.get("e", "test").info().local;
+  const port = server.split(":").at(-1)!;
+  const file = `${files.dir}/lo.pcap`;
+  const dump = new Deno.Command("tcpdump", {
+    args: ["-i", "lo", "-U", "-n", "-s", "0", "-w", file, `tcp port ${port}`],
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const stderr = dump.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  try {
+    for (let said = ""; !said.includes("listening on");) {
+      const { value, done } = await stderr.read();
+      if (done) throw new Error(`tcpdump cannot capture on lo (it needs root): ${said}`);
+      said += value;
+    }
+    await shell.execute(`open tcp a ${server}`);
+    await shell.execute("sendline a hello");
+    await shell.execute("recvline a");
+    await shell.execute("close a");
+    const d = await eventually(async () => {
+      const d = fromPcap(await Deno.readFile(file), file);
+      return d.events.filter((e) => e.kind === "half-close" || e.kind === "close").length === 2 &&
+        d;
+    }, "tcpdump to see both FINs");
+    assert.deepEqual(
+      d.lifelines.map((l) => l.id).sort(),
+      [
+        shell.registry.get("a", "test").info().local,
+        server,
+      ].sort(),
+    );
+    const arrows = d.events.filter(isArrow);
+    assert.deepEqual(arrows.map((a) => [a.peer, text(a.bytes)]), [
+      [server, "hello\n"],
+      [shell.registry.get("a", "test").info().local, "hello\n"],
+    ]);
+  } finally {
+    dump.kill("SIGINT");
+    await dump.status;
+    stderr.releaseLock();
+    await dump.stderr.cancel().catch(() => {});
+  }
 });
 
 Deno.test("the recorded script of the session has the same lifelines and an arrow per send and read", async () => {
@@ -359,14 +407,17 @@ Deno.test("Chromium renders the chat page: its DOM has the four lifelines and ev
   const page = `${files.dir}/browser.html`;
   await Deno.writeTextFile(page, toHtml(d));
   const png = `${files.dir}/browser.png`;
-  const dom = await chromium(page, png, 1820, 980);
+  // The window fits the whole chart: the screenshot is the README's picture.
+  const chart = layout(d);
+  const [width, height] = [chart.width + 8, HEAD + chart.height + 132];
+  const dom = await chromium(page, png, width, height);
   const lifelines = [...dom.matchAll(/<g data-lifeline="([^"]+)"/g)].map((m) => m[1]);
   assert.deepEqual(lifelines, ["room", "alice", "bob", "carol"]);
   const arrows = [...dom.matchAll(/<g class="(send|recv)" data-arrow="\1"/g)];
   assert.equal(arrows.length, (await dataRecords()).length);
   assert.match(dom, /<header class="top">[\s\S]*4 lifelines/);
   const img = await pngPixels(png);
-  assert.deepEqual([img.width, img.height], [1820, 980]);
+  assert.deepEqual([img.width, img.height], [width, height]);
   const total = img.width * img.height;
   const white = pixelsOf(img, "white");
   assert(white < total * 0.99, `a blank page: ${white} of ${total} pixels white`);
@@ -376,7 +427,6 @@ Deno.test("Chromium renders the chat page: its DOM has the four lifelines and ev
   if (Deno.env.get("SOCKIT_DIAGRAM_DOCS")) {
     const docs = new URL("../docs/", import.meta.url).pathname;
     await Deno.copyFile(png, `${docs}diagram.png`);
-    await Deno.copyFile(page, `${docs}diagram.html`);
   }
 });
 
