@@ -73,7 +73,9 @@ export function fromScript(text: string, source: string): Diagram {
     events.push({ line: step.line, ...e });
 
   /** The lifeline an address names: one of the script's sockets (a child of a listener), or a peer. */
-  const target = (address: string, from?: string): string => {
+  const target = (written: string, from?: string): string => {
+    // A capture (`${peer:\d+}`) names the same peer as the variable it defines (`${peer}`).
+    const address = written.replace(/\$\{([A-Za-z_][\w.-]*):[^}]*\}/g, "$${$1}");
     const named = referenced(address).find((n) => known.has(n));
     const hit = named ??
       [...known].find(([, k]) => k.role !== "socket" && k.address === address)?.[0];

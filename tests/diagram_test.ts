@@ -235,6 +235,20 @@ Deno.test("a script's timeouts, ends of stream and own listener's children are d
   ]);
 });
 
+Deno.test("a datagram's sender captured in a script is the peer that a later sendto names", () => {
+  const d = fromScript(
+    [
+      "listen udp u :0",
+      "recvfrom u",
+      '  from ${peer:127\\.0\\.0\\.1:\\d+} "hi"',
+      "sendto u ${peer} back",
+    ].join("\n") + "\n",
+    "u.sockit",
+  );
+  const arrows = d.events.filter(isArrow).map((e) => `${e.kind} ${e.on} ${e.peer}`);
+  assert.deepEqual(arrows, ["recv u peer:${peer}", "send u peer:${peer}"]);
+});
+
 Deno.test("the SVG has one lifeline per socket and one arrow per send and received chunk, text escaped", async () => {
   const d = fromJsonl(await Deno.readTextFile(files.jsonl), files.jsonl);
   const svg = toSvg(d);
