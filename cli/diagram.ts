@@ -19,7 +19,18 @@ import { toSvg } from "../diagram/svg.ts";
 const FORMATS = ["html", "svg"] as const;
 type Format = typeof FORMATS[number];
 
-/** Where the chart of `file` goes by default: the same name with `.html`. */
+/**
+ * Where the chart of `file` goes by default: the same name with `.html`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { defaultOut } from "./diagram.ts";
+ * assert.equal(defaultOut("logs/chat.jsonl"), "logs/chat.html");
+ * assert.equal(defaultOut("session"), "session.html");
+ * assert.equal(defaultOut("page.html"), "page.html.html");
+ * ```
+ */
 export function defaultOut(file: string): string {
   const ext = extname(file);
   const base = ext && ext !== file ? file.slice(0, -ext.length) : file;
@@ -39,7 +50,19 @@ function formatOf(out: string, given?: string): Format {
   );
 }
 
-/** Adds `sockit diagram` to the program. */
+/**
+ * Adds `sockit diagram` to the program.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Command } from "commander";
+ * import { addDiagram } from "./diagram.ts";
+ * const cli = new Command("sockit");
+ * addDiagram(cli);
+ * assert.deepEqual(cli.commands.map((c) => c.name()), ["diagram"]);
+ * ```
+ */
 export function addDiagram(cli: Command): void {
   cli.command("diagram")
     .description("draw a message sequence chart of a script, JSON Lines log or pcap")

@@ -29,7 +29,17 @@ function firstBytes(b64: string): Uint8Array {
   return fromBase64(head).subarray(0, KEEP_BYTES);
 }
 
-/** Whether the text looks like a JSON Lines log: its first line is an object with an `event`. */
+/**
+ * Whether the text looks like a JSON Lines log: its first line is an object with an `event`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { looksLikeJsonl } from "./from_jsonl.ts";
+ * assert.equal(looksLikeJsonl('{"ts":0,"socket":"a","event":"closed"}\n'), true);
+ * assert.equal(looksLikeJsonl("open tcp a 127.0.0.1:7\n"), false);
+ * ```
+ */
 export function looksLikeJsonl(text: string): boolean {
   const first = text.trimStart().split("\n", 1)[0];
   if (!first.startsWith("{")) return false;

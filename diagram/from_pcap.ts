@@ -16,7 +16,19 @@ import { type Diagram, type DiagramEvent, Lifelines } from "./model.ts";
 const MAGIC_US = 0xa1b2c3d4;
 const MAGIC_NS = 0xa1b23c4d;
 
-/** Whether bytes start with a classic pcap header (either byte order, µs or ns). */
+/**
+ * Whether bytes start with a classic pcap header (either byte order, µs or ns).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isPcap } from "./from_pcap.ts";
+ * const header = new Uint8Array(24);
+ * new DataView(header.buffer).setUint32(0, 0xa1b2c3d4, true);
+ * assert.equal(isPcap(header), true);
+ * assert.equal(isPcap(new TextEncoder().encode("{\"event\":\"open\"} and more text")), false);
+ * ```
+ */
 export function isPcap(bytes: Uint8Array): boolean {
   if (bytes.length < 24) return false;
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

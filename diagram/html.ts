@@ -35,7 +35,20 @@ ul.legend li { display: inline-flex; align-items: center; gap: 4px; }
 .heads svg, .chart > svg { display: block; }
 `.trim();
 
-/** What the page's header says: the counts. */
+/**
+ * What the page's header says: the counts.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { summary } from "./html.ts";
+ * const line = summary({
+ *   source: "x", kind: "pcap", lifelines: [{ id: "a", label: "a" }, { id: "b", label: "b" }],
+ *   events: [{ t: 0, kind: "send", on: "a", peer: "b", bytes: new Uint8Array(5) }],
+ * });
+ * assert.equal(line, "pcap capture: 2 lifelines, 1 arrow (1 sent, 0 received), 0 markers, 5 bytes");
+ * ```
+ */
 export function summary(diagram: Diagram): string {
   const arrows = diagram.events.filter(isArrow);
   const sends = arrows.filter((e) => e.kind === "send").length;

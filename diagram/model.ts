@@ -80,12 +80,32 @@ export interface Diagram {
   events: DiagramEvent[];
 }
 
-/** How many bytes an event moved. */
+/**
+ * How many bytes an event moved.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { eventSize } from "./model.ts";
+ * assert.equal(eventSize({ kind: "send", on: "a", bytes: new Uint8Array(3) }), 3);
+ * assert.equal(eventSize({ kind: "send", on: "a", bytes: new Uint8Array(3), size: 9000 }), 9000);
+ * ```
+ */
 export function eventSize(e: DiagramEvent): number {
   return e.size ?? e.bytes?.length ?? 0;
 }
 
-/** Whether an event is drawn as an arrow. */
+/**
+ * Whether an event is drawn as an arrow (a send or a received chunk), not a marker.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isArrow } from "./model.ts";
+ * assert.equal(isArrow({ kind: "recv", on: "a" }), true);
+ * assert.equal(isArrow({ kind: "reset", on: "a" }), false);
+ * ```
+ */
 export function isArrow(e: DiagramEvent): boolean {
   return e.kind === "send" || e.kind === "recv";
 }

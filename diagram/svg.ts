@@ -77,7 +77,20 @@ export interface Chart {
   hidden: number;
 }
 
-/** Lays a diagram out. */
+/**
+ * Lays a diagram out: its rows (events, pauses), column width and size.
+ *
+ * @example One row per event, and a row for a pause of a second
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { layout } from "./svg.ts";
+ * const chart = layout({
+ *   source: "x", kind: "jsonl", lifelines: [{ id: "a", label: "a" }],
+ *   events: [{ t: 0, kind: "open", on: "a" }, { t: 2_000_000, kind: "close", on: "a" }],
+ * });
+ * assert.deepEqual(chart.rows.map((r) => r.kind), ["event", "pause", "event"]);
+ * ```
+ */
 export function layout(diagram: Diagram, options: ChartOptions = {}): Chart {
   const arrows = diagram.events.filter(isArrow).length;
   const grouped = options.group === "auto" || options.group === undefined
@@ -118,7 +131,16 @@ export function layout(diagram: Diagram, options: ChartOptions = {}): Chart {
   return { diagram, column, col, rows, width, height, grouped, t0, hidden };
 }
 
-/** Escapes text for XML content and attributes, dropping characters XML cannot hold. */
+/**
+ * Escapes text for XML content and attributes, replacing characters XML cannot hold.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { esc } from "./svg.ts";
+ * assert.equal(esc('<a href="x">&</a>\x01'), "&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;\ufffd");
+ * ```
+ */
 export function esc(text: string): string {
   return text
     // deno-lint-ignore no-control-regex
@@ -207,7 +229,17 @@ function timeLabel(chart: Chart, e: DiagramEvent): string {
   return formatMicros(e.t - chart.t0);
 }
 
-/** `12.535 ms`, `3.201 s`. */
+/**
+ * A time on the axis: milliseconds under a second, else seconds.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { formatMicros } from "./svg.ts";
+ * assert.equal(formatMicros(12535), "12.535 ms");
+ * assert.equal(formatMicros(3_201_000), "3.201 s");
+ * ```
+ */
 export function formatMicros(us: number): string {
   return us < 1_000_000 ? `${(us / 1000).toFixed(3)} ms` : `${(us / 1e6).toFixed(3)} s`;
 }
@@ -235,7 +267,7 @@ const DEFS = `<defs>` +
   `</defs>`;
 
 /** A marker's symbol, centred on (x, y). */
-export function markerShape(kind: string, x: number, y: number): string {
+function markerShape(kind: string, x: number, y: number): string {
   switch (kind) {
     case "open":
       return `<circle cx="${x}" cy="${y}" r="5" fill="#1a7f37"/>`;
@@ -266,7 +298,7 @@ export function markerShape(kind: string, x: number, y: number): string {
 }
 
 /** The headers of the lifelines, as a group of height {@link HEAD}. */
-export function headersGroup(chart: Chart): string {
+function headersGroup(chart: Chart): string {
   let out = `<g class="heads">`;
   out += `<text class="ax" x="${AXIS - 10}" y="${HEAD - 8}" text-anchor="end">${
     chart.diagram.kind === "script" ? "script" : "time"
@@ -293,7 +325,7 @@ export function headersGroup(chart: Chart): string {
 }
 
 /** The rows: lifelines, arrows, markers and the time axis, as a group of the body's height. */
-export function bodyGroup(chart: Chart): string {
+function bodyGroup(chart: Chart): string {
   const parts: string[] = [];
   const y = (row: number) => row * ROW + 18;
   // Each lifeline: a faint line all the way down, a solid one from its first event to its close.
@@ -409,7 +441,18 @@ function marker(chart: Chart, e: DiagramEvent, mid: number): string {
     }"${anchor}>${note}</text></g>`;
 }
 
-/** The legend's entries: what each arrow and marker means, each with its symbol as a small SVG. */
+/**
+ * The legend's entries: what each arrow and marker means, each with its symbol as a small SVG.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { legendItems } from "./svg.ts";
+ * const kinds = legendItems().map((i) => i.kind);
+ * assert.deepEqual(kinds.slice(0, 3), ["send", "recv", "open"]);
+ * assert(legendItems().every((i) => i.svg.startsWith("<svg")));
+ * ```
+ */
 export function legendItems(): { kind: string; text: string; svg: string }[] {
   const items: [string, string][] = [
     ["send", "sent"],
@@ -451,7 +494,7 @@ export function toSvg(diagram: Diagram, options: ChartOptions = {}): string {
 }
 
 /** The standalone SVG of a laid-out chart. */
-export function svgDocument(chart: Chart): string {
+function svgDocument(chart: Chart): string {
   const h = HEAD + chart.height;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${chart.width}" height="${h}" ` +
     `viewBox="0 0 ${chart.width} ${h}">${DEFS}<style>${STYLE}</style>` +
@@ -459,14 +502,38 @@ export function svgDocument(chart: Chart): string {
     `<g transform="translate(0 ${HEAD})">${bodyGroup(chart)}</g></svg>\n`;
 }
 
-/** The headers as an SVG of their own (the page keeps them in view while scrolling). */
+/**
+ * The headers as an SVG of their own (the page keeps them in view while scrolling).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { headersSvg, layout } from "./svg.ts";
+ * const chart = layout({ source: "x", kind: "script", lifelines: [{ id: "a", label: "a" }], events: [] });
+ * assert.match(headersSvg(chart), /<g data-lifeline="a">/);
+ * ```
+ */
 export function headersSvg(chart: Chart): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${chart.width}" height="${HEAD}">${
     headersGroup(chart)
   }</svg>`;
 }
 
-/** The rows as an SVG of their own. */
+/**
+ * The rows as an SVG of their own, with the arrowheads' definitions.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { bodySvg, layout } from "./svg.ts";
+ * const chart = layout({
+ *   source: "x", kind: "script", lifelines: [{ id: "a", label: "a" }],
+ *   events: [{ kind: "timeout", on: "a", note: "timed out", line: 3 }],
+ * });
+ * assert.match(bodySvg(chart), /data-marker="timeout" data-on="a"/);
+ * assert.match(bodySvg(chart), />line 3</);
+ * ```
+ */
 export function bodySvg(chart: Chart): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${chart.width}" height="${chart.height}">${DEFS}${
     bodyGroup(chart)
