@@ -8,6 +8,8 @@
  */
 import type { Command } from "commander";
 import { extname } from "node:path";
+import process from "node:process";
+import { EXIT_OUTPUT_CLOSED } from "../shell/exit_codes.ts";
 import { SockitError, systemErrorCode, systemReason } from "../grammar/errors.ts";
 import { plural } from "../grammar/plural.ts";
 import { readDiagram } from "../diagram/detect.ts";
@@ -92,7 +94,13 @@ export function addDiagram(cli: Command): void {
       const text = format === "svg" ? toSvg(diagram, { group }) : toHtml(diagram, { group });
       const data = new TextEncoder().encode(text);
       if (out === "-") {
-        for (let off = 0; off < data.length;) off += Deno.stdout.writeSync(data.subarray(off));
+        try {
+          for (let off = 0; off < data.length;) off += Deno.stdout.writeSync(data.subarray(off));
+        } catch (error) {
+          // The reader went away (`| head`): stop quietly, as the other subcommands do.
+          if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
+          process.exitCode = EXIT_OUTPUT_CLOSED;
+        }
         return;
       }
       try {
