@@ -18,6 +18,7 @@ const MAY_IMPORT: Record<string, string[]> = {
   commands: ["grammar", "sockets", "protocols", "log"],
   shell: ["grammar", "sockets", "protocols", "commands"],
   session: ["grammar", "sockets", "protocols", "commands", "shell"],
+  diagram: ["grammar", "sockets", "protocols", "commands", "log", "session"],
 };
 
 /** What session/ may use of sockets/: addresses, the registry and bind(), not buffers or transports. */
