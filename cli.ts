@@ -39,6 +39,7 @@ import { serveForeground } from "./protocols/foreground.ts";
 import { connectCommand } from "./cli/connect.ts";
 import { listenCommand } from "./cli/listen.ts";
 import { addRelay } from "./cli/relay.ts";
+import { addCompletions } from "./cli/completions.ts";
 
 /** Builds the CLI program; `parseAsync` runs it and returns the exit code via `process.exitCode`. */
 export function program(): Command {
@@ -292,6 +293,7 @@ export function program(): Command {
   cli.addCommand(listenCommand());
 
   addRelay(cli);
+  addCompletions(cli);
   return cli;
 }
 
