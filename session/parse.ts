@@ -117,6 +117,15 @@ function classify(lines: string[]): Line[] {
 /**
  * Parses a script. `file` names it in errors. Throws a {@linkcode ScriptError} for the first
  * problem found.
+ *
+ * @example A command and what it observed
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseScript } from "./parse.ts";
+ * const script = parseScript('listen tcp srv :0\nopen tcp a ${srv.local}\nsendline a hi\nrecv srv.1\n  "hi\\n"\n');
+ * assert.equal(script.steps.length, 4);
+ * assert.throws(() => parseScript("recv\n", "bad.sockit"), /bad\.sockit:1/);
+ * ```
  */
 export function parseScript(source: string, file = "<script>", options: ParseOptions = {}): Script {
   const lines = source.split(/\r?\n/);

@@ -213,7 +213,26 @@ export function writtenObservation(script: Script, step: Step): string[] {
     .map((l) => l.trim());
 }
 
-/** Replays a script in a fresh shell and returns what happened. Never throws for a failed step. */
+/**
+ * Replays a script in a fresh shell and returns what happened. Never throws for a failed step.
+ *
+ * @example A replay that sees other bytes fails at that step
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseScript } from "./parse.ts";
+ * import { replay } from "./replay.ts";
+ * const script = parseScript([
+ *   "listen tcp srv :0",
+ *   "open tcp a ${srv.local}",
+ *   "sendline srv.1 hi",
+ *   "recv a",
+ *   '  "bye\\n"',
+ * ].join("\n"), "demo.sockit");
+ * const result = await replay(script);
+ * assert.equal(result.status, "failed");
+ * assert.equal(result.failure?.line, 4);
+ * ```
+ */
 export async function replay(script: Script, options: ReplayOptions = {}): Promise<ScriptResult> {
   const settings = replaySettings(options);
   const started = performance.now();

@@ -84,6 +84,23 @@ function nextLine(
  * first failing command stops the run: its error names the source and line, and the exit code
  * is 1. `quit` ends the run with 0; an aborted `signal` with 130 or 143 (see `exit_codes.ts`); a
  * closed standard output quietly with 141. Returns the exit code.
+ *
+ * @example A failing line stops the run with exit code 1
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Shell } from "./shell.ts";
+ * import { runBatch } from "./batch.ts";
+ * await using shell = new Shell();
+ * const out: string[] = [];
+ * const errors: string[] = [];
+ * const code = await runBatch(shell, ["set display hex", "recv nosuch", "set display text"], {
+ *   write: (text) => out.push(text),
+ *   writeError: (text) => errors.push(text),
+ *   source: "demo",
+ * });
+ * assert.equal(code, 1);
+ * assert.match(errors.join(""), /demo:2/);
+ * ```
  */
 export async function runBatch(
   shell: Shell,
