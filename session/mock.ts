@@ -99,6 +99,24 @@ export interface Conversation {
  * {@linkcode ScriptError} for what a mock cannot serve (a transport other than tcp or udp, both
  * in one script, a udp socket that receives before it sends, a received-bytes `/REGEX/`, a
  * read without observation, a payload with variables).
+ *
+ * @example The turns of a recorded client connection
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseScript } from "./parse.ts";
+ * import { conversations } from "./mock.ts";
+ * const script = parseScript([
+ *   "open tcp c1 127.0.0.1:6379",
+ *   'send c1 "PING\\r\\n"',
+ *   "recv c1",
+ *   '  "+PONG\\r\\n"',
+ *   "close c1",
+ * ].join("\n"), "ping.sockit");
+ * const [c1] = await conversations(script);
+ * assert.equal(c1.socket, "c1");
+ * assert.equal(c1.transport, "tcp");
+ * assert.deepEqual(c1.exchanges.map((e) => e.from), ["client", "server", "client-close"]);
+ * ```
  */
 export async function conversations(
   script: Script,
@@ -298,6 +316,21 @@ export interface MockServer extends AsyncDisposable {
 /**
  * Starts serving a recording's conversations; resolves once it listens. Rejects with a
  * {@linkcode ScriptError} for a script the mock cannot serve, before it listens.
+ *
+ * @example A mock listens on a free port, and refuses a script it cannot serve
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseScript } from "./parse.ts";
+ * import { startMock } from "./mock.ts";
+ * import { ScriptError } from "./_private.ts";
+ * const script = parseScript('open tcp c1 127.0.0.1:6379\nsend c1 "PING\\r\\n"\n', "ping.sockit");
+ * {
+ *   await using mock = await startMock(script);
+ *   assert.match(mock.address, /^127\.0\.0\.1:\d+$/);
+ *   assert.equal(mock.transport, "tcp");
+ * }
+ * await assert.rejects(startMock(parseScript("set display hex\n")), ScriptError);
+ * ```
  */
 export async function startMock(script: Script, options: MockOptions = {}): Promise<MockServer> {
   const list = await conversations(script, { allowRead: options.allowRead });

@@ -216,7 +216,31 @@ async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
   while (off < bytes.length) off += await file.write(bytes.subarray(off));
 }
 
-/** Starts a recording proxy. */
+/**
+ * Starts a recording proxy.
+ *
+ * @example Recording a client talking to an echo server
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Shell } from "../shell/shell.ts";
+ * import { startProxy } from "./proxy.ts";
+ * await using shell = new Shell();
+ * const echo = await shell.execute("serve echo tcp e :0");
+ * if (echo.kind !== "socket") throw new Error("no echo server");
+ * const file = await Deno.makeTempFile({ suffix: ".sockit" });
+ * const proxy = await startProxy({ target: echo.info.local, file });
+ * const [hostname, port] = proxy.address.split(":");
+ * const conn = await Deno.connect({ hostname, port: Number(port) });
+ * await conn.write(new TextEncoder().encode("hi\n"));
+ * const buf = new Uint8Array(16);
+ * assert.equal(await conn.read(buf), 3);
+ * conn.close();
+ * await proxy.close();
+ * assert.equal(proxy.connections, 1);
+ * assert.match(await Deno.readTextFile(file), /"hi\\n"/);
+ * await Deno.remove(file);
+ * ```
+ */
 export async function startProxy(options: ProxyOptions): Promise<RecordingProxy> {
   const target = parseHostPort(options.target, "proxy to");
   // The one way to listen (backlog, address errors), as the shell's listen does.
