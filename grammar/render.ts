@@ -47,7 +47,19 @@ import { SockitError } from "./errors.ts";
 import { decodeEscapes } from "./payload.ts";
 import { tokenize } from "./tokenize.ts";
 
-/** How received bytes are shown: `auto` picks text or hex per chunk; the others force one form. */
+/**
+ * How received bytes are shown: `auto` picks text or hex per chunk; the others force one form.
+ *
+ * @example The three display modes
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type DisplayMode, render } from "./render.ts";
+ * const bytes = new TextEncoder().encode("ok");
+ * const shown = (["auto", "text", "hex"] as DisplayMode[]).map((mode) => render(bytes, mode));
+ * assert.deepEqual(shown.slice(0, 2), ['"ok"', '"ok"']);
+ * assert.match(shown[2], /^00000000  6f 6b /);
+ * ```
+ */
 export type DisplayMode = "auto" | "text" | "hex";
 
 /**

@@ -4,7 +4,21 @@ import { renderError, renderEvent, renderResult, stamped } from "./renderer.ts";
 import type { Shell } from "./shell.ts";
 import { EXIT_FAILED, EXIT_OK, EXIT_OUTPUT_CLOSED, exitCodeFor } from "./exit_codes.ts";
 
-/** Where batch output goes, and how it looks; all optional. */
+/**
+ * Where batch output goes, and how it looks; all optional.
+ *
+ * @example Output to functions, errors named after the source
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Shell } from "./shell.ts";
+ * import { type BatchOptions, runBatch } from "./batch.ts";
+ * await using shell = new Shell();
+ * const out: string[] = [];
+ * const options: BatchOptions = { write: (text) => out.push(text), source: "setup.txt" };
+ * assert.equal(await runBatch(shell, ["set display hex", "set"], options), 0);
+ * assert.match(out.join("\n"), /display +hex/);
+ * ```
+ */
 export interface BatchOptions {
   /** Receives each rendered result (default: stdout). */
   write?: (text: string) => void;
