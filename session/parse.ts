@@ -34,7 +34,18 @@ import type { DatagramClaims } from "./format.ts";
 import { closingBrace, parseTemplate, type TemplateError, templateVars } from "./template.ts";
 import { BUILTIN_VARIABLES, errorMessage, ScriptError, SOCKET_PROPS } from "./_private.ts";
 
-/** Parser settings; all optional. */
+/**
+ * Parser settings; all optional.
+ *
+ * @example Parsing a script that uses a variable given at replay
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseScript, type ParseOptions } from "./parse.ts";
+ * const options: ParseOptions = { variables: ["port"] };
+ * assert.throws(() => parseScript("open tcp a 127.0.0.1:${port}\n"), /port/);
+ * assert.equal(parseScript("open tcp a 127.0.0.1:${port}\n", "x", options).steps.length, 1);
+ * ```
+ */
 export interface ParseOptions {
   /** Extra commands the shell that replays the script will have. */
   commands?: readonly Command[];

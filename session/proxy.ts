@@ -48,7 +48,22 @@ import { concat } from "./_private.ts";
 import { basename, dirname, resolve } from "node:path";
 import { tcpListener } from "../sockets/bind.ts";
 
-/** Proxy settings. */
+/**
+ * Proxy settings.
+ *
+ * @example A proxy that logs each connection
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type ProxyOptions, startProxy } from "./proxy.ts";
+ * const file = await Deno.makeTempFile({ suffix: ".sockit" });
+ * const logged: string[] = [];
+ * const options: ProxyOptions = { target: "127.0.0.1:1", file, onLog: (m) => logged.push(m) };
+ * const proxy = await startProxy(options);
+ * await proxy.close();
+ * assert.equal(proxy.connections, 0);
+ * await Deno.remove(file);
+ * ```
+ */
 export interface ProxyOptions {
   /** Where to listen (default `127.0.0.1:0`). */
   listen?: string;
@@ -60,7 +75,20 @@ export interface ProxyOptions {
   onLog?: (message: string) => void;
 }
 
-/** A running recording proxy. */
+/**
+ * A running recording proxy.
+ *
+ * @example A running proxy listens on a free port by default
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type RecordingProxy, startProxy } from "./proxy.ts";
+ * const file = await Deno.makeTempFile({ suffix: ".sockit" });
+ * const proxy: RecordingProxy = await startProxy({ target: "127.0.0.1:1", file });
+ * assert.match(proxy.address, /^127\.0\.0\.1:\d+$/);
+ * await proxy.close();
+ * await Deno.remove(file);
+ * ```
+ */
 export interface RecordingProxy extends AsyncDisposable {
   /** The address clients connect to. */
   readonly address: string;

@@ -87,7 +87,22 @@ function failed(
   };
 }
 
-/** Settings of {@linkcode runTests}; all optional. */
+/**
+ * Settings of {@linkcode runTests}; all optional.
+ *
+ * @example Collecting sockit test's lines
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { runTests, type RunTestsOptions } from "./run.ts";
+ * const file = await Deno.makeTempFile({ suffix: ".sockit" });
+ * await Deno.writeTextFile(file, "recv nosuch\n");
+ * const lines: string[] = [];
+ * const options: RunTestsOptions = { write: (line) => lines.push(line), timeout: 1000 };
+ * assert.equal(await runTests([file], options), 1);
+ * assert.match(lines[0], /^FAIL /);
+ * await Deno.remove(file);
+ * ```
+ */
 export interface RunTestsOptions extends ReplayOptions {
   /** Receives each output line (default: stdout). */
   write?: (line: string) => void;
