@@ -207,25 +207,6 @@ export interface Args {
  * await shell.execute("listen tcp srv 127.0.0.1:0");
  * assert.deepEqual(await shell.execute("count"), { kind: "message", text: "1 sockets, display auto" });
  * ```
- *
- * @example Adding a command to the shell
- * ```ts
- * import assert from "node:assert/strict";
- * import { Shell } from "../shell/shell.ts";
- * import type { Command } from "./types.ts";
- * const hello: Command = {
- *   name: "hello",
- *   usage: "hello NAME",
- *   summary: "greets NAME",
- *   minArgs: 1,
- *   maxArgs: 1,
- *   run: (_ctx, args) =>
- *     Promise.resolve({ kind: "message", text: `hello ${args.positional[0].text}` }),
- * };
- * await using shell = new Shell({ commands: [hello] });
- * assert.deepEqual(await shell.execute("hello world"), { kind: "message", text: "hello world" });
- * await assert.rejects(shell.execute("hello"));
- * ```
  */
 export interface CommandContext {
   /** The named live sockets. */
@@ -436,7 +417,26 @@ export interface ScriptSpec {
   unrecorded?: boolean;
 }
 
-/** One shell command: one file in `commands/`, exporting one of these. */
+/** One shell command: one file in `commands/`, exporting one of these. *
+ * @example Adding a command to the shell
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Shell } from "../shell/shell.ts";
+ * import type { Command } from "./types.ts";
+ * const hello: Command = {
+ *   name: "hello",
+ *   usage: "hello NAME",
+ *   summary: "greets NAME",
+ *   minArgs: 1,
+ *   maxArgs: 1,
+ *   run: (_ctx, args) =>
+ *     Promise.resolve({ kind: "message", text: `hello ${args.positional[0].text}` }),
+ * };
+ * await using shell = new Shell({ commands: [hello] });
+ * assert.deepEqual(await shell.execute("hello world"), { kind: "message", text: "hello world" });
+ * await assert.rejects(shell.execute("hello"));
+ * ```
+ */
 export interface Command {
   /** The word that starts the line. */
   name: string;
