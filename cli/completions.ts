@@ -18,7 +18,16 @@ import { stdoutLine } from "../shell/batch.ts";
 import { PIPE_KINDS } from "./_endpoints.ts";
 import { bashScript, fishScript, zshScript } from "./_completion_scripts.ts";
 
-/** The shells `sockit completions` writes scripts for. */
+/**
+ * The shells `sockit completions` writes scripts for.
+ *
+ * @example The shells
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SHELLS } from "./completions.ts";
+ * assert.deepEqual(SHELLS, ["bash", "zsh", "fish"]);
+ * ```
+ */
 export const SHELLS = ["bash", "zsh", "fish"] as const;
 
 /** What a value slot takes: a flag takes none; words are offered; files, dirs or anything. */
@@ -149,7 +158,21 @@ function subcommand(program: Command, c: Command): CompletionCommand {
   };
 }
 
-/** Reads the completion model off a commander program (sockit's, from cli.ts). */
+/**
+ * Reads the completion model off a commander program (sockit's, from cli.ts).
+ *
+ * @example What completes after sockit serve
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { program } from "../cli.ts";
+ * import { completionModel } from "./completions.ts";
+ * const model = completionModel(program());
+ * const serve = model.commands.find((c) => c.name === "serve")!;
+ * assert.equal(serve.positions[0].name, "protocol");
+ * assert.ok(serve.positions[0].value.kind === "words" && serve.positions[0].value.words.includes("echo"));
+ * assert.ok(serve.options.some((o) => o.long === "--frame" && o.value.kind === "words"));
+ * ```
+ */
 export function completionModel(program: Command): CompletionModel {
   const root = subcommand(program, program);
   root.name = "";
@@ -162,7 +185,22 @@ export function completionModel(program: Command): CompletionModel {
   };
 }
 
-/** The completion script for `shell`, or a one-line error naming it with the nearest shell. */
+/**
+ * The completion script for `shell`, or a one-line error naming it with the nearest shell.
+ *
+ * @example A script for bash, and a one-line error for an unknown shell
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { program } from "../cli.ts";
+ * import { completionScript } from "./completions.ts";
+ * import type { SockitError } from "../grammar/errors.ts";
+ * assert.match(completionScript(program(), "bash"), /^complete -F _sockit sockit$/m);
+ * assert.throws(
+ *   () => completionScript(program(), "fsh"),
+ *   (e: SockitError) => e.message.endsWith("unknown shell") && e.hint!.startsWith("did you mean fish?"),
+ * );
+ * ```
+ */
 export function completionScript(program: Command, shell: string): string {
   const model = completionModel(program);
   switch (shell) {
@@ -180,7 +218,19 @@ export function completionScript(program: Command, shell: string): string {
   });
 }
 
-/** Adds `sockit completions SHELL` to the program. */
+/**
+ * Adds `sockit completions SHELL` to the program.
+ *
+ * @example The subcommand on a program
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Command } from "commander";
+ * import { addCompletions } from "./completions.ts";
+ * const cli = new Command("demo");
+ * addCompletions(cli);
+ * assert.deepEqual(cli.commands.map((c) => c.name()), ["completions"]);
+ * ```
+ */
 export function addCompletions(cli: Command): void {
   cli.command("completions")
     .description("print a completion script for bash, zsh or fish (see README: Shell completion)")
