@@ -70,3 +70,19 @@ Deno.test("a deno compile failure other than the download passes through as Deno
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("README names the permissions the compiled binary carries, as the compile task grants them", async () => {
+  const readme = await Deno.readTextFile(join(ROOT, "README.md"));
+  const paragraph = readme.split("\n\n").find((p) => p.startsWith("**A single binary.**"))!;
+  const claimed = paragraph.slice(0, paragraph.indexOf("(the native one"));
+  const args = await task("compile");
+  const granted = args.slice(args.indexOf("scripts/compile.ts") + 1)
+    .filter((a) => a.startsWith("--allow-"));
+  assert.deepEqual(claimed.match(/--allow-[a-z]+/g), granted);
+  assert.ok(!granted.includes("--allow-run"));
+  const native = await task("compile-native");
+  assert.deepEqual(
+    native.slice(native.indexOf("scripts/compile.ts") + 1).filter((a) => a.startsWith("--allow-")),
+    ["--allow-ffi", ...granted],
+  );
+});
