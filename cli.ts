@@ -40,6 +40,7 @@ import { connectCommand } from "./cli/connect.ts";
 import { listenCommand } from "./cli/listen.ts";
 import { addRelay } from "./cli/relay.ts";
 import { addDiagram } from "./cli/diagram.ts";
+import { addCompletions } from "./cli/completions.ts";
 
 /** Builds the CLI program; `parseAsync` runs it and returns the exit code via `process.exitCode`. */
 export function program(): Command {
@@ -294,6 +295,7 @@ export function program(): Command {
 
   addRelay(cli);
   addDiagram(cli);
+  addCompletions(cli);
   return cli;
 }
 

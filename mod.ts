@@ -34,16 +34,23 @@
  * @module
  */
 export { type ExecuteOptions, Shell, type ShellOptions } from "./shell/shell.ts";
-export type { Result } from "./commands/result.ts";
+export type { Matched, Result } from "./commands/result.ts";
 export type { Token } from "./grammar/tokenize.ts";
 export type {
   ArgKind,
   Args,
   Command,
   CommandContext,
+  EventsMode,
+  Expected,
   OptionSpec,
   OptionType,
+  Policy,
+  ScriptSpec,
   Settings,
+  Terminal,
+  TerminalInput,
+  TimestampMode,
 } from "./commands/types.ts";
 export { SocketRegistry } from "./sockets/registry.ts";
 export type {
@@ -59,13 +66,17 @@ export {
   ReceiveBuffer,
   type ReceiveBufferOptions,
 } from "./sockets/receive_buffer.ts";
-export { type ReadStatus, SockitError } from "./grammar/errors.ts";
+export { type ErrorCode, type ReadStatus, SockitError } from "./grammar/errors.ts";
 export { type DisplayMode, parseRendered, render } from "./grammar/render.ts";
 export { type BatchOptions, runBatch } from "./shell/batch.ts";
 export type { Palette } from "./shell/colors.ts";
 export { type ReplOptions, runRepl } from "./shell/repl.ts";
 export type { Executed } from "./shell/shell.ts";
+export type { Delivery } from "./sockets/delivery.ts";
+export type { Direction, SocketTap } from "./sockets/tap.ts";
+export type { ExpectedReadResult } from "./sockets/receiver.ts";
 export type {
+  Call,
   DatagramClaims,
   Expectation,
   Script,
@@ -95,6 +106,8 @@ export {
   type Exchange,
   type MockOptions,
   type MockServer,
+  type MockTransport,
+  type Secret,
   startMock,
 } from "./session/mock.ts";
 export { type ProxyOptions, type RecordingProxy, startProxy } from "./session/proxy.ts";

@@ -51,10 +51,11 @@ export function pipeOptions(command: Command, tls: "client" | "server"): Command
     ? [...TLS_CLIENT_OPTIONS, ...TLS_SERVER_OPTIONS]
     : TLS_SERVER_OPTIONS;
   for (const spec of specs) {
-    const [, rest = spec.summary] = /^--\S+(?: [A-Z]+)?\s+(.*)$/.exec(spec.summary) ?? [];
+    const [, value = "value", rest = spec.summary] =
+      /^--\S+(?: ([A-Z]+))?\s+(.*)$/.exec(spec.summary) ?? [];
     const flags = spec.type === "flag"
       ? `--${spec.name}`
-      : `--${spec.name} <${spec.repeat ? "value" : "file"}${spec.repeat ? "..." : ""}>`;
+      : `--${spec.name} <${value.toLowerCase()}${spec.repeat ? "..." : ""}>`;
     command.addOption(new Option(flags, rest));
   }
   return command.exitOverride((error: CommanderError) => {

@@ -4,6 +4,23 @@ import type { Command } from "./types.ts";
 /**
  * What `record` drives, found in the shell's `services.recorder`: the session layer installs
  * it (`attachRecorder`), so commands stay independent of the script format.
+ *
+ * @example The record command drives the shell's recorder
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Shell } from "../shell/shell.ts";
+ * import type { RecordingService } from "./record.ts";
+ * const started: string[] = [];
+ * const recorder: RecordingService = {
+ *   file: undefined,
+ *   start: (file) => Promise.resolve(void started.push(file)),
+ *   stop: () => Promise.resolve(started[0]),
+ * };
+ * await using shell = new Shell();
+ * shell.services.recorder = recorder;
+ * await shell.execute("record start out.sockit");
+ * assert.deepEqual(started, ["out.sockit"]);
+ * ```
  */
 export interface RecordingService {
   /** The file being recorded to, if any. */

@@ -5,6 +5,19 @@ import type { DisplayMode } from "../grammar/render.ts";
 /**
  * What a command returns: data, never printed text. The shell's renderer turns it into
  * lines; a recorder stores it as observations.
+ *
+ * @example Results are data: check the kind, then read the fields
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Shell } from "../shell/shell.ts";
+ * import type { Result } from "./result.ts";
+ * await using shell = new Shell();
+ * const result: Result = await shell.execute("listen tcp srv 127.0.0.1:0");
+ * assert.equal(result.kind, "socket");
+ * if (result.kind === "socket") assert.match(result.info.local, /^127\.0\.0\.1:\d+$/);
+ * const table = await shell.execute("ls");
+ * assert.equal(table.kind === "table" && table.rows.length, 1);
+ * ```
  */
 export type Result =
   | { kind: "none" }
@@ -56,7 +69,23 @@ export type Result =
   /** The shell should exit. */
   | { kind: "quit" };
 
-/** Which alternative of `expect NAME /A/ /B/ eof timeout` matched. */
+/**
+ * Which alternative of `expect NAME /A/ /B/ eof timeout` matched.
+ *
+ * @example Which alternative of expect matched
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Shell } from "../shell/shell.ts";
+ * await using shell = new Shell();
+ * const srv = await shell.execute("listen tcp srv 127.0.0.1:0");
+ * if (srv.kind !== "socket") throw new Error("listen failed");
+ * await shell.execute(`open tcp a ${srv.info.local}`);
+ * await shell.execute("accept srv");
+ * await shell.execute('send a "login: "');
+ * const got = await shell.execute("expect srv.1 /password/ /login: /");
+ * assert.deepEqual(got.kind === "data" && got.matched, { index: 2, text: "/login: /" });
+ * ```
+ */
 export interface Matched {
   /** Its position among the alternatives, from 1. */
   index: number;

@@ -3,7 +3,20 @@ import type { Token } from "../grammar/tokenize.ts";
 import type { DisplayMode } from "../grammar/render.ts";
 import type { Result } from "./result.ts";
 
-/** Shell-wide settings that `set` changes. */
+/**
+ * Shell-wide settings that `set` changes.
+ *
+ * @example A shell's settings, as options and set change them
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Shell } from "../shell/shell.ts";
+ * await using shell = new Shell({ display: "hex", timeout: 2000 });
+ * assert.equal(shell.settings.display, "hex");
+ * assert.equal(shell.settings.timeout, 2000);
+ * await shell.execute("set display text");
+ * assert.equal(shell.settings.display, "text");
+ * ```
+ */
 export interface Settings {
   /** How received bytes are shown: auto (text when printable, else hexdump), text or hex. */
   display: DisplayMode;
@@ -25,16 +38,80 @@ export interface Settings {
   timestamps?: TimestampMode;
 }
 
-/** How the REPL and batch output stamp events and received data (`set timestamps`). */
+/**
+ * How the REPL and batch output stamp events and received data (`set timestamps`).
+ *
+ * @example set timestamps
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Shell } from "../shell/shell.ts";
+ * await using shell = new Shell();
+ * assert.equal(shell.settings.timestamps, undefined);
+ * await shell.execute("set timestamps relative");
+ * assert.equal(shell.settings.timestamps, "relative");
+ * ```
+ */
 export type TimestampMode = "on" | "relative" | "off";
 
-/** Which socket events the REPL shows (`set events`). */
+/**
+ * Which socket events the REPL shows (`set events`).
+ *
+ * @example set events
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Shell } from "../shell/shell.ts";
+ * await using shell = new Shell({ events: "quiet" });
+ * assert.equal(shell.settings.events, "quiet");
+ * await shell.execute("set events off");
+ * assert.equal(shell.settings.events, "off");
+ * ```
+ */
 export type EventsMode = "all" | "quiet" | "off";
 
-/** How an option's value is read. */
+/**
+ * How an option's value is read.
+ *
+ * @example An integer option arrives as a number
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Shell } from "../shell/shell.ts";
+ * import type { Command, OptionType } from "./types.ts";
+ * const type: OptionType = "integer";
+ * const count: Command = {
+ *   name: "count",
+ *   usage: "count [--n N]",
+ *   summary: "says N",
+ *   options: [{ name: "n", type, summary: "--n N  how many" }],
+ *   run: (_ctx, args) => Promise.resolve({ kind: "message", text: `n is ${args.options.n}` }),
+ * };
+ * await using shell = new Shell({ commands: [count] });
+ * assert.deepEqual(await shell.execute("count --n 3"), { kind: "message", text: "n is 3" });
+ * await assert.rejects(shell.execute("count --n three"));
+ * ```
+ */
 export type OptionType = "flag" | "string" | "duration" | "integer";
 
-/** One `--option` a command accepts. */
+/**
+ * One `--option` a command accepts.
+ *
+ * @example A command's options
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Shell } from "../shell/shell.ts";
+ * import type { Command, OptionSpec } from "./types.ts";
+ * const loud: OptionSpec = { name: "loud", type: "flag", summary: "--loud  shout" };
+ * const hi: Command = {
+ *   name: "hi",
+ *   usage: "hi",
+ *   summary: "says hi",
+ *   options: [loud],
+ *   run: (_ctx, args) => Promise.resolve({ kind: "message", text: args.options.loud ? "HI" : "hi" }),
+ * };
+ * await using shell = new Shell({ commands: [hi] });
+ * assert.deepEqual(await shell.execute("hi --loud"), { kind: "message", text: "HI" });
+ * await assert.rejects(shell.execute("hi --quiet"), /quiet/);
+ * ```
+ */
 export interface OptionSpec {
   /** The option's name without dashes: `timeout` for `--timeout`. */
   name: string;
@@ -46,7 +123,24 @@ export interface OptionSpec {
   repeat?: boolean;
 }
 
-/** What Tab completes for a positional argument. */
+/**
+ * What Tab completes for a positional argument.
+ *
+ * @example Tab completes a socket argument with open sockets
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ArgKind, Command } from "./types.ts";
+ * const args: ArgKind[] = ["socket", "payload"];
+ * const poke: Command = {
+ *   name: "poke",
+ *   usage: "poke NAME PAYLOAD…",
+ *   summary: "sends PAYLOAD to NAME",
+ *   args,
+ *   run: () => Promise.resolve({ kind: "none" }),
+ * };
+ * assert.deepEqual(poke.args, ["socket", "payload"]);
+ * ```
+ */
 export type ArgKind =
   | "socket"
   | "listener"
@@ -57,7 +151,31 @@ export type ArgKind =
   | "setting"
   | "none";
 
-/** A command's parsed arguments: positional tokens and option values. */
+/**
+ * A command's parsed arguments: positional tokens and option values.
+ *
+ * @example What a command receives: positional tokens and option values
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Shell } from "../shell/shell.ts";
+ * import type { Args, Command } from "./types.ts";
+ * let got: Args | undefined;
+ * const show: Command = {
+ *   name: "show",
+ *   usage: "show WORD…",
+ *   summary: "keeps its arguments",
+ *   options: [{ name: "wait", type: "duration", summary: "--wait D  a duration" }],
+ *   run: (_ctx, args) => {
+ *     got = args;
+ *     return Promise.resolve({ kind: "none" });
+ *   },
+ * };
+ * await using shell = new Shell({ commands: [show] });
+ * await shell.execute('show one "two words" --wait 2s');
+ * assert.deepEqual(got?.positional.map((t) => t.text), ["one", "two words"]);
+ * assert.equal(got?.options.wait, 2000);
+ * ```
+ */
 export interface Args {
   /** Positional arguments, as the tokenizer produced them (quoted or not, with columns). */
   positional: Token[];
@@ -67,7 +185,29 @@ export interface Args {
   line: string;
 }
 
-/** What a command can reach while it runs. */
+/**
+ * What a command can reach while it runs.
+ *
+ * @example A command reads the shell's sockets and settings through its context
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Shell } from "../shell/shell.ts";
+ * import type { Command } from "./types.ts";
+ * const count: Command = {
+ *   name: "count",
+ *   usage: "count",
+ *   summary: "how many sockets, and the display mode",
+ *   run: (ctx) =>
+ *     Promise.resolve({
+ *       kind: "message",
+ *       text: `${ctx.registry.names().length} sockets, display ${ctx.settings.display}`,
+ *     }),
+ * };
+ * await using shell = new Shell({ commands: [count] });
+ * await shell.execute("listen tcp srv 127.0.0.1:0");
+ * assert.deepEqual(await shell.execute("count"), { kind: "message", text: "1 sockets, display auto" });
+ * ```
+ */
 export interface CommandContext {
   /** The named live sockets. */
   registry: SocketRegistry;
@@ -103,6 +243,36 @@ export interface CommandContext {
 /**
  * What the REPL lends a command that talks to the person directly: a place to print as bytes
  * arrive, and (for `interact`) the keyboard. Tests can drive a command with their own.
+ *
+ * @example watch prints to the terminal it is lent
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Shell } from "../shell/shell.ts";
+ * import type { Terminal } from "./types.ts";
+ * await using shell = new Shell();
+ * const srv = await shell.execute("listen tcp srv 127.0.0.1:0");
+ * if (srv.kind !== "socket") throw new Error("listen failed");
+ * await shell.execute(`open tcp a ${srv.info.local}`);
+ * await shell.execute("accept srv");
+ * let shown = "";
+ * const seen = Promise.withResolvers<void>();
+ * const terminal: Terminal = {
+ *   columns: 80,
+ *   escapeKey: "Ctrl-]",
+ *   write(text) {
+ *     shown += text;
+ *     if (shown.includes("hello")) seen.resolve();
+ *   },
+ *   take: () => () => {},
+ * };
+ * const stop = new AbortController();
+ * const watching = shell.execute("watch srv.1", { terminal, signal: stop.signal });
+ * await shell.execute("sendline a hello");
+ * await seen.promise;
+ * stop.abort();
+ * await watching.catch(() => {});
+ * assert.match(shown, /srv\.1.*"hello\\n"/);
+ * ```
  */
 export interface Terminal {
   /** Columns of the terminal. */
@@ -122,7 +292,38 @@ export interface Terminal {
   take(input: TerminalInput): () => void;
 }
 
-/** Receives what the person types while a command has taken the terminal. */
+/**
+ * Receives what the person types while a command has taken the terminal.
+ *
+ * @example interact sends the lines typed to its socket
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Shell } from "../shell/shell.ts";
+ * import type { Terminal, TerminalInput } from "./types.ts";
+ * await using shell = new Shell();
+ * const srv = await shell.execute("listen tcp srv 127.0.0.1:0");
+ * if (srv.kind !== "socket") throw new Error("listen failed");
+ * await shell.execute(`open tcp a ${srv.info.local}`);
+ * await shell.execute("accept srv");
+ * const taken = Promise.withResolvers<TerminalInput>();
+ * const terminal: Terminal = {
+ *   columns: 80,
+ *   escapeKey: "Ctrl-]",
+ *   write: () => {},
+ *   take(input) {
+ *     taken.resolve(input);
+ *     return () => {};
+ *   },
+ * };
+ * const interacting = shell.execute("interact a", { terminal });
+ * const keyboard = await taken.promise;
+ * keyboard.line("ping");
+ * const got = await shell.execute("recvline srv.1");
+ * assert.equal(got.kind === "data" && new TextDecoder().decode(got.data), "ping\n");
+ * keyboard.escape();
+ * await interacting;
+ * ```
+ */
 export interface TerminalInput {
   /** A line typed and ended with Enter, without its line ending. */
   line(text: string): void;
@@ -135,6 +336,22 @@ export interface TerminalInput {
 /**
  * What a replayed read is expected to receive: exact bytes (on a framed socket, one message),
  * or bytes matching a regex from the first buffered byte.
+ *
+ * @example Replay mode: a read that expects exact bytes
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Shell } from "../shell/shell.ts";
+ * import type { Expected } from "./types.ts";
+ * await using shell = new Shell();
+ * const srv = await shell.execute("listen tcp srv 127.0.0.1:0");
+ * if (srv.kind !== "socket") throw new Error("listen failed");
+ * await shell.execute(`open tcp a ${srv.info.local}`);
+ * await shell.execute("accept srv");
+ * await shell.execute('send a "hello world"');
+ * const expect: Expected = { bytes: new TextEncoder().encode("hello") };
+ * const got = await shell.execute("recv srv.1", { expect });
+ * assert.equal(got.kind === "data" && new TextDecoder().decode(got.data), "hello");
+ * ```
  */
 export type Expected = { bytes: Uint8Array } | { regex: RegExp };
 
@@ -143,6 +360,17 @@ export type Expected = { bytes: Uint8Array } | { regex: RegExp };
  * command, so that it never matches command names. Positions are indexes into the positional
  * arguments. A command added through `ShellOptions.commands` declares the same and is recorded,
  * replayed and mocked like a built-in one.
+ *
+ * @example sendline declares that it sends its payload (position 1) to its socket (position 0)
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ScriptSpec } from "./types.ts";
+ * import { COMMANDS } from "./mod.ts";
+ * const sendline = COMMANDS.find((c) => c.name === "sendline")!;
+ * const spec: ScriptSpec = sendline.script!;
+ * assert.equal(spec.socket ?? 0, 0);
+ * assert.equal(spec.sends?.payload, 1);
+ * ```
  */
 export interface ScriptSpec {
   /**
@@ -189,7 +417,26 @@ export interface ScriptSpec {
   unrecorded?: boolean;
 }
 
-/** One shell command: one file in `commands/`, exporting one of these. */
+/** One shell command: one file in `commands/`, exporting one of these. *
+ * @example Adding a command to the shell
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Shell } from "../shell/shell.ts";
+ * import type { Command } from "./types.ts";
+ * const hello: Command = {
+ *   name: "hello",
+ *   usage: "hello NAME",
+ *   summary: "greets NAME",
+ *   minArgs: 1,
+ *   maxArgs: 1,
+ *   run: (_ctx, args) =>
+ *     Promise.resolve({ kind: "message", text: `hello ${args.positional[0].text}` }),
+ * };
+ * await using shell = new Shell({ commands: [hello] });
+ * assert.deepEqual(await shell.execute("hello world"), { kind: "message", text: "hello world" });
+ * await assert.rejects(shell.execute("hello"));
+ * ```
+ */
 export interface Command {
   /** The word that starts the line. */
   name: string;
@@ -223,5 +470,22 @@ export interface Command {
  * Consulted by the shell before a command runs, with the command and its parsed arguments (after
  * `${…}` substitution): throws a SockitError (code `permission`) to refuse it. A replay's
  * least-privilege policy (`sockit test --allow-read …`) is one.
+ *
+ * @example A policy that refuses a command
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SockitError } from "../grammar/errors.ts";
+ * import { Shell } from "../shell/shell.ts";
+ * import type { Policy } from "./types.ts";
+ * const noListen: Policy = (command) => {
+ *   if (command.name === "listen") {
+ *     throw new SockitError("listen is not allowed here", { code: "permission" });
+ *   }
+ * };
+ * await using shell = new Shell({ policy: noListen });
+ * await assert.rejects(shell.execute("listen tcp srv 127.0.0.1:0"), /not allowed/);
+ * await shell.execute("set display hex");
+ * assert.equal(shell.settings.display, "hex");
+ * ```
  */
 export type Policy = (command: Command, args: Args) => void;

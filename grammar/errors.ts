@@ -21,6 +21,18 @@
  * - `too-large`: over a size limit
  * - `malformed`: bytes from a peer that do not parse as the frame or protocol expects
  * - `failed`: anything else (the message says what)
+ *
+ * @example Meaning as data: the code, not the message
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Shell } from "../shell/shell.ts";
+ * import { type ErrorCode, SockitError } from "./errors.ts";
+ * await using shell = new Shell();
+ * const error = await shell.execute("recv nosuch").catch((e) => e);
+ * assert.ok(error instanceof SockitError);
+ * const code: ErrorCode = error.code;
+ * assert.equal(code, "not-found");
+ * ```
  */
 export type ErrorCode =
   | "usage"

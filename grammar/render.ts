@@ -47,7 +47,19 @@ import { SockitError } from "./errors.ts";
 import { decodeEscapes } from "./payload.ts";
 import { tokenize } from "./tokenize.ts";
 
-/** How received bytes are shown: `auto` picks text or hex per chunk; the others force one form. */
+/**
+ * How received bytes are shown: `auto` picks text or hex per chunk; the others force one form.
+ *
+ * @example The three display modes
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type DisplayMode, render } from "./render.ts";
+ * const bytes = new TextEncoder().encode("ok");
+ * const shown = (["auto", "text", "hex"] as DisplayMode[]).map((mode) => render(bytes, mode));
+ * assert.deepEqual(shown.slice(0, 2), ['"ok"', '"ok"']);
+ * assert.match(shown[2], /^00000000  6f 6b /);
+ * ```
+ */
 export type DisplayMode = "auto" | "text" | "hex";
 
 /**
@@ -240,6 +252,14 @@ export function hexdump(bytes: Uint8Array): string {
 /**
  * Renders received bytes: `auto` (the default) quotes text and hexdumps anything else, `text`
  * always quotes, `hex` always hexdumps. Empty input is `""` in every mode.
+ *
+ * @example Text is quoted, binary hexdumped
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { render } from "./render.ts";
+ * assert.equal(render(new TextEncoder().encode("hi\n")), '"hi\\n"');
+ * assert.match(render(new Uint8Array([0, 255])), /^00000000  00 ff /);
+ * ```
  */
 export function render(bytes: Uint8Array, mode: DisplayMode = "auto"): string {
   if (bytes.length === 0) return '""';
@@ -265,6 +285,15 @@ export function isHexdumpLine(line: string): boolean {
  * only an offset, as `hexdump -C` prints, is allowed). A `*` line, as {@linkcode hexdump} and
  * `hexdump -C` squeeze repeats, stands for the line before repeated up to the next line's offset.
  * Throws a `SockitError` on anything else.
+ *
+ * @example What render shows reads back to the same bytes
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseRendered, render } from "./render.ts";
+ * const bytes = new Uint8Array([0, 1, 104, 105]);
+ * assert.deepEqual(parseRendered(render(bytes)), bytes);
+ * assert.deepEqual(parseRendered('"hi\\n"'), new TextEncoder().encode("hi\n"));
+ * ```
  */
 export function parseRendered(text: string): Uint8Array {
   const trimmed = text.trim();

@@ -29,7 +29,21 @@
 import { SockitError } from "./errors.ts";
 import { showValue } from "./show_value.ts";
 
-/** One word or quoted string of a command line. */
+/**
+ * One word or quoted string of a command line.
+ *
+ * @example The words of a command line
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type Token, tokenize } from "./tokenize.ts";
+ * const tokens: Token[] = tokenize('send a "hi there"');
+ * assert.deepEqual(tokens.map((t) => [t.text, t.quoted, t.start]), [
+ *   ["send", false, 0],
+ *   ["a", false, 5],
+ *   ["hi there", true, 7],
+ * ]);
+ * ```
+ */
 export interface Token {
   /** For bare tokens the word; for quoted ones the raw content between the quotes (escapes not decoded). */
   text: string;

@@ -29,7 +29,20 @@ export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** A script syntax error: `file:line:column: message` and a hint. */
+/**
+ * A script syntax error: `file:line:column: message` and a hint.
+ *
+ * @example Where a script is wrong
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseScript } from "./parse.ts";
+ * import { ScriptError } from "./_private.ts";
+ * assert.throws(
+ *   () => parseScript("recv a\n  nonsense\n", "bad.sockit"),
+ *   (e) => e instanceof ScriptError && e.file === "bad.sockit" && e.line === 2,
+ * );
+ * ```
+ */
 export class ScriptError extends SockitError {
   /** The error's class name. */
   override name = "ScriptError";

@@ -21,7 +21,21 @@
 
 import type { Args, Command } from "../commands/types.ts";
 
-/** One piece of a template line: literal text, a variable, a wildcard or a capture. */
+/**
+ * One piece of a template line: literal text, a variable, a wildcard or a capture.
+ *
+ * @example The parts of an observation line with a variable and a wildcard
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseScript } from "./parse.ts";
+ * import type { TemplatePart } from "./format.ts";
+ * const script = parseScript("listen tcp srv :0\nls\n  srv  tcp  listening  ${srv.local}  ${*}\n");
+ * const expect = script.steps[1].expect;
+ * if (expect?.kind !== "text") throw new Error("expected text");
+ * const kinds = expect.lines[0].parts.map((p: TemplatePart) => p.kind);
+ * assert.ok(kinds.includes("var") && kinds.includes("pattern"), kinds.join(" "));
+ * ```
+ */
 export type TemplatePart =
   | { kind: "text"; text: string }
   /** `${NAME}`: the value of a variable, compared literally. */
@@ -29,7 +43,21 @@ export type TemplatePart =
   /** `${*}` (any text) or `${NAME:REGEX}` / `${:REGEX}` / `${NAME:*}` (a capture). */
   | { kind: "pattern"; name?: string; source: string };
 
-/** One observation line matched as text: literal parts, variables, wildcards and captures. */
+/**
+ * One observation line matched as text: literal parts, variables, wildcards and captures.
+ *
+ * @example An observation line as a template
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseScript } from "./parse.ts";
+ * import type { Template } from "./format.ts";
+ * const script = parseScript("set display hex\n  ${*}\n");
+ * const expect = script.steps[0].expect;
+ * if (expect?.kind !== "text") throw new Error("expected text");
+ * const line: Template = expect.lines[0];
+ * assert.equal(line.source, "${*}");
+ * ```
+ */
 export interface Template {
   /** As written (without the indentation). */
   source: string;
@@ -40,6 +68,24 @@ export interface Template {
 /**
  * What a datagram read adds to its bytes, as the shell shows it:
  * `from 127.0.0.1:5000 "hello" (truncated)`.
+ *
+ * @example A datagram's sender is part of what a read observed
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseScript } from "./parse.ts";
+ * import type { DatagramClaims } from "./format.ts";
+ * const script = parseScript([
+ *   "listen udp srv :0",
+ *   "open udp a ${srv.local}",
+ *   "send a ping",
+ *   "recvfrom srv",
+ *   '  from ${a.local} "ping"',
+ * ].join("\n"));
+ * const claims: DatagramClaims | undefined = script.steps[3].expect?.kind === "data"
+ *   ? script.steps[3].expect
+ *   : undefined;
+ * assert.equal(claims?.from?.source, "${a.local}");
+ * ```
  */
 export interface DatagramClaims {
   /** `from ADDR`: the sender, a template (`from ${a.local}`); absent: not checked. */
@@ -50,7 +96,27 @@ export interface DatagramClaims {
   matched?: { index: number; text: string };
 }
 
-/** What a command is expected to observe. */
+/**
+ * What a command is expected to observe.
+ *
+ * @example The kinds of observation
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseScript } from "./parse.ts";
+ * import type { Expectation } from "./format.ts";
+ * const script = parseScript([
+ *   "listen tcp srv :0",
+ *   "open tcp a ${srv.local}",
+ *   "sendline srv.1 id=42",
+ *   "recv a",
+ *   "  /id=(?<id>\\d+)\\n/",
+ *   "recv nosuch",
+ *   "  ! ${*}",
+ * ].join("\n"));
+ * const kinds = script.steps.map((s) => (s.expect as Expectation | undefined)?.kind);
+ * assert.deepEqual(kinds, [undefined, undefined, undefined, "regex", "error"]);
+ * ```
+ */
 export type Expectation =
   /**
    * Received bytes, exact: a quoted string or hexdump lines; or `@PATH`, the contents of a file
@@ -65,7 +131,22 @@ export type Expectation =
   /** The rendered output lines (messages, socket lines, tables). */
   | { kind: "text"; lines: Template[] };
 
-/** One command of a script and what it observed. */
+/**
+ * One command of a script and what it observed.
+ *
+ * @example A step: a command, where it is, and what it observed
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseScript } from "./parse.ts";
+ * import type { Step } from "./format.ts";
+ * const script = parseScript('listen tcp srv :0\nopen tcp a ${srv.local}\nrecv a\n  "hi"\n');
+ * const step: Step = script.steps[2];
+ * assert.equal(step.line, 3);
+ * assert.equal(step.name, "recv");
+ * assert.equal(step.socket, "a");
+ * assert.deepEqual(step.observed, { from: 3, to: 4 });
+ * ```
+ */
 export interface Step {
   /** 1-based line of the command. */
   line: number;
@@ -90,7 +171,20 @@ export interface Step {
   observed?: { from: number; to: number };
 }
 
-/** A parsed command line: the command and its arguments. */
+/**
+ * A parsed command line: the command and its arguments.
+ *
+ * @example A step's parsed command line
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseScript } from "./parse.ts";
+ * import type { Call } from "./format.ts";
+ * const script = parseScript("sendline a hello there\n");
+ * const call: Call = script.steps[0].call;
+ * assert.equal(call.command.name, "sendline");
+ * assert.deepEqual(call.args.positional.map((t) => t.text), ["a", "hello", "there"]);
+ * ```
+ */
 export interface Call {
   /** The command the line names. */
   command: Command;
@@ -98,7 +192,20 @@ export interface Call {
   args: Args;
 }
 
-/** A parsed script. */
+/**
+ * A parsed script.
+ *
+ * @example A parsed script keeps its lines for --update
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseScript } from "./parse.ts";
+ * import type { Script } from "./format.ts";
+ * const script: Script = parseScript("# a comment\nset display hex\n", "x.sockit");
+ * assert.equal(script.file, "x.sockit");
+ * assert.deepEqual(script.lines, ["# a comment", "set display hex"]);
+ * assert.equal(script.steps.length, 1);
+ * ```
+ */
 export interface Script {
   /** The file name, or a label such as `<script>`. */
   file: string;

@@ -57,7 +57,21 @@ import { checkPath } from "./policy.ts";
 import { substitute } from "./template.ts";
 import { dirname, resolve } from "node:path";
 
-/** One turn of a conversation, from the script line that recorded it. */
+/**
+ * One turn of a conversation, from the script line that recorded it.
+ *
+ * @example The turns of a recorded conversation
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseScript } from "./parse.ts";
+ * import { conversations, type Exchange } from "./mock.ts";
+ * const script = parseScript('open tcp c 127.0.0.1:6379\nsend c "PING\\r\\n"\nrecv c\n  "+PONG\\r\\n"\n');
+ * const [conversation] = await conversations(script);
+ * const first: Exchange = conversation.exchanges[0];
+ * assert.equal(first.from, "client");
+ * assert.equal(first.from === "client" && new TextDecoder().decode(first.bytes), "PING\r\n");
+ * ```
+ */
 export type Exchange =
   /**
    * The client sent these bytes (over udp: this one datagram), framing included. `secret`: some
@@ -71,7 +85,24 @@ export type Exchange =
   /** The server closed its side (the client saw end of stream). */
   | { line: number; from: "server-close" };
 
-/** What diagnostics show of expected bytes read from `@file`s: the files, and a hash. */
+/**
+ * What diagnostics show of expected bytes read from `@file`s: the files, and a hash.
+ *
+ * @example Bytes from a file are expected without being shown
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseScript } from "./parse.ts";
+ * import { conversations, type Secret } from "./mock.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/token.txt`, "s3cret");
+ * const script = parseScript(`open tcp c 127.0.0.1:6379\nsend c @${dir}/token.txt\n`, `${dir}/x.sockit`);
+ * const [conversation] = await conversations(script);
+ * const sent = conversation.exchanges[0];
+ * const secret: Secret | undefined = sent.from === "client" ? sent.secret : undefined;
+ * assert.equal(secret?.sha256.length, 64);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface Secret {
   /** The files, as the recording names them. */
   files: string[];
@@ -79,10 +110,34 @@ export interface Secret {
   sha256: string;
 }
 
-/** The transports the mock serves (ws: message by message, like udp, over a connection). */
+/**
+ * The transports the mock serves (ws: message by message, like udp, over a connection).
+ *
+ * @example A recording of udp sockets is served on udp
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseScript } from "./parse.ts";
+ * import { conversations, type MockTransport } from "./mock.ts";
+ * const script = parseScript('open udp c 127.0.0.1:5353\nsend c "hi"\n');
+ * const transport: MockTransport = (await conversations(script))[0].transport;
+ * assert.equal(transport, "udp");
+ * ```
+ */
 export type MockTransport = "tcp" | "udp" | "ws";
 
-/** One recorded client connection (tcp) or client socket (udp). */
+/**
+ * One recorded client connection (tcp) or client socket (udp).
+ *
+ * @example One recorded client socket
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseScript } from "./parse.ts";
+ * import { type Conversation, conversations } from "./mock.ts";
+ * const script = parseScript('open tcp c1 127.0.0.1:1\nsend c1 "a"\nopen tcp c2 127.0.0.1:1\nsend c2 "b"\n');
+ * const list: Conversation[] = await conversations(script);
+ * assert.deepEqual(list.map((c) => [c.socket, c.line]), [["c1", 1], ["c2", 3]]);
+ * ```
+ */
 export interface Conversation {
   /** The socket name in the script, e.g. `c1`. */
   socket: string;
@@ -99,6 +154,24 @@ export interface Conversation {
  * {@linkcode ScriptError} for what a mock cannot serve (a transport other than tcp or udp, both
  * in one script, a udp socket that receives before it sends, a received-bytes `/REGEX/`, a
  * read without observation, a payload with variables).
+ *
+ * @example The turns of a recorded client connection
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseScript } from "./parse.ts";
+ * import { conversations } from "./mock.ts";
+ * const script = parseScript([
+ *   "open tcp c1 127.0.0.1:6379",
+ *   'send c1 "PING\\r\\n"',
+ *   "recv c1",
+ *   '  "+PONG\\r\\n"',
+ *   "close c1",
+ * ].join("\n"), "ping.sockit");
+ * const [c1] = await conversations(script);
+ * assert.equal(c1.socket, "c1");
+ * assert.equal(c1.transport, "tcp");
+ * assert.deepEqual(c1.exchanges.map((e) => e.from), ["client", "server", "client-close"]);
+ * ```
  */
 export async function conversations(
   script: Script,
@@ -258,7 +331,20 @@ export async function conversations(
   return all;
 }
 
-/** Mock settings; all optional. */
+/**
+ * Mock settings; all optional.
+ *
+ * @example A mock on a chosen address that logs each client
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseScript } from "./parse.ts";
+ * import { type MockOptions, startMock } from "./mock.ts";
+ * const logged: string[] = [];
+ * const options: MockOptions = { listen: "127.0.0.1:0", timeout: 1000, onLog: (m) => logged.push(m) };
+ * await using mock = await startMock(parseScript('open tcp c 127.0.0.1:1\nsend c "hi"\n'), options);
+ * assert.match(mock.address, /^127\.0\.0\.1:\d+$/);
+ * ```
+ */
 export interface MockOptions {
   /** Where to listen (default `127.0.0.1:0`, a free port). */
   listen?: string;
@@ -277,7 +363,25 @@ export interface MockOptions {
   onLog?: (message: string) => void;
 }
 
-/** A running mock; `await using` closes it. */
+/**
+ * A running mock; `await using` closes it.
+ *
+ * @example A client that sends other bytes deviates
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseScript } from "./parse.ts";
+ * import { type MockServer, startMock } from "./mock.ts";
+ * const script = parseScript('open tcp c 127.0.0.1:1\nsend c "PING\\r\\n"\nrecv c\n  "+PONG\\r\\n"\n');
+ * await using mock: MockServer = await startMock(script);
+ * const [hostname, port] = mock.address.split(":");
+ * const conn = await Deno.connect({ hostname, port: Number(port) });
+ * await conn.write(new TextEncoder().encode("QUIT\r\n"));
+ * assert.equal(await conn.read(new Uint8Array(16)), null);
+ * conn.close();
+ * assert.equal(mock.deviated, 1);
+ * assert.match(mock.diagnostics[0], /:2: /);
+ * ```
+ */
 export interface MockServer extends AsyncDisposable {
   /** The address it listens on, e.g. `127.0.0.1:40211`. */
   readonly address: string;
@@ -298,6 +402,21 @@ export interface MockServer extends AsyncDisposable {
 /**
  * Starts serving a recording's conversations; resolves once it listens. Rejects with a
  * {@linkcode ScriptError} for a script the mock cannot serve, before it listens.
+ *
+ * @example A mock listens on a free port, and refuses a script it cannot serve
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseScript } from "./parse.ts";
+ * import { startMock } from "./mock.ts";
+ * import { ScriptError } from "./_private.ts";
+ * const script = parseScript('open tcp c1 127.0.0.1:6379\nsend c1 "PING\\r\\n"\n', "ping.sockit");
+ * {
+ *   await using mock = await startMock(script);
+ *   assert.match(mock.address, /^127\.0\.0\.1:\d+$/);
+ *   assert.equal(mock.transport, "tcp");
+ * }
+ * await assert.rejects(startMock(parseScript("set display hex\n")), ScriptError);
+ * ```
  */
 export async function startMock(script: Script, options: MockOptions = {}): Promise<MockServer> {
   const list = await conversations(script, { allowRead: options.allowRead });

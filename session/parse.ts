@@ -34,7 +34,18 @@ import type { DatagramClaims } from "./format.ts";
 import { closingBrace, parseTemplate, type TemplateError, templateVars } from "./template.ts";
 import { BUILTIN_VARIABLES, errorMessage, ScriptError, SOCKET_PROPS } from "./_private.ts";
 
-/** Parser settings; all optional. */
+/**
+ * Parser settings; all optional.
+ *
+ * @example Parsing a script that uses a variable given at replay
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseScript, type ParseOptions } from "./parse.ts";
+ * const options: ParseOptions = { variables: ["port"] };
+ * assert.throws(() => parseScript("open tcp a 127.0.0.1:${port}\n"), /port/);
+ * assert.equal(parseScript("open tcp a 127.0.0.1:${port}\n", "x", options).steps.length, 1);
+ * ```
+ */
 export interface ParseOptions {
   /** Extra commands the shell that replays the script will have. */
   commands?: readonly Command[];
@@ -117,6 +128,15 @@ function classify(lines: string[]): Line[] {
 /**
  * Parses a script. `file` names it in errors. Throws a {@linkcode ScriptError} for the first
  * problem found.
+ *
+ * @example A command and what it observed
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseScript } from "./parse.ts";
+ * const script = parseScript('listen tcp srv :0\nopen tcp a ${srv.local}\nsendline a hi\nrecv srv.1\n  "hi\\n"\n');
+ * assert.equal(script.steps.length, 4);
+ * assert.throws(() => parseScript("recv\n", "bad.sockit"), /bad\.sockit:1/);
+ * ```
  */
 export function parseScript(source: string, file = "<script>", options: ParseOptions = {}): Script {
   const lines = source.split(/\r?\n/);

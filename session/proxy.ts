@@ -48,7 +48,22 @@ import { concat } from "./_private.ts";
 import { basename, dirname, resolve } from "node:path";
 import { tcpListener } from "../sockets/bind.ts";
 
-/** Proxy settings. */
+/**
+ * Proxy settings.
+ *
+ * @example A proxy that logs each connection
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type ProxyOptions, startProxy } from "./proxy.ts";
+ * const file = await Deno.makeTempFile({ suffix: ".sockit" });
+ * const logged: string[] = [];
+ * const options: ProxyOptions = { target: "127.0.0.1:1", file, onLog: (m) => logged.push(m) };
+ * const proxy = await startProxy(options);
+ * await proxy.close();
+ * assert.equal(proxy.connections, 0);
+ * await Deno.remove(file);
+ * ```
+ */
 export interface ProxyOptions {
   /** Where to listen (default `127.0.0.1:0`). */
   listen?: string;
@@ -60,7 +75,20 @@ export interface ProxyOptions {
   onLog?: (message: string) => void;
 }
 
-/** A running recording proxy. */
+/**
+ * A running recording proxy.
+ *
+ * @example A running proxy listens on a free port by default
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type RecordingProxy, startProxy } from "./proxy.ts";
+ * const file = await Deno.makeTempFile({ suffix: ".sockit" });
+ * const proxy: RecordingProxy = await startProxy({ target: "127.0.0.1:1", file });
+ * assert.match(proxy.address, /^127\.0\.0\.1:\d+$/);
+ * await proxy.close();
+ * await Deno.remove(file);
+ * ```
+ */
 export interface RecordingProxy extends AsyncDisposable {
   /** The address clients connect to. */
   readonly address: string;
@@ -216,7 +244,31 @@ async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
   while (off < bytes.length) off += await file.write(bytes.subarray(off));
 }
 
-/** Starts a recording proxy. */
+/**
+ * Starts a recording proxy.
+ *
+ * @example Recording a client talking to an echo server
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Shell } from "../shell/shell.ts";
+ * import { startProxy } from "./proxy.ts";
+ * await using shell = new Shell();
+ * const echo = await shell.execute("serve echo tcp e :0");
+ * if (echo.kind !== "socket") throw new Error("no echo server");
+ * const file = await Deno.makeTempFile({ suffix: ".sockit" });
+ * const proxy = await startProxy({ target: echo.info.local, file });
+ * const [hostname, port] = proxy.address.split(":");
+ * const conn = await Deno.connect({ hostname, port: Number(port) });
+ * await conn.write(new TextEncoder().encode("hi\n"));
+ * const buf = new Uint8Array(16);
+ * assert.equal(await conn.read(buf), 3);
+ * conn.close();
+ * await proxy.close();
+ * assert.equal(proxy.connections, 1);
+ * assert.match(await Deno.readTextFile(file), /"hi\\n"/);
+ * await Deno.remove(file);
+ * ```
+ */
 export async function startProxy(options: ProxyOptions): Promise<RecordingProxy> {
   const target = parseHostPort(options.target, "proxy to");
   // The one way to listen (backlog, address errors), as the shell's listen does.

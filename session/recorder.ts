@@ -108,7 +108,25 @@ function generalizePorts(command: string, values: [string, string][]): string {
   });
 }
 
-/** Records a shell's commands into a script file; install with {@linkcode attachRecorder}. */
+/**
+ * Records a shell's commands into a script file; install with {@linkcode attachRecorder}.
+ *
+ * @example Recording two commands
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Shell } from "../shell/shell.ts";
+ * import { Recorder } from "./recorder.ts";
+ * const file = await Deno.makeTempFile({ suffix: ".sockit" });
+ * await using shell = new Shell();
+ * const recorder = new Recorder(shell);
+ * shell.services.recorder = recorder;
+ * await recorder.start(file);
+ * await shell.execute("set display hex");
+ * assert.equal(await recorder.stop(), file);
+ * assert.match(await Deno.readTextFile(file), /^# recorded by sockit .*\nset display hex\n/);
+ * await Deno.remove(file);
+ * ```
+ */
 export class Recorder implements RecordingService {
   #shell: Shell;
   #file: string | undefined;
@@ -264,6 +282,17 @@ export class Recorder implements RecordingService {
 /**
  * Installs a {@linkcode Recorder} as the shell's `services.recorder`, which the
  * `record start FILE` / `record stop` commands use; returns it.
+ *
+ * @example One recorder per shell
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Shell } from "../shell/shell.ts";
+ * import { attachRecorder } from "./recorder.ts";
+ * await using shell = new Shell();
+ * const recorder = attachRecorder(shell);
+ * assert.equal(shell.services.recorder, recorder);
+ * assert.equal(attachRecorder(shell), recorder);
+ * ```
  */
 export function attachRecorder(shell: Shell): Recorder {
   const existing = shell.services.recorder;

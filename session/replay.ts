@@ -46,7 +46,19 @@ import { checkPath, type Permissions, replayPolicy } from "./policy.ts";
 import { errorMessage, latin1, sameBytes } from "./_private.ts";
 import { byteRegex, matchedText } from "../grammar/byte_regex.ts";
 
-/** Replay settings; every field is optional and defaults in {@linkcode replaySettings}. */
+/**
+ * Replay settings; every field is optional and defaults in {@linkcode replaySettings}.
+ *
+ * @example Giving a replay its variables and a deadline
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseScript } from "./parse.ts";
+ * import { replay, type ReplayOptions } from "./replay.ts";
+ * const script = parseScript("listen tcp srv ${where}\n", "x", { variables: ["where"] });
+ * const options: ReplayOptions = { variables: { where: "127.0.0.1:0" }, timeout: 1000 };
+ * assert.equal((await replay(script, options)).status, "passed");
+ * ```
+ */
 export interface ReplayOptions {
   /** Default deadline of every wait (recv…, expect, accept, open), in ms. Default 5000. */
   timeout?: number;
@@ -124,7 +136,22 @@ export function replaySettings(options: ReplayOptions = {}): ReplaySettings {
   };
 }
 
-/** Why a step failed: everything a reporter shows. */
+/**
+ * Why a step failed: everything a reporter shows.
+ *
+ * @example The first failure of a replay
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseScript } from "./parse.ts";
+ * import { type Failure, replay } from "./replay.ts";
+ * const script = parseScript('listen tcp srv :0\nopen tcp a ${srv.local}\nsendline srv.1 hi\nrecv a\n  "ho\\n"\n', "x.sockit");
+ * const failure: Failure | undefined = (await replay(script)).failure;
+ * assert.equal(failure?.file, "x.sockit");
+ * assert.equal(failure?.line, 4);
+ * assert.deepEqual(failure?.expected, ['"ho\\n"']);
+ * assert.deepEqual(failure?.actual, ['"hi\\n"']);
+ * ```
+ */
 export interface Failure {
   /** The script file. */
   file: string;
@@ -152,7 +179,19 @@ export interface Failure {
   sockets?: { columns: string[]; rows: string[][] };
 }
 
-/** What one step did. */
+/**
+ * What one step did.
+ *
+ * @example What each step did
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseScript } from "./parse.ts";
+ * import { replay, type StepOutcome } from "./replay.ts";
+ * const result = await replay(parseScript("set display hex\nset display text\n"));
+ * const steps: StepOutcome[] = result.steps;
+ * assert.deepEqual(steps.map((s) => s.step.line), [1, 2]);
+ * ```
+ */
 export interface StepOutcome {
   /** The step of the script. */
   step: Step;
@@ -172,7 +211,20 @@ export interface StepOutcome {
   ms: number;
 }
 
-/** The result of replaying one script. */
+/**
+ * The result of replaying one script.
+ *
+ * @example A replay's result
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseScript } from "./parse.ts";
+ * import { replay, type ScriptResult } from "./replay.ts";
+ * const result: ScriptResult = await replay(parseScript("set display hex\n", "ok.sockit"));
+ * assert.equal(result.file, "ok.sockit");
+ * assert.equal(result.status, "passed");
+ * assert.equal(result.failure, undefined);
+ * ```
+ */
 export interface ScriptResult {
   /** The script file. */
   file: string;
@@ -188,7 +240,21 @@ export interface ScriptResult {
   ms: number;
 }
 
-/** Bytes still unread on a socket when a script ends. */
+/**
+ * Bytes still unread on a socket when a script ends.
+ *
+ * @example Bytes a script left unread
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseScript } from "./parse.ts";
+ * import { replay, type Unread } from "./replay.ts";
+ * const script = parseScript('listen tcp srv :0\nopen tcp a ${srv.local}\nsendline srv.1 hi\nsendline a hi\nrecv srv.1\n  "hi\\n"\n');
+ * const result = await replay(script);
+ * assert.equal(result.status, "passed");
+ * const unread: Unread[] = result.unread ?? [];
+ * assert.deepEqual(unread.map((u) => [u.socket, u.bytes]), [["a", 3]]);
+ * ```
+ */
 export interface Unread {
   /** The socket's name. */
   socket: string;
@@ -213,7 +279,26 @@ export function writtenObservation(script: Script, step: Step): string[] {
     .map((l) => l.trim());
 }
 
-/** Replays a script in a fresh shell and returns what happened. Never throws for a failed step. */
+/**
+ * Replays a script in a fresh shell and returns what happened. Never throws for a failed step.
+ *
+ * @example A replay that sees other bytes fails at that step
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseScript } from "./parse.ts";
+ * import { replay } from "./replay.ts";
+ * const script = parseScript([
+ *   "listen tcp srv :0",
+ *   "open tcp a ${srv.local}",
+ *   "sendline srv.1 hi",
+ *   "recv a",
+ *   '  "bye\\n"',
+ * ].join("\n"), "demo.sockit");
+ * const result = await replay(script);
+ * assert.equal(result.status, "failed");
+ * assert.equal(result.failure?.line, 4);
+ * ```
+ */
 export async function replay(script: Script, options: ReplayOptions = {}): Promise<ScriptResult> {
   const settings = replaySettings(options);
   const started = performance.now();

@@ -27,7 +27,19 @@ import { isText, render } from "../grammar/render.ts";
 import { renderTable } from "../shell/renderer.ts";
 import { describeUnread, type Failure, type ScriptResult } from "./replay.ts";
 
-/** One line for a script: `ok   file (N steps, 12ms)` or `FAIL file:line  reason`. */
+/**
+ * One line for a script: `ok   file (N steps, 12ms)` or `FAIL file:line  reason`.
+ *
+ * @example One line for a passed script
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseScript } from "./parse.ts";
+ * import { replay } from "./replay.ts";
+ * import { scriptLine } from "./report.ts";
+ * const result = await replay(parseScript("set display hex\n", "ok.sockit"));
+ * assert.match(scriptLine(result), /^ok   ok\.sockit \(1 steps, \d+ms\)$/);
+ * ```
+ */
 export function scriptLine(result: ScriptResult, c: Palette = PLAIN): string {
   const ms = `${Math.round(result.ms)}ms`;
   if (result.status === "passed") {
@@ -38,7 +50,19 @@ export function scriptLine(result: ScriptResult, c: Palette = PLAIN): string {
   return `${c.red("FAIL")} ${where}  ${f.reason}`;
 }
 
-/** `3 passed, 1 failed` (and `; 1 left bytes unread` when some did). */
+/**
+ * `3 passed, 1 failed` (and `; 1 left bytes unread` when some did).
+ *
+ * @example Counting passed and failed scripts
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { formatSummary } from "./report.ts";
+ * import type { ScriptResult } from "./replay.ts";
+ * const passed: ScriptResult = { file: "a.sockit", status: "passed", steps: [], ms: 2 };
+ * const failed: ScriptResult = { ...passed, file: "b.sockit", status: "failed" };
+ * assert.equal(formatSummary([passed, failed, passed]), "2 passed, 1 failed");
+ * ```
+ */
 export function formatSummary(results: ScriptResult[]): string {
   const passed = results.filter((r) => r.status === "passed").length;
   const unread = results.filter((r) => r.status === "passed" && r.unread?.length).length;
@@ -46,13 +70,49 @@ export function formatSummary(results: ScriptResult[]): string {
     (unread ? `; ${unread} left bytes unread` : "");
 }
 
-/** The warning for a passed script that ended with bytes nobody read, or undefined. */
+/**
+ * The warning for a passed script that ended with bytes nobody read, or undefined.
+ *
+ * @example A passed script that left bytes unread
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { formatUnread } from "./report.ts";
+ * const result = {
+ *   file: "a.sockit",
+ *   status: "passed" as const,
+ *   steps: [],
+ *   ms: 2,
+ *   unread: [{ socket: "a", bytes: 3, preview: '"hi\\n"' }],
+ * };
+ * assert.match(formatUnread(result)!, /warning: unread at the end: .*a/);
+ * assert.equal(formatUnread({ ...result, unread: [] }), undefined);
+ * ```
+ */
 export function formatUnread(result: ScriptResult, c: Palette = PLAIN): string | undefined {
   if (result.status !== "passed" || !result.unread?.length) return undefined;
   return `     ${c.yellow("warning:")} unread at the end: ${describeUnread(result.unread)}`;
 }
 
-/** The full report of one failure, several lines. */
+/**
+ * The full report of one failure, several lines.
+ *
+ * @example Where it failed, and expected against actual
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { formatFailure } from "./report.ts";
+ * const text = formatFailure({
+ *   file: "x.sockit",
+ *   line: 4,
+ *   command: "recv a",
+ *   reason: "received other bytes",
+ *   expected: ['"ho"'],
+ *   actual: ['"hi"'],
+ * });
+ * assert.match(text, /^x\.sockit:4: received other bytes/);
+ * assert.match(text, /expected: +"ho"/);
+ * assert.match(text, /actual: +"hi"/);
+ * ```
+ */
 export function formatFailure(f: Failure, c: Palette = PLAIN): string {
   const out: string[] = [];
   const where = f.column ? `${f.file}:${f.line}:${f.column}` : `${f.file}:${f.line}`;

@@ -28,7 +28,20 @@ import { replay, type ReplayOptions, type ScriptResult } from "./replay.ts";
 import { updatedSource } from "./update.ts";
 import { errorMessage, ScriptError } from "./_private.ts";
 
-/** Reads, parses and replays one script; with `update`, rewrites its observations. */
+/**
+ * Reads, parses and replays one script; with `update`, rewrites its observations.
+ *
+ * @example Replaying a script file
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { replayFile } from "./run.ts";
+ * const file = await Deno.makeTempFile({ suffix: ".sockit" });
+ * await Deno.writeTextFile(file, "set display hex\n");
+ * const result = await replayFile(file);
+ * assert.equal(result.status, "passed");
+ * await Deno.remove(file);
+ * ```
+ */
 export async function replayFile(path: string, options: ReplayOptions = {}): Promise<ScriptResult> {
   const started = performance.now();
   let source: string;
@@ -74,7 +87,22 @@ function failed(
   };
 }
 
-/** Settings of {@linkcode runTests}; all optional. */
+/**
+ * Settings of {@linkcode runTests}; all optional.
+ *
+ * @example Collecting sockit test's lines
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { runTests, type RunTestsOptions } from "./run.ts";
+ * const file = await Deno.makeTempFile({ suffix: ".sockit" });
+ * await Deno.writeTextFile(file, "recv nosuch\n");
+ * const lines: string[] = [];
+ * const options: RunTestsOptions = { write: (line) => lines.push(line), timeout: 1000 };
+ * assert.equal(await runTests([file], options), 1);
+ * assert.match(lines[0], /^FAIL /);
+ * await Deno.remove(file);
+ * ```
+ */
 export interface RunTestsOptions extends ReplayOptions {
   /** Receives each output line (default: stdout). */
   write?: (line: string) => void;
@@ -85,6 +113,18 @@ export interface RunTestsOptions extends ReplayOptions {
 /**
  * `sockit test PATH…`: replays every script the paths name, writes one line per script (and
  * the report of each failure) and a summary. Returns the exit code: 0 only when all pass.
+ *
+ * @example One line per script and a summary; exit code 0 when all pass
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { runTests } from "./run.ts";
+ * const file = await Deno.makeTempFile({ suffix: ".sockit" });
+ * await Deno.writeTextFile(file, "set display hex\n");
+ * const lines: string[] = [];
+ * assert.equal(await runTests([file], { write: (line) => lines.push(line) }), 0);
+ * assert.match(lines.at(-1)!, /^1 passed, 0 failed/);
+ * await Deno.remove(file);
+ * ```
  */
 export async function runTests(paths: string[], options: RunTestsOptions = {}): Promise<number> {
   const write = options.write ?? ((line: string) => console.log(line));

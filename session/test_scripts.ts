@@ -17,7 +17,20 @@ import type { ReplayOptions, StepOutcome } from "./replay.ts";
 import { formatFailure, formatUnread } from "./report.ts";
 import { replayFile } from "./run.ts";
 
-/** Settings of {@linkcode testScripts}; all optional. */
+/**
+ * Settings of {@linkcode testScripts}; all optional.
+ *
+ * @example Naming the registered tests
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { TestScriptsOptions } from "./test_scripts.ts";
+ * const options: TestScriptsOptions = {
+ *   steps: true,
+ *   name: (file) => `script ${file.split("/").at(-1)}`,
+ * };
+ * assert.equal(options.name!("/tmp/echo.sockit"), "script echo.sockit");
+ * ```
+ */
 export interface TestScriptsOptions extends ReplayOptions {
   /** Report each command as a test step (`t.step`), so a failure points at its line. */
   steps?: boolean;

@@ -63,6 +63,20 @@ function newObservation(outcome: StepOutcome): string[] {
 /**
  * The script's new source: each step's observation block replaced by what the run observed,
  * unless it passed (then it is kept byte for byte). Steps the run did not reach are unchanged.
+ *
+ * @example What --update writes for a step that saw other bytes
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseScript } from "./parse.ts";
+ * import { replay } from "./replay.ts";
+ * import { updatedSource } from "./update.ts";
+ * const script = parseScript(
+ *   'listen tcp srv :0\nopen tcp a ${srv.local}\nsendline srv.1 hi\nrecv a\n  "ho\\n"\n',
+ *   "x.sockit",
+ * );
+ * const result = await replay(script, { update: true });
+ * assert.match(updatedSource(script, result), /^recv a\n  "hi\\n"$/m);
+ * ```
  */
 export function updatedSource(script: Script, result: ScriptResult): string {
   const lines = [...script.lines];

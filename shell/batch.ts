@@ -4,7 +4,21 @@ import { renderError, renderEvent, renderResult, stamped } from "./renderer.ts";
 import type { Shell } from "./shell.ts";
 import { EXIT_FAILED, EXIT_OK, EXIT_OUTPUT_CLOSED, exitCodeFor } from "./exit_codes.ts";
 
-/** Where batch output goes, and how it looks; all optional. */
+/**
+ * Where batch output goes, and how it looks; all optional.
+ *
+ * @example Output to functions, errors named after the source
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Shell } from "./shell.ts";
+ * import { type BatchOptions, runBatch } from "./batch.ts";
+ * await using shell = new Shell();
+ * const out: string[] = [];
+ * const options: BatchOptions = { write: (text) => out.push(text), source: "setup.txt" };
+ * assert.equal(await runBatch(shell, ["set display hex", "set"], options), 0);
+ * assert.match(out.join("\n"), /display +hex/);
+ * ```
+ */
 export interface BatchOptions {
   /** Receives each rendered result (default: stdout). */
   write?: (text: string) => void;
@@ -84,6 +98,23 @@ function nextLine(
  * first failing command stops the run: its error names the source and line, and the exit code
  * is 1. `quit` ends the run with 0; an aborted `signal` with 130 or 143 (see `exit_codes.ts`); a
  * closed standard output quietly with 141. Returns the exit code.
+ *
+ * @example A failing line stops the run with exit code 1
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Shell } from "./shell.ts";
+ * import { runBatch } from "./batch.ts";
+ * await using shell = new Shell();
+ * const out: string[] = [];
+ * const errors: string[] = [];
+ * const code = await runBatch(shell, ["set display hex", "recv nosuch", "set display text"], {
+ *   write: (text) => out.push(text),
+ *   writeError: (text) => errors.push(text),
+ *   source: "demo",
+ * });
+ * assert.equal(code, 1);
+ * assert.match(errors.join(""), /demo:2/);
+ * ```
  */
 export async function runBatch(
   shell: Shell,

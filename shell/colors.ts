@@ -1,4 +1,25 @@
-/** The few colours the renderer uses; plain identity functions when colour is off. */
+/**
+ * The few colours the renderer uses; plain identity functions when colour is off.
+ *
+ * @example A palette that marks what it colours
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { Palette } from "./colors.ts";
+ * import { formatFailure } from "../session/report.ts";
+ * const mark = (s: string) => `<${s}>`;
+ * const palette: Palette = {
+ *   dim: mark,
+ *   bold: mark,
+ *   red: mark,
+ *   green: mark,
+ *   yellow: mark,
+ *   cyan: mark,
+ *   magenta: mark,
+ * };
+ * const failure = { file: "x.sockit", line: 2, command: "recv a", reason: "timed out" };
+ * assert.match(formatFailure(failure, palette), /^<x\.sockit:2>: <timed out>/);
+ * ```
+ */
 export interface Palette {
   /** Faint text: hints, headers. */
   dim(s: string): string;

@@ -15,7 +15,17 @@ import {
 import { humanBytes, renderError, renderEvent, renderResult, stamped } from "./renderer.ts";
 import type { Shell } from "./shell.ts";
 
-/** REPL settings; all optional. */
+/**
+ * REPL settings; all optional.
+ *
+ * @example Settings for a REPL without history
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ReplOptions } from "./repl.ts";
+ * const options: ReplOptions = { prompt: "> ", historyFile: null, banner: "hello" };
+ * assert.equal(options.historyFile, null);
+ * ```
+ */
 export interface ReplOptions {
   /** The prompt (default `sockit> `). */
   prompt?: string;

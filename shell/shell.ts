@@ -21,7 +21,22 @@ import { tokenize } from "../grammar/tokenize.ts";
 /** Other names a command runs under: `exit` leaves as `quit` does. */
 const ALIASES: Readonly<Record<string, string>> = { exit: "quit" };
 
-/** Shell settings; every field is optional and defaults in one place. */
+/**
+ * Shell settings; every field is optional and defaults in one place.
+ *
+ * @example A shell with its own defaults
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Shell } from "./shell.ts";
+ * await using shell = new Shell({ display: "hex", timeout: 500 });
+ * assert.equal(shell.settings.display, "hex");
+ * const srv = await shell.execute("listen tcp srv 127.0.0.1:0");
+ * if (srv.kind !== "socket") throw new Error("listen failed");
+ * await shell.execute(`open tcp a ${srv.info.local}`);
+ * await shell.execute("accept srv");
+ * await assert.rejects(shell.execute("recv srv.1"), /timed out|timeout/);
+ * ```
+ */
 export interface ShellOptions {
   /** How received bytes are shown (default `auto`). */
   display?: DisplayMode;
@@ -61,12 +76,46 @@ export function shellSettings(options: ShellOptions = {}): Settings {
   };
 }
 
-/** What one executed line produced: its result, or the error it failed with. */
+/**
+ * What one executed line produced: its result, or the error it failed with.
+ *
+ * @example Observers see every line and its result or error
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Shell, type Executed } from "./shell.ts";
+ * await using shell = new Shell();
+ * const seen: Executed[] = [];
+ * shell.observers.add((executed) => seen.push(executed));
+ * await shell.execute("set display hex");
+ * await shell.execute("recv nosuch").catch(() => {});
+ * assert.deepEqual(seen.map((e) => [e.line, e.error === undefined]), [
+ *   ["set display hex", true],
+ *   ["recv nosuch", false],
+ * ]);
+ * ```
+ */
 export type Executed =
   | { line: string; result: Result; error?: undefined }
   | { line: string; error: unknown; result?: undefined };
 
-/** Options for running one line. */
+/**
+ * Options for running one line.
+ *
+ * @example Cancelling a waiting command
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Shell } from "./shell.ts";
+ * await using shell = new Shell();
+ * const srv = await shell.execute("listen tcp srv 127.0.0.1:0");
+ * if (srv.kind !== "socket") throw new Error("listen failed");
+ * await shell.execute(`open tcp a ${srv.info.local}`);
+ * await shell.execute("accept srv");
+ * const stop = new AbortController();
+ * const waiting = shell.execute("recv srv.1", { signal: stop.signal });
+ * stop.abort();
+ * await assert.rejects(waiting);
+ * ```
+ */
 export interface ExecuteOptions {
   /** Cancels a waiting command (Ctrl-C in the REPL). */
   signal?: AbortSignal;

@@ -19,7 +19,26 @@
  * @module
  */
 
-/** How received bytes reach the buffer: in pieces of at most `chunk` bytes, `delay` ms apart. */
+/**
+ * How received bytes reach the buffer: in pieces of at most `chunk` bytes, `delay` ms apart.
+ *
+ * @example sockit test --chunk 1: received bytes reach the buffer one at a time
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Shell } from "../shell/shell.ts";
+ * import type { Delivery } from "./delivery.ts";
+ * const delivery: Delivery = { chunk: 1, delay: 0 };
+ * await using shell = new Shell({ delivery });
+ * const srv = await shell.execute("listen tcp srv 127.0.0.1:0");
+ * if (srv.kind !== "socket") throw new Error("listen failed");
+ * await shell.execute(`open tcp a ${srv.info.local}`);
+ * await shell.execute("accept srv");
+ * await shell.execute('send a "abc"');
+ * const got = await shell.execute("recvexact srv.1 3");
+ * assert.equal(got.kind === "data" && new TextDecoder().decode(got.data), "abc");
+ * assert.equal(shell.registry.delivery, delivery);
+ * ```
+ */
 export interface Delivery {
   /** Largest piece in bytes (0 or Infinity: whole reads). */
   chunk: number;

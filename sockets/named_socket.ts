@@ -3,7 +3,26 @@ import type { Delivery } from "./delivery.ts";
 import type { ErrorCode } from "../grammar/errors.ts";
 import type { SocketTap } from "./tap.ts";
 
-/** Lifecycle of a named socket as `ls` shows it. */
+/**
+ * Lifecycle of a named socket as `ls` shows it.
+ *
+ * @example A socket's state through its life
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Shell } from "../shell/shell.ts";
+ * import type { SocketState } from "./named_socket.ts";
+ * await using shell = new Shell();
+ * const srv = await shell.execute("listen tcp srv 127.0.0.1:0");
+ * if (srv.kind !== "socket") throw new Error("listen failed");
+ * await shell.execute(`open tcp a ${srv.info.local}`);
+ * await shell.execute("accept srv");
+ * const state = (name: string): SocketState => shell.registry.get(name, "read").info().state;
+ * assert.equal(state("srv"), "listening");
+ * assert.equal(state("a"), "open");
+ * await shell.execute("shutdown a");
+ * assert.equal(state("a"), "write-shut");
+ * ```
+ */
 export type SocketState =
   | "listening"
   | "open"
@@ -11,7 +30,24 @@ export type SocketState =
   | "peer-closed"
   | "closed";
 
-/** What `ls` shows for one socket: plain data, rendered by the shell. */
+/**
+ * What `ls` shows for one socket: plain data, rendered by the shell.
+ *
+ * @example What ls shows of a socket
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Shell } from "../shell/shell.ts";
+ * import type { SocketInfo } from "./named_socket.ts";
+ * await using shell = new Shell();
+ * const srv = await shell.execute("listen tcp srv 127.0.0.1:0");
+ * if (srv.kind !== "socket") throw new Error("listen failed");
+ * const info: SocketInfo = srv.info;
+ * assert.equal(info.name, "srv");
+ * assert.equal(info.kind, "tcp");
+ * assert.equal(info.role, "listener");
+ * assert.equal(info.remote, "-");
+ * ```
+ */
 export interface SocketInfo {
   /** The registry name. */
   name: string;
@@ -35,7 +71,28 @@ export interface SocketInfo {
   note?: string;
 }
 
-/** Something that happened on a socket, for the event display and for listeners. */
+/**
+ * Something that happened on a socket, for the event display and for listeners.
+ *
+ * @example Events of a connection as the registry reports them
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Shell } from "../shell/shell.ts";
+ * import type { SocketEvent } from "./named_socket.ts";
+ * await using shell = new Shell();
+ * const events: SocketEvent[] = [];
+ * const accepted = Promise.withResolvers<void>();
+ * shell.registry.subscribe((e) => {
+ *   events.push(e);
+ *   if (e.type === "accepted") accepted.resolve();
+ * });
+ * const srv = await shell.execute("listen tcp srv 127.0.0.1:0");
+ * if (srv.kind !== "socket") throw new Error("listen failed");
+ * await shell.execute(`open tcp a ${srv.info.local}`);
+ * await accepted.promise;
+ * assert.ok(events.some((e) => e.type === "accepted" && e.child === "srv.1"));
+ * ```
+ */
 export type SocketEvent =
   | { type: "accepted"; name: string; child: string; remote: string }
   | { type: "data"; name: string; bytes: number; buffered: number }
@@ -43,12 +100,41 @@ export type SocketEvent =
   | { type: "error"; name: string; message: string; code?: ErrorCode }
   | { type: "closed"; name: string; reason?: string };
 
-/** Receives socket events. */
+/**
+ * Receives socket events.
+ *
+ * @example A sink that keeps the names of closed sockets
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Shell } from "../shell/shell.ts";
+ * import type { EventSink } from "./named_socket.ts";
+ * await using shell = new Shell();
+ * const closed: string[] = [];
+ * const sink: EventSink = (e) => void (e.type === "closed" && closed.push(e.name));
+ * shell.registry.subscribe(sink);
+ * await shell.execute("listen tcp srv 127.0.0.1:0");
+ * await shell.execute("close srv");
+ * assert.deepEqual(closed, ["srv"]);
+ * ```
+ */
 export type EventSink = (event: SocketEvent) => void;
 
 /**
  * The base of every named socket: its name, counters and the event sink it reports to.
  * Transports extend it; the registry holds them by name.
+ *
+ * @example Every socket in the registry is a NamedSocket
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Shell } from "../shell/shell.ts";
+ * import { NamedSocket } from "./named_socket.ts";
+ * await using shell = new Shell();
+ * await shell.execute("listen udp u 127.0.0.1:0");
+ * const socket = shell.registry.get("u", "read");
+ * assert.ok(socket instanceof NamedSocket);
+ * assert.equal(socket.kind, "udp");
+ * assert.equal(socket.bytesIn, 0);
+ * ```
  */
 export abstract class NamedSocket {
   /** The registry name, e.g. `a` or `srv.1`. */

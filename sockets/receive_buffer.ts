@@ -19,7 +19,21 @@ import {
   regexList,
 } from "./_read_rules.ts";
 
-/** Options accepted by every read of a {@link ReceiveBuffer}. */
+/**
+ * Options accepted by every read of a {@link ReceiveBuffer}.
+ *
+ * @example A read with a deadline keeps what it did not consume
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ReceiveBuffer, type ReadOptions } from "./receive_buffer.ts";
+ * const buffer = new ReceiveBuffer();
+ * buffer.push(new TextEncoder().encode("no newline yet"));
+ * const options: ReadOptions = { timeout: 10 };
+ * const result = await buffer.recvLine(options);
+ * assert.equal(result.status, "timeout");
+ * assert.equal((await buffer.recv(100)).data.length, 14);
+ * ```
+ */
 export interface ReadOptions {
   /**
    * Overall deadline of the call in milliseconds, counted from the call (also while the call waits
@@ -30,7 +44,20 @@ export interface ReadOptions {
   signal?: AbortSignal;
 }
 
-/** The outcome of one read of a {@link ReceiveBuffer}. Only status `"ok"` consumes bytes. */
+/**
+ * The outcome of one read of a {@link ReceiveBuffer}. Only status `"ok"` consumes bytes.
+ *
+ * @example A read's status and bytes
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ReceiveBuffer, type ReadResult } from "./receive_buffer.ts";
+ * const buffer = new ReceiveBuffer();
+ * buffer.push(new TextEncoder().encode("id=42\n"));
+ * const result: ReadResult = await buffer.recvMatch(/id=(\d+)/);
+ * assert.equal(result.status, "ok");
+ * assert.equal(result.match?.[1], "42");
+ * ```
+ */
 export interface ReadResult {
   /** How the read ended. */
   status: ReadStatus;
@@ -47,7 +74,21 @@ export interface ReadResult {
   error?: Error;
 }
 
-/** Options of the {@link ReceiveBuffer} constructor. */
+/**
+ * Options of the {@link ReceiveBuffer} constructor.
+ *
+ * @example A buffer that reports full early
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ReceiveBuffer, type ReceiveBufferOptions } from "./receive_buffer.ts";
+ * const options: ReceiveBufferOptions = { cap: 4, initialSize: 2 };
+ * const buffer = new ReceiveBuffer(options);
+ * buffer.push(new Uint8Array(3));
+ * assert.equal(buffer.full, false);
+ * buffer.push(new Uint8Array(1));
+ * assert.equal(buffer.full, true);
+ * ```
+ */
 export interface ReceiveBufferOptions {
   /**
    * High-water mark in bytes: {@link ReceiveBuffer.full} is true at or above it. Default 4 MiB.

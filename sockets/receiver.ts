@@ -5,6 +5,19 @@ import type { ReadOptions, ReadResult } from "./receive_buffer.ts";
  * The outcome of {@link Receiver.recvExpected}: a read's, plus status `mismatch` when the bytes
  * that arrived differ from the expected ones. Like every status but `ok`, a mismatch consumes
  * nothing: `data` is a copy of what is buffered (the differing bytes stay in the buffer).
+ *
+ * @example A mismatch says where the bytes differ, and consumes nothing
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ReceiveBuffer } from "./receive_buffer.ts";
+ * import type { ExpectedReadResult } from "./receiver.ts";
+ * const buffer = new ReceiveBuffer();
+ * buffer.push(new TextEncoder().encode("PONG\r\n"));
+ * const result: ExpectedReadResult = await buffer.recvExpected(new TextEncoder().encode("PING\r\n"));
+ * assert.equal(result.status, "mismatch");
+ * assert.equal(result.at, 1);
+ * assert.equal((await buffer.recv(100)).data.length, 6);
+ * ```
  */
 export interface ExpectedReadResult extends Omit<ReadResult, "status"> {
   /** How the read ended; `mismatch` at the first differing byte. */

@@ -8,7 +8,23 @@
  */
 import type { NamedSocket } from "./named_socket.ts";
 
-/** Which way bytes went: `in` from the peer, `out` to it. */
+/**
+ * Which way bytes went: `in` from the peer, `out` to it.
+ *
+ * @example A tap sees which way bytes went
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { Direction, SocketTap } from "./tap.ts";
+ * const moved: Record<Direction, number> = { in: 0, out: 0 };
+ * const tap: SocketTap = {
+ *   added: () => {},
+ *   data: (_socket, dir, bytes) => void (moved[dir] += bytes.length),
+ *   shutdown: () => {},
+ * };
+ * tap.data({} as never, "out", new Uint8Array(5));
+ * assert.deepEqual(moved, { in: 0, out: 5 });
+ * ```
+ */
 export type Direction = "in" | "out";
 
 /**
