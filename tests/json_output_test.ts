@@ -2,11 +2,12 @@
  * `sockit --json`: one JSON line per command on stdout, errors and events as JSON on stderr,
  * against real sockets through the CLI; and a program that drives sockit line by line.
  */
+// The named deepEqual/equal of node:assert/strict are the loose ones in Deno 2.9 ("16" == 16).
 import {
-  deepEqual as assertEquals,
-  equal,
+  deepStrictEqual as assertEquals,
   match as assertMatch,
   ok as assert,
+  strictEqual as equal,
 } from "node:assert/strict";
 import { echoPeer, sockit, SOCKIT_RUN } from "./_helpers.ts";
 import { spawnPeer } from "./_peers.ts";
