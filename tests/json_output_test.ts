@@ -12,9 +12,14 @@ import {
 import { echoPeer, sockit, SOCKIT_RUN } from "./_helpers.ts";
 import { spawnPeer } from "./_peers.ts";
 
+/** Every line the tests below saw, checked against the schema by the last test. */
+const printed: string[] = [];
+
 /** Every line of `text` parsed as JSON. */
 function lines(text: string): Record<string, unknown>[] {
-  return text.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l));
+  const all = text.split("\n").filter((l) => l !== "");
+  printed.push(...all);
+  return all.map((l) => JSON.parse(l));
 }
 
 /** The `result` of each stdout line, checking the line's frame (number, command, ok). */
@@ -277,7 +282,9 @@ Deno.test("a program drives sockit --json line by line, deciding each command fr
   const next = lineReader(child.stdout);
   const ask = async (command: string) => {
     await writer.write(new TextEncoder().encode(command + "\n"));
-    const answer = JSON.parse(await next());
+    const line = await next();
+    printed.push(line);
+    const answer = JSON.parse(line);
     equal(answer.ok, true, JSON.stringify(answer));
     return answer.result;
   };
@@ -302,4 +309,47 @@ Deno.test("a program drives sockit --json line by line, deciding each command fr
   const status = await child.status;
   equal(status.code, 0);
   await child.stderr.cancel();
+});
+
+const SCHEMA = new URL("../docs/json_output.schema.json", import.meta.url).pathname;
+
+/** Checks each line of a file against the schema with Python's jsonschema (Debian's). */
+const VALIDATE = `
+import json, sys, jsonschema
+validator = jsonschema.Draft202012Validator(json.load(open(sys.argv[1])))
+bad = 0
+for n, line in enumerate(open(sys.argv[2]), 1):
+    for error in validator.iter_errors(json.loads(line)):
+        bad += 1
+        print(f"line {n}: {error.message}: {line.strip()[:200]}")
+sys.exit(1 if bad else 0)
+`;
+
+/** The schema's complaints about `lines` (none: an empty string). */
+async function complaints(lines: string[]): Promise<string> {
+  const file = await Deno.makeTempFile({ suffix: ".jsonl" });
+  await Deno.writeTextFile(file, lines.join("\n") + "\n");
+  const out = await new Deno.Command("/usr/bin/python3", {
+    args: ["-c", VALIDATE, SCHEMA, file],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  await Deno.remove(file);
+  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+  return out.success ? "" : text || `exit ${out.code}`;
+}
+
+Deno.test("every line above matches docs/json_output.schema.json, which rejects a wrong one", async () => {
+  assert(printed.length > 40, `only ${printed.length} lines printed: run the whole file`);
+  for (const kind of ["message", "socket", "data", "table", "text", "repeated", "none", "quit"]) {
+    assert(printed.some((l) => l.includes(`"result":{"kind":"${kind}"`)), kind);
+  }
+  assert(printed.some((l) => l.startsWith('{"event":')));
+  equal(await complaints(printed), "");
+  const wrong = [
+    '{"line":1,"command":"recv","ok":true,"result":{"kind":"data","socket":"a"}}',
+    '{"line":1,"command":"ls","ok":true,"result":{"kind":"table","columns":[],"rows":[[true]]}}',
+    '{"line":1,"command":"x","ok":false,"error":{"code":"oops","message":"m"}}',
+  ];
+  for (const line of wrong) assertMatch(await complaints([line]), /^line 1: /);
 });
