@@ -51,7 +51,8 @@ async function runInTerminal(tmux: Tmux, args: string[], log: string): Promise<v
   );
   // The command waits for a first Enter, so that the copy starts before anything is shown.
   const command = `read go; env NO_COLOR=1 ${quoted.join(" ")}; echo "exit code $?"; sleep 30`;
-  await tmux.run("new-session", "-d", "-s", "t", "-x", "100", "-y", "30", command);
+  // bash, whatever the login shell: it waits out a Ctrl-C that its child handled (dash would not).
+  await tmux.run("new-session", "-d", "-s", "t", "-x", "100", "-y", "30", "bash", "-c", command);
   await tmux.run("pipe-pane", "-t", "t", "-o", `cat >> '${log}'`);
   await tmux.keys("Enter");
 }
