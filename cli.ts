@@ -55,22 +55,24 @@ export function program(): Command {
     .option("--log <file>", "log every socket's events and bytes (JSON Lines, or pcap for *.pcap)")
     .option("--log-format <format>", "the --log file's format: jsonl or pcap")
     .option("--timestamps [mode]", "prefix events and received data with the time: on, relative")
+    .option("--json", "batch: each result as a JSON line on stdout, errors/events on stderr")
     .showSuggestionAfterError(true)
     .allowExcessArguments(true)
     .action(async (options: GlobalOptions, command: Command) => {
       if (command.args.length > 0) throw unknownSubcommand(cli, command.args[0]);
+      if (options.json && options.command === undefined && Deno.stdin.isTerminal()) {
+        throw new SockitError("--json is for programs, not the interactive shell", {
+          code: "usage",
+          hint: "pipe commands on stdin, or use -c or sockit run FILE",
+        });
+      }
       const shell = await makeShell(options);
       if (options.command !== undefined) {
-        process.exitCode = await batch(
-          shell,
-          splitStatements(options.command),
-          "-c",
-          options.events,
-        );
+        process.exitCode = await batch(shell, splitStatements(options.command), "-c", options);
       } else if (Deno.stdin.isTerminal()) {
         process.exitCode = await interactive(shell);
       } else {
-        process.exitCode = await batch(shell, stdinLines(), "stdin", options.events);
+        process.exitCode = await batch(shell, stdinLines(), "stdin", options);
       }
     });
 
@@ -93,7 +95,7 @@ export function program(): Command {
     .action(async (file: string) => {
       const text = await readInput(file, `run "${file}"`);
       const shell = await makeShell(cli.opts());
-      process.exitCode = await batch(shell, splitLines(text), file, cli.opts().events);
+      process.exitCode = await batch(shell, splitLines(text), file, cli.opts());
     });
 
   cli.command("test")

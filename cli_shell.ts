@@ -7,6 +7,7 @@
  */
 import { runBatch } from "./shell/batch.ts";
 import { paletteFor } from "./shell/colors.ts";
+import { ProgressBar } from "./shell/progress.ts";
 import { onStopSignal } from "./shell/exit_codes.ts";
 import { runRepl } from "./shell/repl.ts";
 import { Shell } from "./shell/shell.ts";
@@ -42,6 +43,8 @@ export interface GlobalOptions {
   logFormat?: string;
   /** `--timestamps [on|relative]`: stamp events and received data with the time. */
   timestamps?: string | boolean;
+  /** `--json`: results as JSON lines on stdout, errors and events on stderr (batch only). */
+  json?: boolean;
 }
 
 /** A shell with the global options applied, and the recorder attached. */
@@ -81,20 +84,52 @@ export function interruptible(): AbortController & Disposable {
   return Object.assign(controller, { [Symbol.dispose]: remove });
 }
 
-/** Runs lines in batch mode, then finishes any recording and closes every socket. */
+/**
+ * Runs lines in batch mode, then finishes any recording and closes every socket. Long transfers
+ * show a progress bar on stderr when it is a terminal (never with `--json`).
+ */
 export async function batch(
   shell: Shell,
   lines: Iterable<string> | AsyncIterable<string>,
   source: string,
-  events?: boolean,
+  options: Pick<GlobalOptions, "events" | "json"> = {},
 ) {
-  const palette = paletteFor(Deno.stderr.isTerminal());
+  const terminal = Deno.stderr.isTerminal();
+  const palette = paletteFor(terminal);
+  const progress = terminal && !options.json ? stderrProgress(palette) : undefined;
   using controller = interruptible();
-  const code = await runBatch(shell, lines, { source, palette, events, signal: controller.signal });
+  const code = await runBatch(shell, lines, {
+    source,
+    palette,
+    events: options.events,
+    json: options.json,
+    progress,
+    signal: controller.signal,
+  });
   await finish(shell);
   await shell.close();
   await stopLog(shell.services);
   return code;
+}
+
+/** The progress bar on stderr, as wide as the terminal. */
+function stderrProgress(palette: ReturnType<typeof paletteFor>): ProgressBar {
+  const encoder = new TextEncoder();
+  return new ProgressBar({
+    palette,
+    write: (text) => {
+      try {
+        Deno.stderr.writeSync(encoder.encode(text));
+      } catch { /* stderr closed: nothing to draw on */ }
+    },
+    columns: () => {
+      try {
+        return Deno.consoleSize().columns || 80;
+      } catch {
+        return 80;
+      }
+    },
+  });
 }
 
 /** The interactive shell until the user leaves; returns the exit code. */

@@ -35,7 +35,10 @@ if (import.meta.main) {
     }
   } catch (error) {
     if (error instanceof OutputClosed) code = EXIT_OUTPUT_CLOSED;
-    else {
+    else if (Deno.args.includes("--json")) { // outside any line: line and command are null
+      console.error((await import("./shell/json_output.ts")).jsonErrorLine(null, null, error));
+      code = EXIT_FAILED;
+    } else {
       console.error(renderError(error, paletteFor(Deno.stderr.isTerminal())));
       code = EXIT_FAILED;
     }

@@ -69,6 +69,7 @@ export {
 export { type ErrorCode, type ReadStatus, SockitError } from "./grammar/errors.ts";
 export { type DisplayMode, parseRendered, render } from "./grammar/render.ts";
 export { type BatchOptions, runBatch } from "./shell/batch.ts";
+export { ProgressBar, type ProgressOptions } from "./shell/progress.ts";
 export type { Palette } from "./shell/colors.ts";
 export { type ReplOptions, runRepl } from "./shell/repl.ts";
 export type { Executed } from "./shell/shell.ts";

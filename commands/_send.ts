@@ -132,8 +132,11 @@ export async function sendPayload(
   const parts: OpenPart[] = suffix ? [...raw, { kind: "bytes", bytes: suffix }] : raw;
   const size = rawSize + (suffix?.length ?? 0);
   const hasFile = parts.some((p) => p.kind === "file");
+  const label = `sending ${
+    parts.flatMap((p) => p.kind === "file" ? [`@${p.source.path}`] : []).join(" ")
+  }`;
   const progress = ctx.progress && hasFile
-    ? (done: number) => ctx.progress!(done, size)
+    ? (done: number) => ctx.progress!(done, size, label)
     : undefined;
   const timeout = (args.options.timeout as number | undefined) ?? ctx.settings.sendTimeout;
   const deadline = timeout === undefined ? undefined : Date.now() + timeout;

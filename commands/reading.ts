@@ -95,6 +95,8 @@ export interface ReadingSpec extends Omit<Command, "run" | "options"> {
    * limit, 1 GiB, in the buffer until it matches).
    */
   stream?(args: Args, name: string): Streamer | Promise<Streamer>;
+  /** How many bytes a streamed `--to FILE` read will take, when known (for its progress). */
+  total?(args: Args): number;
   /** Runs once the read succeeded, before its result returns (`sendafter` sends here). */
   after?(ctx: CommandContext, args: Args): Promise<unknown>;
 }
@@ -107,7 +109,7 @@ export interface ReadingSpec extends Omit<Command, "run" | "options"> {
  * `script.expects`, replay runs it in replay mode ({@linkcode expectedRead}).
  */
 export function readingCommand(spec: ReadingSpec): Command {
-  const { action, reader, max, stream, after, options = [], ...command } = spec;
+  const { action, reader, max, stream, total, after, options = [], ...command } = spec;
   const script = command.script ?? {};
   return {
     ...command,
@@ -154,7 +156,11 @@ export function readingCommand(spec: ReadingSpec): Command {
     try {
       let count: number;
       if (streamer) {
-        const done = await streamer(socket, opts, file.sink);
+        const done = await streamer(
+          socket,
+          opts,
+          reporting(ctx, file.sink, total?.(args) ?? 0, `receiving ${name} → ${to}`),
+        );
         count = done.count;
         if (done.status !== "ok") {
           const kept: ReadResult = { status: done.status, error: done.error, data: peekOf(socket) };
@@ -173,6 +179,18 @@ export function readingCommand(spec: ReadingSpec): Command {
       file.close();
     }
   }
+}
+
+/** `sink`, reporting the bytes it took so far to `ctx.progress` (when the shell draws one). */
+function reporting(ctx: CommandContext, sink: Sink, total: number, label: string): Sink {
+  const progress = ctx.progress;
+  if (!progress) return sink;
+  let done = 0;
+  return async (chunk) => {
+    await sink(chunk);
+    done += chunk.length;
+    progress(done, total, label);
+  };
 }
 
 /** What a stream still buffers (for an error); datagrams show nothing. */

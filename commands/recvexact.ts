@@ -16,6 +16,7 @@ export const recvexact = readingCommand({
     const n = parseInteger(args.positional[1].text, "recvexact N");
     return (socket, opts) => socket.buffer.recvExact(n, opts);
   },
+  total: (args) => parseInteger(args.positional[1].text, "recvexact N"),
   stream(args) {
     const n = parseInteger(args.positional[1].text, "recvexact N");
     return async (socket, opts, sink) => {

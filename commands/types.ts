@@ -219,8 +219,11 @@ export interface CommandContext {
   commands: ReadonlyMap<string, Command>;
   /** Extensions that other layers register by name (the recorder, built-in servers). */
   services: Record<string, unknown>;
-  /** Reports progress of a long transfer: bytes done of the total (the REPL shows it). */
-  progress?: (done: number, total: number) => void;
+  /**
+   * Reports progress of a long transfer as its bytes move: bytes done of the total (0 when not
+   * known) and what moves (`sending @big.bin`); the shell draws a bar on a terminal.
+   */
+  progress?: (done: number, total: number, label?: string) => void;
   /**
    * Replay mode, for commands whose {@linkcode ScriptSpec.expects} is set: what the script
    * expects them to receive. They then read exactly that, failing at the first differing byte.

@@ -4,21 +4,9 @@
  *
  * @module
  */
-import { Buffer } from "node:buffer";
-import { isText, quote } from "../grammar/render.ts";
+import { base64, textOf } from "../grammar/json_bytes.ts";
 import type { BufferedFile } from "./file_writer.ts";
 import type { LogRecord, LogSink } from "./record.ts";
-
-/** Data chunks up to this size also carry `text`, their canonical rendering when printable. */
-export const TEXT_LIMIT = 4096;
-
-/** Base64 of `bytes`: the runtime's own encoder where there is one (V8's toBase64). */
-function base64(bytes: Uint8Array): string {
-  const own = (bytes as Uint8Array & { toBase64?: () => string }).toBase64;
-  return own
-    ? own.call(bytes)
-    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("base64");
-}
 
 /** The JSON object for one record, as a line without its newline. */
 export function jsonLine(record: LogRecord): string {
@@ -35,9 +23,8 @@ export function jsonLine(record: LogRecord): string {
   let line = `${head},"dir":"${dir}","size":${bytes.length}`;
   if (peer !== undefined) line += `,"peer":${JSON.stringify(peer)}`;
   line += `,"bytes":"${base64(bytes)}"`;
-  if (bytes.length <= TEXT_LIMIT && isText(bytes)) {
-    line += `,"text":${JSON.stringify(quote(bytes))}`;
-  }
+  const text = textOf(bytes);
+  if (text !== undefined) line += `,"text":${JSON.stringify(text)}`;
   return line + "}";
 }
 

@@ -3,6 +3,8 @@ import { type Palette, PLAIN } from "./colors.ts";
 import { renderError, renderEvent, renderResult, stamped } from "./renderer.ts";
 import type { Shell } from "./shell.ts";
 import { EXIT_FAILED, EXIT_OK, EXIT_OUTPUT_CLOSED, exitCodeFor } from "./exit_codes.ts";
+import { commandWord, jsonErrorLine, jsonEventLine, jsonResultLine } from "./json_output.ts";
+import type { ProgressBar } from "./progress.ts";
 
 /**
  * Where batch output goes, and how it looks; all optional.
@@ -35,6 +37,14 @@ export interface BatchOptions {
    * with the code for the abort reason (`"SIGINT"` 130, `"SIGTERM"` 143, anything else 1).
    */
   signal?: AbortSignal;
+  /**
+   * `--json`: every command's result as one JSON line on `write`, errors and events as JSON
+   * lines on `writeError` (see `json_output.ts`); lines without a command (blank, comments)
+   * print nothing. Exit codes are the same.
+   */
+  json?: boolean;
+  /** Draws long transfers' progress (when the error stream is a terminal); cleared before output. */
+  progress?: ProgressBar;
 }
 
 const encoder = new TextEncoder();
@@ -121,13 +131,21 @@ export async function runBatch(
   lines: Iterable<string> | AsyncIterable<string>,
   options: BatchOptions = {},
 ): Promise<number> {
-  const write = options.write ?? stdoutLine;
-  const writeError = options.writeError ?? stderrLine;
+  const bar = options.json ? undefined : options.progress;
+  const output = options.write ?? stdoutLine;
+  const errors = options.writeError ?? stderrLine;
+  const write = bar ? (text: string) => (bar.clear(), output(text)) : output;
+  const writeError = bar ? (text: string) => (bar.clear(), errors(text)) : errors;
+  const progress = bar &&
+    ((done: number, total: number, label?: string) =>
+      bar.report(done, total, label ?? "transferring"));
   const c = options.palette ?? PLAIN;
   const source = options.source ?? "stdin";
+  const json = options.json === true;
   const unsubscribe = options.events
     ? shell.registry.subscribe((e: SocketEvent) => {
-      if (e.type !== "data") writeError(stamped(renderEvent(e, c), shell.settings, c));
+      if (e.type === "data") return;
+      writeError(json ? jsonEventLine(e) : stamped(renderEvent(e, c), shell.settings, c));
     })
     : () => {};
   const signal = options.signal;
@@ -139,15 +157,26 @@ export async function runBatch(
       const next = await nextLine(iterator, signal);
       if (next === STOPPED) return exitCodeFor(signal?.reason);
       if (next.done) return EXIT_OK;
+      const command = json ? commandWord(next.value) : undefined;
       try {
-        const result = await shell.execute(next.value, { signal });
-        const rendered = renderResult(result, shell.settings, c);
-        const text = result.kind === "data" ? stamped(rendered, shell.settings, c) : rendered;
-        if (text) write(text);
+        bar?.start();
+        const result = await shell.execute(next.value, { signal, progress });
+        bar?.clear();
+        if (json) {
+          if (command !== undefined) write(jsonResultLine(n, command, result));
+        } else {
+          const rendered = renderResult(result, shell.settings, c);
+          const text = result.kind === "data" ? stamped(rendered, shell.settings, c) : rendered;
+          if (text) write(text);
+        }
         if (result.kind === "quit") return EXIT_OK;
       } catch (error) {
         if (error instanceof OutputClosed) return EXIT_OUTPUT_CLOSED;
-        writeError(`${source}:${n}: ${renderError(error, c)}`);
+        writeError(
+          json
+            ? jsonErrorLine(n, command ?? null, error)
+            : `${source}:${n}: ${renderError(error, c)}`,
+        );
         return signal?.aborted ? exitCodeFor(signal.reason) : EXIT_FAILED;
       }
     }

@@ -12,7 +12,8 @@ import {
   keepsInHistory,
   loadHistory,
 } from "./history.ts";
-import { humanBytes, renderError, renderEvent, renderResult, stamped } from "./renderer.ts";
+import { ProgressBar } from "./progress.ts";
+import { renderError, renderEvent, renderResult, stamped } from "./renderer.ts";
 import type { Shell } from "./shell.ts";
 
 /**
@@ -39,11 +40,6 @@ export interface ReplOptions {
 
 const PROMPT = "sockit> ";
 
-/** `512.0 MiB`, `12 B`. */
-function formatBytes(n: number): string {
-  const human = humanBytes(n);
-  return /^\d+$/.test(human) ? `${human} B` : human;
-}
 /** How long data events on one socket are gathered into one "bytes waiting" line. */
 const DATA_EVENT_DELAY = 80;
 /** The key that gives the terminal back from `interact`, as telnet's. */
@@ -109,24 +105,14 @@ export function runRepl(shell: Shell, options: ReplOptions = {}): Promise<number
   let resolveDone!: (code: number) => void;
   const done = new Promise<number>((r) => (resolveDone = r));
 
-  // A one-line progress display for long transfers, redrawn at most 5 times a second.
-  let progressShown = false;
-  let progressAt = 0;
-  const progress = (done: number, total: number) => {
-    const now = performance.now();
-    if (now - progressAt < 200 || done >= total) return;
-    progressAt = now;
-    progressShown = true;
-    const pct = total ? Math.floor((done / total) * 100) : 0;
-    output.write(
-      `\r\x1b[K${c.dim(`sending… ${formatBytes(done)} of ${formatBytes(total)} (${pct}%)`)}`,
-    );
-  };
-  const clearProgress = () => {
-    if (progressShown) output.write("\r\x1b[K");
-    progressShown = false;
-    progressAt = 0;
-  };
+  // A one-line progress bar for long transfers (`send @file`, `recv… --to FILE`).
+  const bar = new ProgressBar({
+    write: (text) => output.write(text),
+    columns: () => output.columns || 80,
+    palette: c,
+  });
+  const progress = (done: number, total: number, label?: string) =>
+    bar.report(done, total, label ?? "transferring");
 
   /** Erases the prompt and the (possibly wrapped) line being typed; the rows it spanned. */
   const erasePrompt = () => {
@@ -147,10 +133,7 @@ export function runRepl(shell: Shell, options: ReplOptions = {}): Promise<number
   };
   const print = (text: string) => {
     if (!promptShown) {
-      if (progressShown) {
-        output.write("\r\x1b[K");
-        progressAt = 0;
-      }
+      bar.clear();
       output.write(text + "\n");
       return;
     }
@@ -170,7 +153,7 @@ export function runRepl(shell: Shell, options: ReplOptions = {}): Promise<number
     escapeKey: "Ctrl-]",
     write(text: string) {
       if (!taken) {
-        if (progressShown) clearProgress();
+        bar.clear();
         output.write(text);
         return;
       }
@@ -283,15 +266,16 @@ export function runRepl(shell: Shell, options: ReplOptions = {}): Promise<number
       promptShown = false;
       running = new AbortController();
       try {
+        bar.start();
         const result = await shell.execute(line, { signal: running.signal, progress, terminal });
-        clearProgress();
+        bar.clear();
         const view = { columns: output.columns || 80 };
         const rendered = renderResult(result, shell.settings, c, view);
         const text = result.kind === "data" ? stamped(rendered, shell.settings, c) : rendered;
         if (text) output.write(text + "\n");
         if (result.kind === "quit") return finish(0);
       } catch (error) {
-        clearProgress();
+        bar.clear();
         output.write(renderError(error, c) + "\n");
       } finally {
         running = undefined;

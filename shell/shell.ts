@@ -119,8 +119,8 @@ export type Executed =
 export interface ExecuteOptions {
   /** Cancels a waiting command (Ctrl-C in the REPL). */
   signal?: AbortSignal;
-  /** Called during long transfers with bytes done and the total. */
-  progress?: (done: number, total: number) => void;
+  /** Called during long transfers with bytes done, the total (0: unknown) and a label. */
+  progress?: (done: number, total: number, label?: string) => void;
   /** Replay mode of a receiving command: what it is expected to receive (see `CommandContext`). */
   expect?: Expected;
   /** The person's terminal, lent by the REPL to `interact` and `watch`. */

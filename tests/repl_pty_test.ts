@@ -90,7 +90,7 @@ Deno.test("the interactive shell completes, shows events above the typed line, a
       await tmux.keys(`open tcp b 127.0.0.1:${silent.addr.port}`, "Enter");
       await tmux.waitFor(/b {2}open {2}tcp/);
       await tmux.keys(`send b @${big}`, "Enter");
-      await tmux.waitFor(/sending… /);
+      await tmux.waitFor(/^sending @\S+big\.bin {2}[\d.]+ MiB \/ 64\.0 MiB/m);
       await tmux.keys("C-c");
       await tmux.waitFor(/Cannot send to "b": cancelled, \d+ of 67108864 bytes sent/);
       await tmux.keys("ls b", "Enter");
