@@ -185,10 +185,12 @@ export function program(): Command {
       collect,
       [],
     )
+    .option("--cert <file>", "serve a ws or wss recording as wss: certificate chain (PEM)")
+    .option("--key <file>", "wss: private key (PEM) of --cert")
     .action(async (file: string, _local: unknown, command: Command) => {
       // `--timeout` after `mock` lands in the global option of the same name.
       const options = command.optsWithGlobals<
-        { listen?: string; timeout?: string; allowRead: string[] }
+        { listen?: string; timeout?: string; allowRead: string[]; cert?: string; key?: string }
       >();
       const script = parseScript(await readInput(file, `mock "${file}"`), file);
       const where = `Cannot mock "${file}" on ${options.listen ?? "127.0.0.1:0"}`;
@@ -198,6 +200,8 @@ export function program(): Command {
           listen: options.listen,
           timeout: options.timeout ? parseDuration(options.timeout, "mock --timeout") : undefined,
           allowRead: options.allowRead,
+          cert: options.cert,
+          key: options.key,
           onDiagnostic: (m) => stderrLine(`mock: ${m}`),
           onLog: (m) => stderrLine(`mock: ${m}`),
         });
@@ -206,7 +210,8 @@ export function program(): Command {
       }
       await using mock = started;
       const on = mock.transport === "udp" ? "udp " : "";
-      const at = mock.transport === "ws" ? `ws://${mock.address}/` : `${on}${mock.address}`;
+      const ws = mock.transport === "ws" || mock.transport === "wss";
+      const at = ws ? `${mock.transport}://${mock.address}/` : `${on}${mock.address}`;
       const listening = `mock listening on ${at}, serving ${file}`;
       const signal = announce(listening) ? await untilSignal() : undefined;
       await mock.close();
@@ -315,6 +320,14 @@ function failure(what: string, error: unknown): SockitError {
   // user asked for instead.
   if (error instanceof SockitError && error.code === "address-in-use") {
     return new SockitError(`${what}: address already in use`, { code: error.code, cause: error });
+  }
+  const internal = 'Cannot listen "mock": ';
+  if (error instanceof SockitError && error.message.startsWith(internal)) {
+    return new SockitError(`${what}: ${error.message.slice(internal.length)}`, {
+      code: error.code,
+      hint: error.hint,
+      cause: error,
+    });
   }
   if (error instanceof SockitError) return error;
   return new SockitError(`${what}: ${systemReason(error)}`, {
