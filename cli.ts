@@ -220,39 +220,6 @@ export function program(): Command {
       process.exitCode = mock.deviated > 0 ? 1 : signal ? exitCodeFor(signal) : 0;
     });
 
-  cli.command("ws")
-    .description(
-      "pipe stdin lines to WebSocket text messages and messages to stdout lines (websocat's habit)",
-    )
-    .argument("<url>", "ws://HOST:PORT/PATH or wss://…")
-    .option("--binary", "raw: each stdin chunk is one binary message, messages are written as is")
-    .option("--header <K:V>", "send this request header (repeatable)", collect, [])
-    .option("--subprotocol <p>", "offer this subprotocol (repeatable)", collect, [])
-    .option("--ca <file>", "wss: trust this CA (PEM)")
-    .option("--insecure", "wss: skip certificate verification")
-    .action(async (url: string, options) => {
-      using controller = interruptible();
-      const { wsPipe } = await import("./sockets/ws_pipe.ts");
-      let ended;
-      try {
-        ended = await wsPipe(url, {
-          ...options,
-          input: Deno.stdin.readable,
-          output: Deno.stdout.writable,
-          signal: controller.signal,
-        });
-      } catch (error) {
-        throw failure(`Cannot pipe ${url}`, error);
-      }
-      const code = ended.peer?.code;
-      if (code !== undefined && code !== 1000 && code !== 1005 && !controller.signal.aborted) {
-        stderrLine(
-          `ws: the peer closed with ${code}${ended.peer?.reason ? ` ${ended.peer.reason}` : ""}`,
-        );
-        process.exitCode = 1;
-      }
-    });
-
   cli.command("serve")
     .description(
       "run a built-in server (echo, ack, chat, discard, daytime, exec, broker) until Ctrl-C",
@@ -294,6 +261,8 @@ export function program(): Command {
     });
 
   cli.addCommand(connectCommand());
+  // `sockit ws URL` is `sockit connect URL` (one data path): websocat's habit under its name.
+  cli.addCommand(connectCommand("ws"));
   cli.addCommand(listenCommand());
 
   addRelay(cli);
