@@ -426,6 +426,9 @@ export class WsSocket extends NamedSocket {
     if (delivery) await pause(delivery);
     this.#queue.push(data, this.#remote, kind);
     this.bytesIn += data.length;
+    // A log sees messages (their payloads and kinds), not frames: see docs/log_format.md.
+    const behind = this.tap?.data(this, "in", data, undefined, kind);
+    if (behind) await behind;
     this.emit({ type: "data", name: this.name, bytes: data.length, buffered: this.#queue.size });
   }
 
@@ -516,6 +519,8 @@ export class WsSocket extends NamedSocket {
     }
     await this.#frame(options.binary ? OP.binary : OP.text, data, options);
     this.bytesOut += data.length;
+    const behind = this.tap?.data(this, "out", data, undefined, options.binary ? "binary" : "text");
+    if (behind) await behind;
     return data.length;
   }
 
