@@ -170,7 +170,11 @@ export class WsSocket extends NamedSocket {
   /** The close frame the peer sent, if any (1006: the connection ended without one). */
   peerClose?: CloseInfo;
   readonly #conn: StreamTransport;
-  readonly #queue = new DatagramQueue({ cap: 2 * MAX_MESSAGE + HIGH_WATER, maxDatagrams: 1 << 20 });
+  readonly #queue = new DatagramQueue({
+    cap: 2 * MAX_MESSAGE + HIGH_WATER,
+    maxDatagrams: 1 << 20,
+    unit: "message",
+  });
   readonly #reader: FrameReader;
   readonly #writer: StreamWriter;
   readonly #local: string;
