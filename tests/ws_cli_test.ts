@@ -40,8 +40,12 @@ Deno.test("sockit connect ws:// says when the server closes with a code other th
   await run.write("one\n");
   await run.waitFor(/^one$/m);
   await run.write("close 1008 go away\n");
-  assertEquals(await run.exited(), 1);
-  assertEquals(run.stderr(), 'error: connect: the peer closed with 1008 "go away"\n');
+  // exited() ends the input: only once the pipe has ended on its own.
+  await run.waitFor(/the peer closed/, 5000, "stderr");
+  assertEquals([await run.exited(), run.stderr()], [
+    1,
+    'error: connect: the peer closed with 1008 "go away"\n',
+  ]);
 });
 
 Deno.test("sockit connect ws:// exits 0 when the server closes with 1000, stdin still open", async () => {
@@ -54,6 +58,7 @@ Deno.test("sockit connect ws:// exits 0 when the server closes with 1000, stdin 
     `ws://127.0.0.1:${port}/`,
   ]);
   await run.write("close 1000\n");
+  await run.waitFor(/^closed /m, 5000, "stderr");
   assertEquals(await run.exited(), 0);
   assertMatch(run.stderr(), /^connected to ws 127\.0\.0\.1:\d+\nclosed 127\.0\.0\.1:\d+\n$/);
 });
