@@ -34,6 +34,25 @@ function netAddr(address: string): Deno.NetAddr {
 /**
  * A WebSocket as a byte stream of lines (or raw messages): `read`, `write`, `closeWrite` and
  * `close` as a connection has them.
+ *
+ * @example Raw binary messages
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Shell } from "../shell/shell.ts";
+ * import { openWsPipe } from "./ws_pipe.ts";
+ * await using shell = new Shell();
+ * const w = await shell.execute("listen ws w :0");
+ * if (w.kind !== "socket") throw new Error("expected a socket");
+ * const conn = await openWsPipe(`ws://${w.info.local}/`, { binary: true });
+ * await conn.write(new Uint8Array([0, 255, 10]));
+ * const got = await shell.execute("recv w.1");
+ * assert.deepEqual(got.kind === "data" && [Array.from(got.data), got.message], [[0, 255, 10], "binary"]);
+ * await shell.execute("close w.1 --code 1008");
+ * const buf = new Uint8Array(16);
+ * assert.equal(await conn.read(buf), null);
+ * assert.equal(conn.failure(), "the peer closed with 1008");
+ * conn.close();
+ * ```
  */
 export class WsPipeConn {
   readonly #socket: WsSocket;
