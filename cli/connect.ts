@@ -12,6 +12,7 @@ import { formatAddr } from "../sockets/address.ts";
 import { parseDuration, parseTimeout } from "../grammar/duration.ts";
 import { parseInteger } from "../commands/args.ts";
 import { stderrLine } from "../shell/batch.ts";
+import { SockitError } from "../grammar/errors.ts";
 import { dial, wsKindAndUrl } from "./_endpoints.ts";
 import { ChunkSource, pipe } from "./_pipe.ts";
 import {
@@ -49,7 +50,18 @@ export function connectCommand(name: "connect" | "ws" = "connect"): Command {
     flags: PipeFlags & { wait?: string; retry?: string; retryDelay?: string; proxy?: string },
   ) =>
     exitCodeOf(async () => {
-      const [kind, address] = wsKindAndUrl(words) ?? kindAndAddress(words, "connect");
+      const ws = wsKindAndUrl(words);
+      if (name === "ws" && !ws) {
+        const given = words.join(" ");
+        throw new SockitError(
+          `Cannot connect to "${given}": sockit ws takes a ws:// or wss:// URL`,
+          {
+            code: "usage",
+            hint: `other transports: sockit connect ${given}`,
+          },
+        );
+      }
+      const [kind, address] = ws ?? kindAndAddress(words, "connect");
       const settings = pipeSettings(flags, "connect");
       // The shell's `open` options, read the same way (one dial: sockets/tcp.ts dialStream).
       const wait = flags.wait === undefined

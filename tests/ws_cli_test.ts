@@ -105,3 +105,15 @@ Deno.test("sockit connect ws:// to a server that rejects the handshake with 403 
       "not 101 Switching Protocols\n",
   );
 });
+
+Deno.test("sockit ws takes only a URL and points elsewhere for other transports (exit 2)", async () => {
+  const run = await sockit(["ws", "127.0.0.1:9"], "");
+  assertEquals([run.code, run.stderr], [
+    2,
+    'error: Cannot connect to "127.0.0.1:9": sockit ws takes a ws:// or wss:// URL; ' +
+    "other transports: sockit connect 127.0.0.1:9\n",
+  ]);
+  const ftp = await sockit(["connect", "ftp://127.0.0.1:9"], "");
+  assertEquals(ftp.code, 2);
+  assertMatch(ftp.stderr, /^error: Cannot connect to "ftp:\/\/127\.0\.0\.1:9": ftp:\/\/ is no URL/);
+});
