@@ -189,10 +189,12 @@ export function program(): Command {
       collect,
       [],
     )
+    .option("--cert <file>", "serve a ws or wss recording as wss: certificate chain (PEM)")
+    .option("--key <file>", "wss: private key (PEM) of --cert")
     .action(async (file: string, _local: unknown, command: Command) => {
       // `--timeout` after `mock` lands in the global option of the same name.
       const options = command.optsWithGlobals<
-        { listen?: string; timeout?: string; allowRead: string[] }
+        { listen?: string; timeout?: string; allowRead: string[]; cert?: string; key?: string }
       >();
       const script = parseScript(await readInput(file, `mock "${file}"`), file);
       const where = `Cannot mock "${file}" on ${options.listen ?? "127.0.0.1:0"}`;
@@ -202,6 +204,8 @@ export function program(): Command {
           listen: options.listen,
           timeout: options.timeout ? parseDuration(options.timeout, "mock --timeout") : undefined,
           allowRead: options.allowRead,
+          cert: options.cert,
+          key: options.key,
           onDiagnostic: (m) => stderrLine(`mock: ${m}`),
           onLog: (m) => stderrLine(`mock: ${m}`),
         });
@@ -210,46 +214,14 @@ export function program(): Command {
       }
       await using mock = started;
       const on = mock.transport === "udp" ? "udp " : "";
-      const at = mock.transport === "ws" ? `ws://${mock.address}/` : `${on}${mock.address}`;
+      const ws = mock.transport === "ws" || mock.transport === "wss";
+      const at = ws ? `${mock.transport}://${mock.address}/` : `${on}${mock.address}`;
       const listening = `mock listening on ${at}, serving ${file}`;
       const signal = announce(listening) ? await untilSignal() : undefined;
       await mock.close();
       // A client that deviated from the recording fails the run, as a failed replay does.
       announce(`mock: ${mock.summary()}`);
       process.exitCode = mock.deviated > 0 ? 1 : signal ? exitCodeFor(signal) : 0;
-    });
-
-  cli.command("ws")
-    .description(
-      "pipe stdin lines to WebSocket text messages and messages to stdout lines (websocat's habit)",
-    )
-    .argument("<url>", "ws://HOST:PORT/PATH or wss://…")
-    .option("--binary", "raw: each stdin chunk is one binary message, messages are written as is")
-    .option("--header <K:V>", "send this request header (repeatable)", collect, [])
-    .option("--subprotocol <p>", "offer this subprotocol (repeatable)", collect, [])
-    .option("--ca <file>", "wss: trust this CA (PEM)")
-    .option("--insecure", "wss: skip certificate verification")
-    .action(async (url: string, options) => {
-      using controller = interruptible();
-      const { wsPipe } = await import("./sockets/ws_pipe.ts");
-      let ended;
-      try {
-        ended = await wsPipe(url, {
-          ...options,
-          input: Deno.stdin.readable,
-          output: Deno.stdout.writable,
-          signal: controller.signal,
-        });
-      } catch (error) {
-        throw failure(`Cannot pipe ${url}`, error);
-      }
-      const code = ended.peer?.code;
-      if (code !== undefined && code !== 1000 && code !== 1005 && !controller.signal.aborted) {
-        stderrLine(
-          `ws: the peer closed with ${code}${ended.peer?.reason ? ` ${ended.peer.reason}` : ""}`,
-        );
-        process.exitCode = 1;
-      }
     });
 
   cli.command("serve")
@@ -293,6 +265,8 @@ export function program(): Command {
     });
 
   cli.addCommand(connectCommand());
+  // `sockit ws URL` is `sockit connect URL` (one data path): websocat's habit under its name.
+  cli.addCommand(connectCommand("ws"));
   cli.addCommand(listenCommand());
 
   addRelay(cli);
@@ -321,6 +295,14 @@ function failure(what: string, error: unknown): SockitError {
   // user asked for instead.
   if (error instanceof SockitError && error.code === "address-in-use") {
     return new SockitError(`${what}: address already in use`, { code: error.code, cause: error });
+  }
+  const internal = 'Cannot listen "mock": ';
+  if (error instanceof SockitError && error.message.startsWith(internal)) {
+    return new SockitError(`${what}: ${error.message.slice(internal.length)}`, {
+      code: error.code,
+      hint: error.hint,
+      cause: error,
+    });
   }
   if (error instanceof SockitError) return error;
   return new SockitError(`${what}: ${systemReason(error)}`, {

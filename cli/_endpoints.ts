@@ -18,6 +18,24 @@ export const PIPE_KINDS = ["tcp", "tls", "udp", "unix"] as const;
 /** One of {@link PIPE_KINDS}. */
 export type PipeKind = typeof PIPE_KINDS[number];
 
+/** What `sockit connect` dials besides {@link PIPE_KINDS}: a WebSocket URL. */
+export type DialKind = PipeKind | "ws" | "wss";
+
+/**
+ * `ws://…` or `wss://…` given alone: a WebSocket to pipe lines to (websocat's habit), as
+ * `[kind, url]`; undefined for any other words.
+ */
+export function wsKindAndUrl(words: string[]): ["ws" | "wss", string] | undefined {
+  const m = words.length === 1 ? /^([a-z][\w+.-]*):\/\//i.exec(words[0]) : null;
+  if (!m) return undefined;
+  const scheme = m[1].toLowerCase();
+  if (scheme === "ws" || scheme === "wss") return [scheme, words[0]];
+  throw new SockitError(`Cannot connect to "${words[0]}": ${scheme}:// is no URL sockit dials`, {
+    code: "usage",
+    hint: "URLs are ws:// and wss://; other transports take [tcp|tls|udp|unix] ADDR",
+  });
+}
+
 /** A byte stream (or a datagram socket kept to one peer) the pipe reads and writes. */
 export interface PipeConn {
   read(p: Uint8Array): Promise<number | null>;
@@ -29,6 +47,10 @@ export interface PipeConn {
   readonly remoteAddr: Deno.Addr;
   /** Datagrams: the largest write, and each write is one datagram. */
   readonly datagram?: number;
+  /** A message transport (WebSocket): the peer's close ends both directions. */
+  readonly endsTogether?: boolean;
+  /** Why the way the peer ended is a failure (a WebSocket close code), once it has. */
+  failure?(): string | undefined;
 }
 
 /** Accepts pipe connections one at a time. */
@@ -56,15 +78,25 @@ export interface EndpointOptions extends TlsOptions {
   proxy?: string;
   /** UDP listen: read every sender, answer the latest (`-k`), not only the first. */
   anyPeer?: boolean;
+  /** ws/wss: request headers (`K:V`) and subprotocols to offer. */
+  header?: string[];
+  subprotocol?: string[];
+  /** ws/wss: raw binary messages both ways instead of lines and text messages. */
+  binary?: boolean;
 }
 
 /** Connects to `address` over `kind`; errors are one line naming the action and the address. */
 export async function dial(
-  kind: PipeKind,
+  kind: DialKind,
   address: string,
   options: EndpointOptions = {},
 ): Promise<PipeConn> {
   const action = `connect to ${address}`;
+  if (kind === "ws" || kind === "wss") {
+    // One way to talk WebSocket from a pipe: sockets/ws_pipe.ts (`sockit ws` is this too).
+    const { openWsPipe } = await import("../sockets/ws_pipe.ts");
+    return await openWsPipe(address, { ...options, verb: "connect to", label: address });
+  }
   if (kind === "unix") {
     try {
       return await withDeadline(

@@ -174,7 +174,7 @@ export async function pipe(
       }
     }
     received = true;
-    if (sent || options.recvOnly) finish({ code: 0 });
+    if (sent || options.recvOnly || conn.endsTogether) finish({ code: 0 });
   };
 
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -191,7 +191,9 @@ export async function pipe(
 
   if (!options.recvOnly) upstream().catch(fail);
   if (!options.sendOnly) downstream().catch(fail);
-  const outcome = await ended;
+  let outcome = await ended;
+  const why = outcome.code === 0 ? conn.failure?.() : undefined;
+  if (why) outcome = { code: 1, why };
   stopped = true;
   if (next) source.giveBack(next);
   clearTimeout(timer);

@@ -34,6 +34,9 @@ export interface PipeFlags {
   insecure?: boolean;
   cert?: string;
   key?: string;
+  header?: string[];
+  subprotocol?: string[];
+  binary?: boolean;
 }
 
 /** Adds the options both pipes take, and exit code 2 for commander's own usage errors. */
@@ -112,6 +115,9 @@ export function endpointSettings(flags: PipeFlags): EndpointOptions {
     insecure: flags.insecure,
     cert: flags.cert,
     key: flags.key,
+    header: flags.header,
+    subprotocol: flags.subprotocol,
+    binary: flags.binary,
   };
 }
 

@@ -19,9 +19,10 @@ export function jsonLine(record: LogRecord): string {
     const tail = JSON.stringify(rest);
     return tail === "{}" ? head + "}" : `${head},${tail.slice(1)}`;
   }
-  const { bytes, dir, peer } = fact;
+  const { bytes, dir, peer, kind } = fact;
   let line = `${head},"dir":"${dir}","size":${bytes.length}`;
   if (peer !== undefined) line += `,"peer":${JSON.stringify(peer)}`;
+  if (kind !== undefined) line += `,"kind":"${kind}"`;
   line += `,"bytes":"${base64(bytes)}"`;
   const text = textOf(bytes);
   if (text !== undefined) line += `,"text":${JSON.stringify(text)}`;

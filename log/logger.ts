@@ -118,16 +118,14 @@ export class Logger {
     };
     const tap: SocketTap = {
       added: opened,
-      data: (s, dir, bytes, peer) =>
-        this.log(
-          s.name,
-          peer === undefined ? { event: "data", dir, bytes } : {
-            event: "data",
-            dir,
-            bytes,
-            peer,
-          },
-        ),
+      data: (s, dir, bytes, peer, kind) =>
+        this.log(s.name, {
+          event: "data",
+          dir,
+          bytes,
+          ...(peer === undefined ? {} : { peer }),
+          ...(kind === undefined ? {} : { kind }),
+        }),
       shutdown: (s) => this.log(s.name, { event: "shutdown" }),
     };
     for (const s of registry.all()) if (!s.closed) opened(s);

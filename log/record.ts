@@ -12,7 +12,7 @@ export type LogFact =
   /** A socket exists: opened, accepted, bound, or already open when the log started. */
   | {
     event: "open";
-    /** tcp, tls, unix or udp. */
+    /** tcp, tls, unix, udp, ws or wss. */
     transport: string;
     /** client, accepted, listener or bound. */
     role: string;
@@ -21,8 +21,11 @@ export type LogFact =
     /** The peer's address, or `-`. */
     remote: string;
   }
-  /** Bytes moved; `bytes` is only valid during the call (copy to keep). */
-  | { event: "data"; dir: Direction; bytes: Uint8Array; peer?: string }
+  /**
+   * Bytes moved; `bytes` is only valid during the call (copy to keep). `kind`: a WebSocket
+   * message's, whose payload `bytes` is.
+   */
+  | { event: "data"; dir: Direction; bytes: Uint8Array; peer?: string; kind?: "text" | "binary" }
   /** A listener accepted a connection (its child then has its own `open`). */
   | { event: "accepted"; child: string; remote: string }
   /** We shut our side down for writing (FIN from us). */

@@ -73,3 +73,24 @@ export function escapeRegExp(text: string): string {
 export function shorten(s: string, max = 80): string {
   return s.length > max ? s.slice(0, max - 1) + "…" : s;
 }
+
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+/** Whether bytes are valid UTF-8 (what a WebSocket text message must be). */
+export function isUtf8(bytes: Uint8Array): boolean {
+  try {
+    STRICT_UTF8.decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The WebSocket message kind an observation claims: binary when marked ` (binary)`, else text,
+ * except that bytes which are not UTF-8 can only be binary (recordings made before the marker
+ * existed left it out there).
+ */
+export function claimedKind(binary: boolean | undefined, bytes: Uint8Array): "text" | "binary" {
+  return binary || !isUtf8(bytes) ? "binary" : "text";
+}

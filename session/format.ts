@@ -66,8 +66,8 @@ export interface Template {
 }
 
 /**
- * What a datagram read adds to its bytes, as the shell shows it:
- * `from 127.0.0.1:5000 "hello" (truncated)`.
+ * What a datagram or WebSocket read adds to its bytes, as the shell shows it:
+ * `from 127.0.0.1:5000 "hello" (truncated)`, `hex:00ff (binary)`.
  *
  * @example A datagram's sender is part of what a read observed
  * ```ts
@@ -94,6 +94,12 @@ export interface DatagramClaims {
   truncated?: boolean;
   /** `matched N ALT` above the bytes: which of `expect`'s alternatives matched. */
   matched?: { index: number; text: string };
+  /**
+   * ` (binary)` after the bytes: a binary WebSocket message. Unmarked bytes claim a text message
+   * on a ws socket (bytes that are not UTF-8 can only be binary, so there it may be left out);
+   * other sockets ignore it.
+   */
+  binary?: boolean;
 }
 
 /**

@@ -6,8 +6,9 @@
  * when there are more connections than conversations). A script of `open udp` sockets is served
  * on UDP, datagram by datagram: each client address is a peer with a conversation of its own,
  * forgotten when it ends, deviates or is quiet for the timeout. A script of `open ws` sockets is
- * served as WebSocket (`listen ws`): each recorded message is one message, sent as text when it
- * is UTF-8 and as binary otherwise, and a recorded end of stream is a close handshake.
+ * served as WebSocket (`listen ws`, or `wss` with a certificate): each recorded message is one
+ * message of the kind recorded (` (binary)`, or `send --binary`; else text), a client message of
+ * the other kind is a deviation, and a recorded end of stream is a close handshake.
  *
  * The mock is a {@linkcode Shell}: it listens with `listen`, and plays each conversation with
  * the shell's commands on the accepted socket. Every byte a client sends is checked against the
@@ -52,7 +53,7 @@ import { parsePayload, payloadBytes } from "../grammar/payload.ts";
 import { type Framer, framer } from "../protocols/framing.ts";
 import { Shell } from "../shell/shell.ts";
 import type { Script } from "./format.ts";
-import { concat, errorMessage, ScriptError } from "./_private.ts";
+import { claimedKind, concat, errorMessage, ScriptError } from "./_private.ts";
 import { checkPath } from "./policy.ts";
 import { substitute } from "./template.ts";
 import { dirname, resolve } from "node:path";
@@ -77,9 +78,12 @@ export type Exchange =
    * The client sent these bytes (over udp: this one datagram), framing included. `secret`: some
    * came from `@file`s, which diagnostics never show (only a length and a hash).
    */
-  | { line: number; from: "client"; bytes: Uint8Array; secret?: Secret }
-  /** The server answered these bytes (over udp: this one datagram), framing included. */
-  | { line: number; from: "server"; bytes: Uint8Array }
+  | { line: number; from: "client"; bytes: Uint8Array; secret?: Secret; binary?: boolean }
+  /**
+   * The server answered these bytes (over udp: this one datagram), framing included. `binary`:
+   * over ws, a binary message (else text).
+   */
+  | { line: number; from: "server"; bytes: Uint8Array; binary?: boolean }
   /** The client closed (or shut down) its side. */
   | { line: number; from: "client-close" }
   /** The server closed its side (the client saw end of stream). */
@@ -111,7 +115,8 @@ export interface Secret {
 }
 
 /**
- * The transports the mock serves (ws: message by message, like udp, over a connection).
+ * How the mock plays a conversation (ws: message by message, like udp, over a connection; a
+ * recorded `open wss` is a ws conversation too).
  *
  * @example A recording of udp sockets is served on udp
  * ```ts
@@ -143,6 +148,8 @@ export interface Conversation {
   socket: string;
   /** How it was opened. */
   transport: MockTransport;
+  /** Opened as `wss`: the mock serves it over TLS (`--cert`/`--key`). */
+  secure?: boolean;
   /** The line of its `open`. */
   line: number;
   /** What the client sent and the server answered, in order. */
@@ -191,7 +198,8 @@ export async function conversations(
     const { positional } = args;
     const defined = spec.defines === undefined ? undefined : positional[spec.defines];
     if (defined && spec.transport !== undefined && !spec.binds) {
-      const transport = positional[spec.transport].text;
+      const opened = positional[spec.transport].text;
+      const transport = opened === "wss" ? "ws" : opened;
       if (transport !== "tcp" && transport !== "udp" && transport !== "ws") {
         return fail(
           `the mock serves tcp, udp and ws sockets; "${defined.text}" is ${transport}`,
@@ -205,6 +213,7 @@ export async function conversations(
         );
       }
       const c: Conversation = { socket: defined.text, transport, line: step.line, exchanges: [] };
+      if (opened === "wss") c.secure = true;
       byName.set(c.socket, c);
       frames.delete(c.socket);
       all.push(c);
@@ -256,12 +265,20 @@ export async function conversations(
           const bytes = await Deno.readFile(path).catch((error) =>
             fail(`Cannot read "@${path}": ${errorMessage(error)}`)
           );
-          add({ line: step.line, from: "server", bytes: frame ? frame.encode(bytes) : bytes });
+          add({
+            line: step.line,
+            from: "server",
+            bytes: frame ? frame.encode(bytes) : bytes,
+            ...(messages && claimedKind(expect.binary, bytes) === "binary" ? { binary: true } : {}),
+          });
         } else if (expect?.kind === "data") {
           add({
             line: step.line,
             from: "server",
             bytes: frame ? frame.encode(expect.bytes) : expect.bytes,
+            ...(messages && claimedKind(expect.binary, expect.bytes) === "binary"
+              ? { binary: true }
+              : {}),
           });
           // expect … eof that matched eof: the server closed after these bytes.
           if (expect.matched?.text === "eof") add({ line: step.line, from: "server-close" });
@@ -306,6 +323,7 @@ export async function conversations(
           line: step.line,
           from: "client",
           bytes: frame ? frame.encode(bytes) : bytes,
+          ...(messages && args.options.binary === true ? { binary: true } : {}),
         };
         if (files.length) secrets.set(e, files);
         add(e);
@@ -361,6 +379,12 @@ export interface MockOptions {
   onDiagnostic?: (message: string) => void;
   /** Receives a line per connection or UDP peer served (default: nothing). */
   onLog?: (message: string) => void;
+  /**
+   * A certificate chain and its key (PEM files): serve a ws or wss recording as wss (required
+   * for wss), with the options `listen wss` takes.
+   */
+  cert?: string;
+  key?: string;
 }
 
 /**
@@ -385,8 +409,11 @@ export interface MockOptions {
 export interface MockServer extends AsyncDisposable {
   /** The address it listens on, e.g. `127.0.0.1:40211`. */
   readonly address: string;
-  /** What it listens on: tcp, or udp for a script of `open udp` sockets. */
-  readonly transport: MockTransport;
+  /**
+   * What it listens on: tcp, udp for a script of `open udp` sockets, ws for `open ws`/`wss`
+   * (wss when given a certificate).
+   */
+  readonly transport: MockTransport | "wss";
   /** Every deviation reported so far, one line each: `file:line: who: what differed`. */
   readonly diagnostics: string[];
   /** Connections (or UDP peers) served to the end of their conversation. */
@@ -420,6 +447,7 @@ export interface MockServer extends AsyncDisposable {
  */
 export async function startMock(script: Script, options: MockOptions = {}): Promise<MockServer> {
   const list = await conversations(script, { allowRead: options.allowRead });
+  const listen = listenLine(script, list, options);
   const transport = list[0].transport;
   const timeout = options.timeout ?? 10_000;
   const shell = new Shell({ timeout, commands: options.commands });
@@ -427,9 +455,7 @@ export async function startMock(script: Script, options: MockOptions = {}): Prom
   const diagnostics: string[] = [];
   const tasks = new Set<Promise<void>>();
   let [served, completed, deviated] = [0, 0, 0];
-  const listening = await shell.execute(
-    `listen ${transport} mock ${options.listen ?? "127.0.0.1:0"}`,
-  )
+  const listening = await shell.execute(listen)
     .catch(async (error) => {
       await shell.close();
       throw error;
@@ -466,7 +492,7 @@ export async function startMock(script: Script, options: MockOptions = {}): Prom
   };
   return {
     address,
-    transport,
+    transport: listen.startsWith("listen wss ") ? "wss" : transport,
     diagnostics,
     get completed() {
       return completed;
@@ -481,15 +507,34 @@ export async function startMock(script: Script, options: MockOptions = {}): Prom
   };
 }
 
-const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
-
-function isUtf8(bytes: Uint8Array): boolean {
-  try {
-    STRICT_UTF8.decode(bytes);
-    return true;
-  } catch {
-    return false;
+/**
+ * The mock's `listen` line: the recording's transport on `options.listen`; a certificate makes a
+ * ws recording wss (which a wss recording needs), through `listen wss`'s own options.
+ */
+function listenLine(script: Script, list: Conversation[], options: MockOptions): string {
+  const transport = list[0].transport;
+  const at = options.listen ?? "127.0.0.1:0";
+  const tls = options.cert !== undefined || options.key !== undefined;
+  const fail = (reason: string, hint: string, line = 1): never => {
+    throw new ScriptError(script.file, line, 1, reason, hint);
+  };
+  if (!tls) {
+    const secure = list.find((c) => c.secure);
+    if (secure) {
+      fail(
+        `"${secure.socket}" is wss: the mock serves it over TLS with --cert and --key`,
+        "sockit mock FILE --cert leaf.pem --key leaf.key",
+        secure.line,
+      );
+    }
+    return `listen ${transport} mock ${at}`;
   }
+  if (transport !== "ws") {
+    fail(`--cert and --key serve a ws or wss recording; this one is ${transport}`, "drop them");
+  }
+  const paths = (["cert", "key"] as const).filter((o) => options[o] !== undefined)
+    .map((o) => ` --${o} ${JSON.stringify(options[o])}`);
+  return `listen wss mock ${at}${paths.join("")}`;
 }
 
 const hex = (bytes: Uint8Array) =>
@@ -515,8 +560,7 @@ async function play(
   try {
     for (const e of conversation.exchanges) {
       if (e.from === "server") {
-        // A ws answer is a text message when it is UTF-8, else binary.
-        const binary = ws && !isUtf8(e.bytes) ? " --binary" : "";
+        const binary = ws && e.binary ? " --binary" : "";
         if (e.bytes.length > 0 || datagrams || ws) {
           await run(`send ${socket}${binary} hex:${hex(e.bytes)}`);
         }
@@ -525,11 +569,18 @@ async function play(
         await run(ws ? `close ${socket}` : `shutdown ${socket}`);
         if (ws) return true;
       } else if (e.from === "client") {
+        let got;
         try {
-          await run(`recv ${socket}`, e.bytes);
+          got = await run(`recv ${socket}`, e.bytes);
         } catch (error) {
           if (signal.aborted) return false;
           report(e.line, deviation(error, e, datagrams, timeout));
+          return false;
+        }
+        const kind = got.kind === "data" ? got.message : undefined;
+        const want = e.binary ? "binary" : "text";
+        if (ws && kind !== want) {
+          report(e.line, `the client sent a ${kind} message; the recording has a ${want} one`);
           return false;
         }
       } else {

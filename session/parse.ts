@@ -367,8 +367,8 @@ function matchedClaim(body: { text: string }[]): { matched?: { index: number; te
 
 /**
  * Takes what a datagram read shows around its bytes off the block (in place): a `from ADDR `
- * prefix on the first line (ADDR a template without spaces outside `${…}`) and a
- * ` (truncated)` suffix on the last.
+ * prefix on the first line (ADDR a template without spaces outside `${…}`), and the suffixes
+ * ` (truncated)` and then ` (binary)` (a binary WebSocket message) on the last.
  */
 function datagramClaims(
   body: { text: string; column: number }[],
@@ -377,6 +377,10 @@ function datagramClaims(
 ): DatagramClaims {
   const claims: DatagramClaims = {};
   const last = body.at(-1)!;
+  if (last.text.endsWith(" (binary)")) {
+    claims.binary = true;
+    last.text = last.text.slice(0, -" (binary)".length).trimEnd();
+  }
   if (last.text.endsWith(" (truncated)")) {
     claims.truncated = true;
     last.text = last.text.slice(0, -" (truncated)".length).trimEnd();

@@ -66,7 +66,8 @@ export function resultLines(
 
 /**
  * Received bytes as observation lines: exact bytes, and for a datagram the shell's
- * `from ADDR` (a known address becomes its variable) and ` (truncated)`.
+ * `from ADDR` (a known address becomes its variable) and ` (truncated)`; a binary WebSocket
+ * message is marked ` (binary)`, as the shell shows it.
  */
 export function dataLines(
   result: Result & { kind: "data" },
@@ -76,6 +77,7 @@ export function dataLines(
   const lines = render(result.data, result.display ?? settings.display).split("\n");
   if (result.from !== undefined) lines[0] = `from ${generalize(result.from, values)} ${lines[0]}`;
   if (result.truncated) lines[lines.length - 1] += " (truncated)";
+  if (result.message === "binary") lines[lines.length - 1] += " (binary)";
   return lines;
 }
 

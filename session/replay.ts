@@ -43,7 +43,7 @@ import type { Expectation, Script, Step, Template } from "./format.ts";
 import { matchTemplate, parseTemplate, substitute, UndefinedVariable } from "./template.ts";
 import { lookupVariable, socketValues } from "./variables.ts";
 import { checkPath, type Permissions, replayPolicy } from "./policy.ts";
-import { errorMessage, latin1, sameBytes } from "./_private.ts";
+import { claimedKind, errorMessage, latin1, sameBytes } from "./_private.ts";
 import { byteRegex, matchedText } from "../grammar/byte_regex.ts";
 
 /**
@@ -660,6 +660,7 @@ function checkDatagram(
       });
     }
   }
+  checkKind(expect, result);
   if ((expect.truncated ?? false) !== (result.truncated ?? false)) {
     throw new Mismatch({
       reason: result.truncated
@@ -667,6 +668,25 @@ function checkDatagram(
         : "the script expects a truncated datagram; it arrived whole",
     });
   }
+}
+
+/** A WebSocket message's kind, against the ` (binary)` claimed (unmarked: text). */
+function checkKind(
+  expect: Expectation & { kind: "data" | "regex" },
+  result: Result & { kind: "data" },
+): void {
+  if (result.message === undefined) {
+    if (!expect.binary) return;
+    throw new Mismatch({
+      reason: `the script expects a binary WebSocket message; "${result.socket}" is no WebSocket`,
+    });
+  }
+  const claimed = claimedKind(expect.binary, result.data);
+  if (claimed === result.message) return;
+  throw new Mismatch({
+    reason: `received a ${result.message} message, the script expects a ${claimed} one`,
+    hint: "a binary message is marked ` (binary)` after its bytes; unmarked bytes are text",
+  });
 }
 
 function checkResult(

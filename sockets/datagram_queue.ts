@@ -39,6 +39,8 @@ export interface DatagramQueueOptions {
   cap?: number;
   /** Most datagrams queued at once (empty ones count too). Default 65,536. */
   maxDatagrams?: number;
+  /** What errors call one entry: `datagram` (default), or a WebSocket's `message`. */
+  unit?: string;
 }
 
 /** Which datagrams a view reads: one sender's address, or `null` for every sender. */
@@ -157,9 +159,12 @@ export class DatagramQueue {
   dropped = 0;
   /** A view of every datagram, whoever sent it. */
   readonly all: DatagramView;
+  /** What errors call one entry (`datagram`, `message`). */
+  readonly unit: string;
 
   /** Creates an empty queue. */
   constructor(options: DatagramQueueOptions = {}) {
+    this.unit = options.unit ?? "datagram";
     this.#cap = options.cap ?? DEFAULT_CAP;
     this.#maxDatagrams = options.maxDatagrams ?? DEFAULT_MAX_DATAGRAMS;
     this.all = new DatagramView(this, null);
@@ -347,7 +352,9 @@ export class DatagramView implements Receiver {
     return this.#queue.read(
       this.#accepts,
       (d) =>
-        d.length < n ? `the next datagram has ${d.length} bytes, not ${n}` : { take: n, keep: n },
+        d.length < n
+          ? `the next ${this.#queue.unit} has ${d.length} bytes, not ${n}`
+          : { take: n, keep: n },
       opts,
       n === 0,
     );
@@ -364,7 +371,7 @@ export class DatagramView implements Receiver {
     const list = delimiterList(delims);
     return this.#queue.read(this.#accepts, (d) => {
       const found = earliestDelimiter(d, list, 0, d.length);
-      if (!found) return `the next datagram (${d.length} bytes) holds no delimiter`;
+      if (!found) return `the next ${this.#queue.unit} (${d.length} bytes) holds no delimiter`;
       return { take: found.end, keep: opts.drop ? found.end - found.length : found.end };
     }, opts);
   }
@@ -386,7 +393,7 @@ export class DatagramView implements Receiver {
       while (i < d.length && i < expected.length && d[i] === expected[i]) i++;
       if (i === d.length && i === expected.length) return { take: d.length, keep: d.length };
       at = i;
-      return `the next datagram differs from the expected one at byte ${i}`;
+      return `the next ${this.#queue.unit} differs from the expected one at byte ${i}`;
     }, opts);
     if (read.status !== "error" || at < 0) return read;
     return { status: "mismatch", data: read.data, at, from: read.from };
@@ -404,7 +411,9 @@ export class DatagramView implements Receiver {
     return this.#queue.read(this.#accepts, (d) => {
       const found = firstMatch(list, latin1(d));
       if (!found) {
-        return `the next datagram (${d.length} bytes) does not match ${list.join(" or ")}`;
+        return `the next ${this.#queue.unit} (${d.length} bytes) does not match ${
+          list.join(" or ")
+        }`;
       }
       const end = found.match.index + found.match[0].length;
       return {

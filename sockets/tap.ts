@@ -49,12 +49,16 @@ export type Direction = "in" | "out";
 export interface SocketTap {
   /** A socket joined the registry (opened, accepted, bound). */
   added(socket: NamedSocket): void;
-  /** Bytes moved; `peer` is the other address of a datagram (UDP). */
+  /**
+   * Bytes moved; `peer` is the other address of a datagram (UDP), `kind` a WebSocket message's
+   * (`bytes` is then its payload, one call per message).
+   */
   data(
     socket: NamedSocket,
     dir: Direction,
     bytes: Uint8Array,
     peer?: string,
+    kind?: "text" | "binary",
   ): Promise<void> | void;
   /** Our side was shut down for writing (the peer sees end of stream). */
   shutdown(socket: NamedSocket): void;

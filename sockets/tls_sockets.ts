@@ -88,7 +88,11 @@ export async function dialTls(
   port: number,
   options: DialOptions & TlsOptions = {},
 ): Promise<TlsTransport> {
-  const dial = await tlsDialer(formatHostPort(host, port), options, `open "${name}"`);
+  const dial = await tlsDialer(
+    formatHostPort(host, port),
+    options,
+    `${options.verb ?? "open"} "${name}"`,
+  );
   return (await dial(name, options)).t;
 }
 
@@ -110,8 +114,9 @@ export async function tlsDialer(
   const prepared = await tlsSettings(start);
   return async (name, dial = {}) => {
     const { conn, options: tuning } = await dialStream(name, host, port, dial);
-    const t = await startTlsOver(portOf(conn), { ...start, action: `open "${name}"` }, prepared);
-    await handshake(t, `open "${name}"`, shown, dial);
+    const action = `${dial.verb ?? "open"} "${name}"`;
+    const t = await startTlsOver(portOf(conn), { ...start, action }, prepared);
+    await handshake(t, action, shown, dial);
     return { t, tuning };
   };
 }

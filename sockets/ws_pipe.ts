@@ -1,133 +1,197 @@
 /**
- * websocat's default habit, for `sockit ws URL` (and `sockit connect ws://…`): lines from an
- * input stream become text messages, and each message received becomes a line on the output.
- * With `binary`, every input chunk is one binary message and messages are written raw. The end
- * of the input closes the WebSocket (code 1000); the peer's close ends the pipe.
+ * websocat's default habit as a byte stream, for `sockit connect ws://…` (and its alias
+ * `sockit ws URL`): a WebSocket that reads and writes like a connection, so the pipes' one data
+ * path (cli/_pipe.ts) carries it. Lines written become text messages (a `\r` before the `\n` is
+ * dropped; a last line without `\n` goes out at the end), and each message read comes out as its
+ * bytes and a `\n`. With `binary`, every write is one binary message and messages come out raw.
+ * Closing the writing side is the close handshake (code 1000); the peer's close ends the stream.
  *
  * @module
  */
 
 import { SocketRegistry } from "./registry.ts";
-import type { TlsOptions } from "./tls.ts";
-import { openWs } from "./ws_transport.ts";
+import { openWs, type WsDialOptions } from "./ws_transport.ts";
 import type { CloseInfo, WsSocket } from "./ws_socket.ts";
+import { describeClose } from "./ws_socket.ts";
 
-/** Settings of {@link wsPipe}; all optional but the streams. */
-export interface WsPipeOptions extends TlsOptions {
-  /** What to send: lines (text messages), or chunks with `binary`. */
-  input: ReadableStream<Uint8Array>;
-  /** Where received messages go. */
-  output: WritableStream<Uint8Array>;
+/** Settings of {@link openWsPipe}: the dial's (TLS, headers, subprotocols, deadline), and the mode. */
+export interface WsPipeOptions extends WsDialOptions {
   /** Raw binary messages both ways instead of lines and text messages. */
   binary?: boolean;
-  /** Extra request headers, `K:V` each. */
-  header?: string[];
-  /** Subprotocols to offer. */
-  subprotocol?: string[];
-  /** The connect and handshake deadline in ms (default 10 s). */
-  timeout?: number;
-  /** Ends the pipe (the WebSocket is closed with 1001, going away). */
-  signal?: AbortSignal;
 }
 
-/** How a pipe ended: the close frames each side sent, if any. */
-export interface WsPipeResult {
-  /** The close frame the peer sent (1006 when the connection ended without one). */
-  peer?: CloseInfo;
-  /** The close frame we sent. */
-  sent?: CloseInfo;
+const NEWLINE = new Uint8Array([10]);
+
+function netAddr(address: string): Deno.NetAddr {
+  const at = address.lastIndexOf(":");
+  return {
+    transport: "tcp",
+    hostname: address.slice(0, at).replace(/^\[(.*)\]$/, "$1"),
+    port: Number(address.slice(at + 1)),
+  };
 }
 
 /**
- * Pipes `input` to the WebSocket at `url` and its messages to `output` until either side ends.
- * Rejects with a one-line SockitError when the connection or handshake fails.
+ * A WebSocket as a byte stream of lines (or raw messages): `read`, `write`, `closeWrite` and
+ * `close` as a connection has them.
  *
- * @example Lines to messages and back through a sockit echo of its own
+ * @example Raw binary messages
  * ```ts
  * import assert from "node:assert/strict";
  * import { Shell } from "../shell/shell.ts";
- * import { wsPipe } from "./ws_pipe.ts";
+ * import { openWsPipe } from "./ws_pipe.ts";
  * await using shell = new Shell();
  * const w = await shell.execute("listen ws w :0");
  * if (w.kind !== "socket") throw new Error("expected a socket");
- * const chunks: Uint8Array[] = [];
- * const input: { controller?: ReadableStreamDefaultController<Uint8Array> } = {};
- * const piping = wsPipe(`ws://${w.info.local}/`, {
- *   input: new ReadableStream({ start: (c) => void (input.controller = c) }),
- *   output: new WritableStream({ write: (c) => void chunks.push(c) }),
- * });
- * input.controller!.enqueue(new TextEncoder().encode("hello\n"));
+ * const conn = await openWsPipe(`ws://${w.info.local}/`, { binary: true });
+ * await conn.write(new Uint8Array([0, 255, 10]));
+ * const got = await shell.execute("recv w.1");
+ * assert.deepEqual(got.kind === "data" && [Array.from(got.data), got.message], [[0, 255, 10], "binary"]);
+ * await shell.execute("close w.1 --code 1008");
+ * const buf = new Uint8Array(16);
+ * assert.equal(await conn.read(buf), null);
+ * assert.equal(conn.failure(), "the peer closed with 1008");
+ * conn.close();
+ * ```
+ */
+export class WsPipeConn {
+  readonly #socket: WsSocket;
+  readonly #binary: boolean;
+  /** Received bytes not yet read (a message longer than the read's buffer, or its `\n`). */
+  #rest: Uint8Array = new Uint8Array(0);
+  /** Written bytes after the last `\n`: the start of the next line. */
+  #line = new Uint8Array(0);
+  /** Whether a read found the WebSocket ended. */
+  #ended = false;
+  /** Our address. */
+  readonly localAddr: Deno.NetAddr;
+  /** The server's address. */
+  readonly remoteAddr: Deno.NetAddr;
+  /** A message transport: the peer's close ends both directions. */
+  readonly endsTogether = true;
+
+  /** Wraps an open WebSocket; `binary` keeps messages raw. */
+  constructor(socket: WsSocket, binary = false) {
+    this.#socket = socket;
+    this.#binary = binary;
+    this.localAddr = netAddr(socket.local);
+    this.remoteAddr = netAddr(socket.remote);
+  }
+
+  /** The close frame the peer sent, if any. */
+  get peerClose(): CloseInfo | undefined {
+    return this.#socket.peerClose;
+  }
+
+  /** The close frame we sent, if any. */
+  get sentClose(): CloseInfo | undefined {
+    return this.#socket.sentClose;
+  }
+
+  /** The next bytes of the next message (and its `\n`), or null once the WebSocket has ended. */
+  async read(p: Uint8Array): Promise<number | null> {
+    if (this.#rest.length === 0) {
+      const got = await this.#socket.buffer.recv(this.#socket.maxMessage);
+      if (got.status !== "ok") {
+        this.#ended = true;
+        return null;
+      }
+      if (this.#binary) this.#rest = got.data;
+      else {
+        this.#rest = new Uint8Array(got.data.length + 1);
+        this.#rest.set(got.data);
+        this.#rest.set(NEWLINE, got.data.length);
+      }
+    }
+    const n = Math.min(p.length, this.#rest.length);
+    p.set(this.#rest.subarray(0, n));
+    this.#rest = this.#rest.subarray(n);
+    return n;
+  }
+
+  /** Sends `p`: one binary message, or each complete line as a text message. */
+  async write(p: Uint8Array): Promise<number> {
+    if (this.#binary) return await this.#socket.write(p, { binary: true });
+    const joined = new Uint8Array(this.#line.length + p.length);
+    joined.set(this.#line);
+    joined.set(p, this.#line.length);
+    let start = 0;
+    for (let i = 0; i < joined.length; i++) {
+      if (joined[i] !== 10) continue;
+      const end = i > start && joined[i - 1] === 13 ? i - 1 : i;
+      await this.#socket.write(joined.slice(start, end));
+      start = i + 1;
+    }
+    this.#line = joined.slice(start);
+    return p.length;
+  }
+
+  /** Sends the last line if it had no `\n`, then the close handshake (code 1000). */
+  async closeWrite(): Promise<void> {
+    if (this.#line.length > 0 && !this.#socket.peerClose && !this.#socket.closed) {
+      await this.#socket.write(this.#line);
+    }
+    this.#line = new Uint8Array(0);
+    await this.#socket.close({ code: 1000 });
+  }
+
+  /** Ends the WebSocket (a close handshake if none happened yet). */
+  close(): void {
+    this.#socket.close().catch(() => {});
+  }
+
+  /**
+   * Why the WebSocket's end was a failure, once a read found it ended, as one line: the peer's
+   * close code other than 1000 (normal) or 1005 (none given), or no close frame from either side
+   * (1006); undefined otherwise.
+   */
+  failure(): string | undefined {
+    if (!this.#ended) return undefined;
+    const peer = this.#socket.peerClose;
+    if (peer === undefined) {
+      return this.#socket.sentClose ? undefined : "the connection ended without a close frame";
+    }
+    if (peer.code === 1000 || peer.code === 1005) return undefined;
+    return `the peer closed with ${describeClose(peer)}`;
+  }
+}
+
+/**
+ * Opens the WebSocket at `url` as a {@link WsPipeConn}. Rejects with a one-line SockitError when
+ * the connection or the handshake fails (`Cannot connect to "ws://…": …` with `verb` and
+ * `label` as `sockit connect` gives them).
+ *
+ * @example Lines to messages and back through a sockit listener of its own
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Shell } from "../shell/shell.ts";
+ * import { openWsPipe } from "./ws_pipe.ts";
+ * await using shell = new Shell();
+ * const w = await shell.execute("listen ws w :0");
+ * if (w.kind !== "socket") throw new Error("expected a socket");
+ * const conn = await openWsPipe(`ws://${w.info.local}/`);
+ * await conn.write(new TextEncoder().encode("hello\r\nwor"));
  * const got = await shell.execute("recv w.1");
  * assert.equal(got.kind === "data" && new TextDecoder().decode(got.data), "hello");
  * await shell.execute("send w.1 back");
- * await shell.execute("close w.1");
- * const ended = await piping;
- * assert.equal(ended.peer?.code, 1000);
- * assert.equal(chunks.map((c) => new TextDecoder().decode(c)).join(""), "back\n");
+ * const buf = new Uint8Array(16);
+ * const n = await conn.read(buf);
+ * assert.equal(new TextDecoder().decode(buf.subarray(0, n!)), "back\n");
+ * await conn.write(new TextEncoder().encode("ld"));
+ * const closing = conn.closeWrite(); // "world" goes out, then the close handshake
+ * const last = await shell.execute("recv w.1");
+ * assert.equal(last.kind === "data" && new TextDecoder().decode(last.data), "world");
+ * await closing;
+ * assert.equal(await conn.read(buf), null);
+ * assert.equal(conn.failure(), undefined);
  * ```
  */
-export async function wsPipe(url: string, options: WsPipeOptions): Promise<WsPipeResult> {
-  const registry = new SocketRegistry();
-  const kind = url.startsWith("wss:") ? "wss" : "ws";
-  const { input, output, binary, signal, timeout, ...dial } = options;
-  const socket: WsSocket = await openWs(registry, kind, "ws", url, {
+export async function openWsPipe(url: string, options: WsPipeOptions = {}): Promise<WsPipeConn> {
+  const { binary, ...dial } = options;
+  const kind = /^wss:/i.test(url) ? "wss" : "ws";
+  const socket = await openWs(new SocketRegistry(), kind, "ws", url, {
     ...dial,
-    timeout: timeout ?? 10_000,
-    signal,
+    timeout: dial.timeout ?? 10_000,
   });
-  const onAbort = () => socket.close({ code: 1001 }).catch(() => {});
-  signal?.addEventListener("abort", onAbort, { once: true });
-  const writer = output.getWriter();
-  const newline = new Uint8Array([10]);
-  const receiving = (async () => {
-    while (true) {
-      const read = await socket.buffer.recv(socket.maxMessage);
-      if (read.status !== "ok") return;
-      await writer.write(read.data);
-      if (!binary) await writer.write(newline);
-    }
-  })();
-  const reader = input.getReader();
-  const sending = (async () => {
-    let pending = new Uint8Array(0);
-    try {
-      while (true) {
-        const { value, done } = await Promise.race([
-          reader.read(),
-          receiving.then(() => ({ value: undefined, done: true as const })),
-        ]);
-        if (done || socket.peerClose || socket.closed) break;
-        if (binary) {
-          await socket.write(value, { binary: true });
-          continue;
-        }
-        const joined = new Uint8Array(pending.length + value.length);
-        joined.set(pending);
-        joined.set(value, pending.length);
-        let start = 0;
-        for (let i = 0; i < joined.length; i++) {
-          if (joined[i] !== 10) continue;
-          const end = i > start && joined[i - 1] === 13 ? i - 1 : i;
-          await socket.write(joined.slice(start, end));
-          start = i + 1;
-        }
-        pending = joined.slice(start);
-      }
-      if (!binary && pending.length && !socket.peerClose && !socket.closed) {
-        await socket.write(pending);
-      }
-    } finally {
-      reader.releaseLock();
-    }
-  })();
-  try {
-    await sending;
-    await socket.close({ code: 1000 });
-    await receiving;
-  } finally {
-    signal?.removeEventListener("abort", onAbort);
-    await socket.close().catch(() => {});
-    await writer.close().catch(() => {});
-  }
-  return { peer: socket.peerClose, sent: socket.sentClose };
+  return new WsPipeConn(socket, binary);
 }

@@ -170,7 +170,11 @@ export class WsSocket extends NamedSocket {
   /** The close frame the peer sent, if any (1006: the connection ended without one). */
   peerClose?: CloseInfo;
   readonly #conn: StreamTransport;
-  readonly #queue = new DatagramQueue({ cap: 2 * MAX_MESSAGE + HIGH_WATER, maxDatagrams: 1 << 20 });
+  readonly #queue = new DatagramQueue({
+    cap: 2 * MAX_MESSAGE + HIGH_WATER,
+    maxDatagrams: 1 << 20,
+    unit: "message",
+  });
   readonly #reader: FrameReader;
   readonly #writer: StreamWriter;
   readonly #local: string;
@@ -426,6 +430,9 @@ export class WsSocket extends NamedSocket {
     if (delivery) await pause(delivery);
     this.#queue.push(data, this.#remote, kind);
     this.bytesIn += data.length;
+    // A log sees messages (their payloads and kinds), not frames: see docs/log_format.md.
+    const behind = this.tap?.data(this, "in", data, undefined, kind);
+    if (behind) await behind;
     this.emit({ type: "data", name: this.name, bytes: data.length, buffered: this.#queue.size });
   }
 
@@ -516,6 +523,8 @@ export class WsSocket extends NamedSocket {
     }
     await this.#frame(options.binary ? OP.binary : OP.text, data, options);
     this.bytesOut += data.length;
+    const behind = this.tap?.data(this, "out", data, undefined, options.binary ? "binary" : "text");
+    if (behind) await behind;
     return data.length;
   }
 

@@ -24,6 +24,11 @@ export interface WsDialOptions extends DialOptions, TlsOptions {
   header?: string | string[];
   /** Subprotocols to offer (`--subprotocol`, repeatable). */
   subprotocol?: string | string[];
+  /**
+   * What errors call the socket (default its name; `sockit connect` names the URL), after
+   * `verb` (default `open`): `Cannot connect to "ws://…": connection refused by …`.
+   */
+  label?: string;
 }
 
 /** The parts of a ws:// or wss:// URL that dialling needs. */
@@ -100,16 +105,17 @@ export async function openWs(
   options: WsDialOptions = {},
 ): Promise<WsSocket> {
   registry.checkFreeName(name, "open");
-  const action = `open "${name}"`;
+  const label = options.label ?? name;
+  const action = `${options.verb ?? "open"} "${label}"`;
   const url = parseWsUrl(address, kind, action);
   let conn: StreamTransport;
   let note: string | undefined;
   if (url.secure) {
     const tls = await import("./tls_sockets.ts");
-    const t = await tls.dialTls(name, url.host, url.port, options);
+    const t = await tls.dialTls(label, url.host, url.port, options);
     note = tls.tlsNote(t);
     conn = t;
-  } else conn = (await dialStream(name, url.host, url.port, options)).conn;
+  } else conn = (await dialStream(label, url.host, url.port, options)).conn;
   let start;
   try {
     start = await withDeadline(

@@ -34,7 +34,7 @@ Deno.test("open ws talks text and binary messages with Python's websockets serve
   assertMatch(renderResult(bin, shell.settings), /\(binary\)$/);
 });
 
-Deno.test("one recv is one message: two messages are never joined, recvline reads within one", async () => {
+Deno.test("one recv is one message: two messages are never joined, recvline and expect read within one", async () => {
   const { peer, port } = await wsEchoServer();
   await using _peer = peer;
   await using shell = new Shell({ timeout: 5000 });
@@ -46,6 +46,15 @@ Deno.test("one recv is one message: two messages are never joined, recvline read
   assertEquals(text(await shell.execute("recv a")), "two");
   assertEquals(text(await shell.execute("recv a")), "three");
   assertMatch(await failure(shell, "recvline a --timeout 50ms"), /timed out/);
+  await shell.execute('send a "alpha beta"');
+  await shell.execute("send a gamma");
+  assertEquals(text(await shell.execute("expect a /beta/")), "alpha beta");
+  assertEquals(
+    await failure(shell, "expect a /zzz/"),
+    'error: Cannot expect on "a": the next message (5 bytes) does not match /zzz/ ' +
+      '(5 bytes kept in buffer: "gamma")',
+  );
+  assertEquals(text(await shell.execute("recv a")), "gamma");
 });
 
 Deno.test("a 1 MiB message goes to Python's server and comes back whole in one recv", async () => {
@@ -132,8 +141,11 @@ Deno.test("wss verifies Python's server against the test CA", async () => {
   await shell.execute("close a");
 });
 
-/** Runs tests/python/ws_client.py against `url`; sockit plays the server's part meanwhile. */
-async function pythonClient(shell: Shell, url: string, extra: string[] = []) {
+/**
+ * Runs tests/python/ws_client.py against `url`; sockit plays the server's part meanwhile and
+ * ends with a close of `code` and a reason.
+ */
+async function pythonClient(shell: Shell, url: string, extra: string[] = [], code = 1008) {
   const client = spawnPeer(PYTHON, ["-u", pythonScript("ws_client.py"), url, ...extra]);
   await client.waitFor(/^open chat$/m, 10_000);
   const child = "w.1";
@@ -152,12 +164,12 @@ async function pythonClient(shell: Shell, url: string, extra: string[] = []) {
   await shell.execute(`send ${child} --binary @${dir}/big.bin`);
   await Deno.remove(dir, { recursive: true });
   await client.waitFor(/^big 1048576 True$/m, 10_000);
-  await shell.execute(`close ${child} --code 1008 --reason "no more"`);
-  await client.waitFor(/^closed 1008 no more$/m);
+  await shell.execute(`close ${child} --code ${code} --reason "no more"`);
+  await client.waitFor(new RegExp(`^closed ${code} no more$`, "m"));
   assertEquals(await client.exited(), 0);
   const row = as(await shell.execute(`ls ${child}`), "table").rows[0];
   assertEquals(row[2], "closed");
-  assertMatch(row[8], /sent close 1008 "no more"; peer closed 1008/);
+  assertMatch(row[8], new RegExp(`sent close ${code} "no more"; peer closed ${code}`));
 }
 
 Deno.test("listen ws serves Python's websockets client: messages, 1 MiB, ping, close 1008", async () => {
@@ -166,7 +178,7 @@ Deno.test("listen ws serves Python's websockets client: messages, 1 MiB, ping, c
   await pythonClient(shell, `ws://${w.info.local}/sock`);
 });
 
-Deno.test("listen wss serves Python's client that verifies the test CA", async () => {
+Deno.test("listen wss serves Python's client that verifies the test CA, and closes with 1000", async () => {
   await using certs = await makeTestCerts();
   await using shell = new Shell({ timeout: 10_000 });
   const w = as(
@@ -174,7 +186,7 @@ Deno.test("listen wss serves Python's client that verifies the test CA", async (
     "socket",
   );
   const port = w.info.local.split(":")[1];
-  await pythonClient(shell, `wss://localhost:${port}/`, ["--ca", certs.ca]);
+  await pythonClient(shell, `wss://localhost:${port}/`, ["--ca", certs.ca], 1000);
 });
 
 Deno.test("listen ws refuses a request for another --path with HTTP 404", async () => {

@@ -36,7 +36,7 @@ Deno.test("a ws session recorded against Python's server replays green, and fail
       "send a --binary hex:00ff",
       "  sent 2 bytes to a",
       "recv a",
-      "  00000000  00 ff                                             |..|",
+      "  00000000  00 ff                                             |..| (binary)",
       "ping a",
       "  pong from a",
       "close a",
