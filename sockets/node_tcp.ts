@@ -111,6 +111,13 @@ export class NodeTcpConn implements StreamTransport {
     this.#notify();
   }
 
+  /** An abortive close: the peer gets a TCP RST (`resetAndDestroy`), not an end of stream. */
+  reset(): void {
+    if (!this.#socket.destroyed) this.#socket.resetAndDestroy();
+    this.#ended = true;
+    this.#notify();
+  }
+
   /** TCP_NODELAY on (Nagle off) or off. */
   setNoDelay(on: boolean): void {
     this.#socket.setNoDelay(on);
