@@ -30,6 +30,8 @@
  * @module
  */
 
+import type { ToxicSpec } from "../sockets/toxics/parse.ts";
+import { ThroughRelays } from "./through.ts";
 import { dirname, resolve } from "node:path";
 import type { Result } from "../commands/result.ts";
 import type { Command, Expected, Settings } from "../commands/types.ts";
@@ -86,6 +88,11 @@ export interface ReplayOptions {
   allowWrite?: string[];
   /** Hosts besides loopback the script may reach (`--allow-net`; `*` for any). */
   allowNet?: string[];
+  /**
+   * Toxics every tcp `open` goes through (`sockit test --through 'latency 50ms'`): each target
+   * gets an in-process relay with them (see `through.ts`).
+   */
+  through?: ToxicSpec[];
 }
 
 /** Complete replay settings. */
@@ -102,6 +109,7 @@ export interface ReplaySettings {
   allowRead: string[];
   allowWrite: string[];
   allowNet: string[];
+  through?: ToxicSpec[];
 }
 
 /** Fills in every replay default: the one place options become settings. */
@@ -121,6 +129,7 @@ export function replaySettings(options: ReplayOptions = {}): ReplaySettings {
     allowRead: options.allowRead ?? [],
     allowWrite: options.allowWrite ?? [],
     allowNet: options.allowNet ?? [],
+    through: options.through,
   };
 }
 
@@ -221,6 +230,10 @@ export async function replay(script: Script, options: ReplayOptions = {}): Promi
   let failure: Failure | undefined;
   // Declared before the shell, so it is removed after the shell closed its sockets.
   await using builtins = new Builtins(script.file);
+  // Declared before the shell too: its relays close once the shell closed its sockets.
+  await using through = settings.through
+    ? new ThroughRelays(settings.through, settings.allowNet)
+    : undefined;
   const own = [() => builtins.get("dir"), () => builtins.made];
   const readable = [...own, ...settings.allowRead, ...settings.allowWrite];
   await using shell = new Shell({
@@ -250,6 +263,7 @@ export async function replay(script: Script, options: ReplayOptions = {}): Promi
       settings,
       watchdog,
       readable,
+      through,
     );
     outcome.ms = performance.now() - t0;
     steps.push(outcome);
@@ -415,6 +429,7 @@ async function runStep(
   settings: ReplaySettings,
   watchdog: Watchdog,
   read: Permissions["read"],
+  through?: ThroughRelays,
 ): Promise<StepOutcome> {
   const outcome: StepOutcome = { step, status: "passed", observed: [], values: [], ms: 0 };
   let expect = step.expect;
@@ -423,6 +438,7 @@ async function runStep(
   try {
     expect = await fileBytes(expect, lookup, read);
     executed = commandLine(step, lookup);
+    if (through) executed = await through.rewrite(executed);
     let result: Result;
     try {
       result = await shell.execute(executed, {

@@ -102,7 +102,17 @@ export class NodeTcpConn implements StreamTransport {
   }
 
   closeWrite(): Promise<void> {
-    return new Promise((resolve) => this.#socket.end(resolve));
+    const socket = this.#socket;
+    if (socket.destroyed || socket.writableFinished) return Promise.resolve();
+    // end()'s callback never comes for a socket destroyed meanwhile: its close ends the wait.
+    return new Promise((resolve) => {
+      const done = () => {
+        socket.off("close", done);
+        resolve();
+      };
+      socket.once("close", done);
+      socket.end(done);
+    });
   }
 
   close(): void {

@@ -39,7 +39,7 @@ import type { TlsOptions } from "./tls.ts";
 import { resolveHost } from "./udp.ts";
 import { dialUnix } from "./unix.ts";
 import type { ConnectionControl } from "./toxics/_toxic.ts";
-import type { ToxicSet } from "./toxics/toxics.ts";
+import { connectionControl, type ToxicSet } from "./toxics/toxics.ts";
 
 /** The transports a relay listens on and dials. */
 export type RelayKind = "tcp" | "tls" | "unix" | "udp";
@@ -132,9 +132,6 @@ export interface RelayOptions {
    */
   toxics?: ToxicSet;
 }
-
-/** How long a connection a toxic closed may stay half-open before it is closed: 1 s. */
-export const TOXIC_CLOSE_LINGER = 1000;
 
 /** Something that happened on a relay, for the shell's events and the CLI log. */
 export type RelayEvent =
@@ -371,26 +368,11 @@ class StreamRelay implements RunningRelay {
         }
         return end;
       };
-      const ended = entry.ended;
-      let linger: ReturnType<typeof setTimeout> | undefined;
-      const control: ConnectionControl = {
-        signal: ended.signal,
-        close: (why) => {
-          if (ended.signal.aborted || first !== undefined) return;
-          first = why;
-          for (const side of entry.sides) side.closeWrite().catch(() => {});
-          linger = setTimeout(closeAll, TOXIC_CLOSE_LINGER);
-        },
-        reset: (why) => {
-          if (ended.signal.aborted) return;
-          first ??= why;
-          const abortive = client as { reset?: () => void };
-          if (abortive.reset) abortive.reset();
-          closeAll();
-          ended.abort();
-        },
+      const control = connectionControl(client, to, {
+        ended: entry.ended,
+        why: (text) => first ??= text,
         cut: (n) => cutBytes += n,
-      };
+      });
       const stages = (direction: "up" | "down") => [
         ...this.#options.stages?.(id, direction, control) ?? [],
         ...this.toxics?.stages(id, direction, control) ?? [],
@@ -399,8 +381,7 @@ class StreamRelay implements RunningRelay {
         pipe(client, to, (n) => entry.up += n, stages("up")).then(cut("up")),
         pipe(to, client, (n) => entry.down += n, stages("down")).then(cut("down")),
       ]);
-      clearTimeout(linger);
-      ended.abort();
+      control.finish();
       why = this.#stopping ? "relay closed" : first;
     } else if (this.#stopping) why = "relay closed";
     await Promise.all([closeQuietly(client), closeQuietly(upstream)]);

@@ -31,6 +31,7 @@
 import { SockitError } from "../../grammar/errors.ts";
 import { nearest } from "../../grammar/nearest.ts";
 import type { Forward, Stage } from "../relay_pipe.ts";
+import type { StreamTransport } from "../stream_socket.ts";
 import type { ConnectionControl, Direction, ToxicContext, ToxicRun } from "./_toxic.ts";
 import { formatToxic, type ToxicSpec, toxicType } from "./parse.ts";
 
@@ -258,4 +259,85 @@ class Chain implements Stage {
     };
     return step(0);
   }
+}
+
+/** How long a connection a toxic closed may stay half-open before it is closed: 1 s. */
+export const TOXIC_CLOSE_LINGER = 1000;
+
+/** What a forwarder tells {@link connectionControl}, and hears from it. */
+export interface ControlHooks {
+  /** Aborted when the connection ends (by the forwarder, or by a toxic's close or reset). */
+  ended: AbortController;
+  /** A toxic closed or reset the connection, and why (`limit_data: closed after 100 bytes`). */
+  why(text: string): void;
+  /** A toxic dropped `n` bytes on purpose. */
+  cut(n: number): void;
+}
+
+/**
+ * The {@link ConnectionControl} of one forwarded connection (`relay`, `record --proxy`): a close
+ * shuts both sides' writing (the peers read what they got, then end of stream) and closes both
+ * {@link TOXIC_CLOSE_LINGER} later unless they are done first; a reset sends the client a real
+ * RST when its transport can (`reset()`: a `node:net` connection) and closes both. `finish()`
+ * is the forwarder's: the connection is over.
+ *
+ * @example A toxic's close reaches both sides
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connectionControl } from "./toxics.ts";
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const a = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+ * const b = await listener.accept();
+ * const whys: string[] = [];
+ * const control = connectionControl(b, b, {
+ *   ended: new AbortController(),
+ *   why: (w) => whys.push(w),
+ *   cut() {},
+ * });
+ * control.close("limit_data: closed after 0 bytes");
+ * assert.equal(await a.read(new Uint8Array(1)), null);
+ * control.finish();
+ * assert.deepEqual(whys, ["limit_data: closed after 0 bytes"]);
+ * a.close();
+ * b.close();
+ * listener.close();
+ * ```
+ */
+export function connectionControl(
+  client: StreamTransport,
+  target: StreamTransport,
+  hooks: ControlHooks,
+): ConnectionControl & { finish(): void } {
+  const { ended } = hooks;
+  let closing = false;
+  let linger: ReturnType<typeof setTimeout> | undefined;
+  const closeBoth = () => {
+    ended.abort();
+    for (const side of [client, target]) {
+      try {
+        side.close();
+      } catch { /* already closed */ }
+    }
+  };
+  return {
+    signal: ended.signal,
+    close(why) {
+      if (ended.signal.aborted || closing) return;
+      closing = true;
+      hooks.why(why);
+      for (const side of new Set([client, target])) side.closeWrite().catch(() => {});
+      linger = setTimeout(closeBoth, TOXIC_CLOSE_LINGER);
+    },
+    reset(why) {
+      if (ended.signal.aborted) return;
+      hooks.why(why);
+      (client as { reset?: () => void }).reset?.();
+      closeBoth();
+    },
+    cut: (n) => hooks.cut(n),
+    finish() {
+      clearTimeout(linger);
+      ended.abort();
+    },
+  };
 }
