@@ -104,7 +104,9 @@ Deno.test("with latency 200ms (down) a round trip through the relay takes ≥ 20
     trips.push(performance.now() - t0);
   }
   conn.close();
-  console.log(`round trips with latency 200ms --down: ${trips.map((t) => t.toFixed(0)).join(", ")} ms`);
+  console.log(
+    `round trips with latency 200ms --down: ${trips.map((t) => t.toFixed(0)).join(", ")} ms`,
+  );
   for (const t of trips) assert(t >= 200 && t < 300, `round trip ${t.toFixed(1)} ms`);
 });
 
