@@ -318,3 +318,41 @@ Deno.test("bad toxics are one-line errors naming the relay and the value, with t
   const ls = as(await shell.execute("ls r"), "table");
   assertMatch(ls.rows[0].at(-1)!, /toxics: slow/);
 });
+
+Deno.test("timeout 300ms lets nothing through and closes the connection about 300 ms later", async () => {
+  await using echo = await pythonEcho();
+  const { shell, events, port } = await relayTo(echo.port);
+  await using _ = shell;
+  await shell.execute("toxic r add timeout 300ms --up");
+  const t0 = performance.now();
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  await conn.write(enc("lost"));
+  const got = await readToEnd(conn);
+  const ms = performance.now() - t0;
+  conn.close();
+  assertEquals(got.length, 0);
+  assert(ms >= 300 && ms < 1300, `closed after ${ms.toFixed(0)} ms`);
+  const closed = await eventually(
+    () => events.find((e) => e.type === "closed" && e.name === "r#1"),
+    "the closed event",
+  );
+  assertMatch(JSON.stringify(closed), /cut 4 bytes; timeout: closed after 300ms/);
+});
+
+Deno.test("slow_close 300ms holds the end of stream back, the bytes before it not", async () => {
+  await using sender = await python("c.sendall(b'bye')\nc.shutdown(socket.SHUT_WR)\nc.recv(1)");
+  const { shell, port } = await relayTo(sender.port);
+  await using _ = shell;
+  await shell.execute("toxic r add slow_close 300ms --down");
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const t0 = performance.now();
+  const buf = new Uint8Array(8);
+  const n = await conn.read(buf);
+  const first = performance.now() - t0;
+  assertEquals(dec(buf.subarray(0, n!)), "bye");
+  assertEquals(await conn.read(buf), null);
+  const end = performance.now() - t0;
+  conn.close();
+  assert(first < 200, `the bytes took ${first.toFixed(0)} ms`);
+  assert(end >= 300, `the end of stream came after ${end.toFixed(0)} ms`);
+});

@@ -34,9 +34,14 @@ export const timeout: ToxicType = {
   positional: { name: "timeout", kind: "duration" },
   options: {},
   create(args, ctx): ToxicRun {
+    // The end of stream is held back too, until the close (or the connection's end).
+    let over: () => void = () => {};
+    const closed = new Promise<void>((resolve) => over = resolve);
+    ctx.signal.addEventListener("abort", () => over(), { once: true });
     if (args.timeout > 0) {
       after(args.timeout, ctx.signal, () => {
         ctx.close(`timeout: closed after ${formatDuration(args.timeout)}`);
+        over();
       });
     }
     return {
@@ -44,9 +49,7 @@ export const timeout: ToxicType = {
         ctx.cut(chunk.length);
         return Promise.resolve();
       },
-      // The end of stream is held back too: the peer sees nothing until the close.
-      end: () =>
-        new Promise<void>((resolve) => ctx.signal.addEventListener("abort", () => resolve())),
+      end: () => closed,
     };
   },
 };
