@@ -25,7 +25,7 @@ import { sleep, type ToxicRun, type ToxicType } from "./_toxic.ts";
 export const bandwidth: ToxicType = {
   name: "bandwidth",
   usage: "bandwidth RATE",
-  summary: "passes at most RATE bytes per second (100KB/s, 1MB/s, 1MiB/s)",
+  summary: "at most RATE bytes a second (100KB/s, 1MiB/s)",
   toxiproxy: "bandwidth",
   positional: { name: "rate", kind: "rate" },
   options: {},

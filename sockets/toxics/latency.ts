@@ -37,7 +37,7 @@ interface Held {
 export const latency: ToxicType = {
   name: "latency",
   usage: "latency D [--jitter D]",
-  summary: "passes each chunk on D (± jitter) after it was read; order and throughput kept",
+  summary: "each chunk D (± jitter) after it was read, in order",
   toxiproxy: "latency",
   positional: { name: "delay", kind: "duration" },
   options: { jitter: { kind: "duration", default: 0 } },

@@ -22,7 +22,7 @@ import { after, type ToxicRun, type ToxicType } from "./_toxic.ts";
 export const resetPeer: ToxicType = {
   name: "reset_peer",
   usage: "reset_peer [--after D]",
-  summary: "resets the connection (TCP RST to the client) at once or after D",
+  summary: "TCP RST to the client, at once or after D",
   toxiproxy: "reset_peer",
   options: { after: { kind: "duration", default: 0 } },
   create(args, ctx): ToxicRun {

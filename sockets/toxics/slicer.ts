@@ -23,7 +23,7 @@ import { sleep, type ToxicRun, type ToxicType } from "./_toxic.ts";
 export const slicer: ToxicType = {
   name: "slicer",
   usage: "slicer --size N [--variation N] [--delay D]",
-  summary: "cuts the data into writes of N (± variation) bytes, D apart",
+  summary: "writes of N (± variation) bytes, D apart",
   toxiproxy: "slicer",
   options: {
     size: { kind: "bytes" },

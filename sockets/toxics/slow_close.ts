@@ -21,7 +21,7 @@ import { sleep, type ToxicRun, type ToxicType } from "./_toxic.ts";
 export const slowClose: ToxicType = {
   name: "slow_close",
   usage: "slow_close D",
-  summary: "holds the end of stream (the close) back by D",
+  summary: "holds the end of stream back by D",
   toxiproxy: "slow_close",
   positional: { name: "delay", kind: "duration" },
   options: {},

@@ -29,7 +29,7 @@ import { after, type ToxicRun, type ToxicType } from "./_toxic.ts";
 export const timeout: ToxicType = {
   name: "timeout",
   usage: "timeout D",
-  summary: "stops forwarding, then closes the connection after D (0: never closes)",
+  summary: "drops everything, closes after D (0: never)",
   toxiproxy: "timeout",
   positional: { name: "timeout", kind: "duration" },
   options: {},

@@ -168,6 +168,9 @@ export class ToxicSet {
   }
 }
 
+/** The toxics that closed or reset each connection so far. */
+const closers = new WeakMap<ConnectionControl, Set<Entry>>();
+
 interface Live {
   entry: Entry;
   run: ToxicRun | null;
@@ -212,14 +215,21 @@ class Chain implements Stage {
 
   #context(entry: Entry): ToxicContext {
     const control = this.#control;
+    // A toxic on both directions closes its connection once, as far as `ls` counts.
+    const count = () => {
+      const counted = closers.get(control) ?? new Set<Entry>();
+      closers.set(control, counted);
+      if (!control.signal.aborted && !counted.has(entry)) entry.closed++;
+      counted.add(entry);
+    };
     return {
       signal: control.signal,
       close: (why) => {
-        if (!control.signal.aborted) entry.closed++;
+        count();
         control.close(why);
       },
       reset: (why) => {
-        if (!control.signal.aborted) entry.closed++;
+        count();
         control.reset(why);
       },
       cut: (n) => {
