@@ -41,6 +41,8 @@ import { listenCommand } from "./cli/listen.ts";
 import { addRelay } from "./cli/relay.ts";
 import { addDiagram } from "./cli/diagram.ts";
 import { addCompletions } from "./cli/completions.ts";
+import { parseToxic, parseToxicList } from "./sockets/toxics/parse.ts";
+import { ToxicSet } from "./sockets/toxics/toxics.ts";
 
 /** Builds the CLI program; `parseAsync` runs it and returns the exit code via `process.exitCode`. */
 export function program(): Command {
@@ -106,6 +108,10 @@ export function program(): Command {
     .option("--strict", "fail a script that ends with received bytes nobody read")
     .option("--chunk <bytes>", "deliver received bytes in reads of at most this many bytes")
     .option("--delay <duration>", "delay each delivered chunk (or datagram) by this long")
+    .option(
+      "--through <toxics>",
+      "send every tcp open through a relay with these toxics, e.g. 'latency 50ms; slicer --size 1'",
+    )
     .option("--allow-read <dir>", "let scripts read files under DIR too (repeatable)", collect, [])
     .option(
       "--allow-write <dir>",
@@ -122,6 +128,7 @@ export function program(): Command {
         strict?: boolean;
         chunk?: string;
         delay?: string;
+        through?: string;
         allowRead: string[];
         allowWrite: string[];
         allowNet: string[];
@@ -133,6 +140,9 @@ export function program(): Command {
           { code: "usage" },
         );
       }
+      const through = options.through === undefined
+        ? undefined
+        : parseToxicList(options.through, "test --through");
       // A replay runs no programs and no native code: drop those permissions for good.
       for (const name of ["run", "ffi"] as const) Deno.permissions.revokeSync({ name });
       process.exitCode = await runTests(paths, {
@@ -145,6 +155,7 @@ export function program(): Command {
         allowRead: options.allowRead,
         allowWrite: options.allowWrite,
         allowNet: options.allowNet,
+        through,
         timeout: options.timeout === undefined
           ? undefined
           : parseDuration(options.timeout, "test --timeout"),
@@ -160,16 +171,26 @@ export function program(): Command {
     .argument("<listen>", "where clients connect, e.g. :7000 or 127.0.0.1:0")
     .argument("<target>", "the real server, HOST:PORT")
     .argument("<file>", "the script to write")
-    .action(async (listen: string, target: string, file: string, options: { proxy?: boolean }) => {
+    .option("--toxic <toxic>", "pass every connection through a toxic (repeatable)", collect, [])
+    .action(async (
+      listen: string,
+      target: string,
+      file: string,
+      options: { proxy?: boolean; toxic: string[] },
+    ) => {
       if (!options.proxy) {
         throw new SockitError("record: say --proxy", {
           code: "usage",
           hint: "sockit record --proxy LISTEN TARGET FILE; in the shell, use record start FILE",
         });
       }
-      const proxy = await startProxy({ listen, target, file, onLog: stderrLine }).catch((e) => {
-        throw failure(`Cannot record through a proxy on ${listen} to "${file}"`, e);
-      });
+      const toxics = options.toxic.length > 0 ? new ToxicSet() : undefined;
+      for (const t of options.toxic) toxics!.add(parseToxic(t, "record --toxic"), "record --toxic");
+      const proxy = await startProxy({ listen, target, file, onLog: stderrLine, toxics }).catch(
+        (e) => {
+          throw failure(`Cannot record through a proxy on ${listen} to "${file}"`, e);
+        },
+      );
       const listening = `proxy listening on ${proxy.address} → ${target}, recording to ${file}`;
       const signal = announce(listening) ? await untilSignal() : undefined;
       await proxy.close();

@@ -18,6 +18,7 @@ const BENCHES = [
   "churn.ts",
   "log_overhead.ts",
   "relay.ts",
+  "toxics.ts",
   "ws_latency.ts",
 ];
 

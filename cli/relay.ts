@@ -10,6 +10,8 @@ import process from "node:process";
 import { parseDuration } from "../grammar/duration.ts";
 import { formatAddr } from "../sockets/address.ts";
 import { closedText, type RelayEvent, showEndpoint, startRelay } from "../sockets/relay.ts";
+import { parseToxic } from "../sockets/toxics/parse.ts";
+import { ToxicSet } from "../sockets/toxics/toxics.ts";
 
 /** One log line for a relay event. */
 export function relayLogLine(e: RelayEvent): string {
@@ -37,6 +39,7 @@ interface RelayCliOptions {
   udpIdle?: string;
   force?: boolean;
   quiet?: boolean;
+  toxic: string[];
 }
 
 const encoder = new TextEncoder();
@@ -60,6 +63,13 @@ export function addRelay(cli: Command): void {
     .option("--connect-timeout <duration>", "how long dialling TARGET may take (10s)")
     .option("--udp-idle <duration>", "udp: close a client's upstream after this idle (60s)")
     .option("--force", "unix LISTEN: replace a stale socket file nobody answers on")
+    .option(
+      "--toxic <toxic>",
+      "a fault on purpose, e.g. 'latency 100ms' or 'slicer --size 1 --down' (repeatable; " +
+        "see the shell's help toxic)",
+      (value: string, list: string[]) => [...list, value],
+      [] as string[],
+    )
     .option("--quiet", "log only the listening and stopped lines")
     .action(async (listen: string, target: string, options: RelayCliOptions) => {
       const duration = (text: string | undefined, option: string) =>
@@ -77,6 +87,13 @@ export function addRelay(cli: Command): void {
       Deno.addSignalListener("SIGINT", onInt);
       Deno.addSignalListener("SIGTERM", onTerm);
       try {
+        let toxics: ToxicSet | undefined;
+        if (options.toxic.length > 0) {
+          toxics = new ToxicSet();
+          for (const t of options.toxic) {
+            toxics.add(parseToxic(t, "relay --toxic"), "relay --toxic");
+          }
+        }
         const relay = await startRelay("relay", listen, target, {
           cert: options.cert,
           key: options.key,
@@ -88,6 +105,7 @@ export function addRelay(cli: Command): void {
           connectTimeout: duration(options.connectTimeout, "--connect-timeout"),
           udpIdle: duration(options.udpIdle, "--udp-idle"),
           force: options.force,
+          toxics,
         }, options.quiet ? () => {} : (e) => log(relayLogLine(e)));
         log(
           `relay listening on ${relay.listen.kind} ${formatAddr(relay.addr)} → ${
@@ -95,6 +113,7 @@ export function addRelay(cli: Command): void {
           }`,
         );
         if (options.insecure) log("WARNING --insecure: the target's certificate is NOT verified");
+        for (const t of toxics?.list() ?? []) log(`toxic ${t.name}: ${t.text}`);
         await stopped;
         const { active } = relay.stats();
         log(`stopping: closing ${active} connection${active === 1 ? "" : "s"}`);

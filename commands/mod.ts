@@ -37,6 +37,7 @@ import { multicast } from "./multicast.ts";
 import { starttls } from "./starttls.ts";
 import { serve } from "./serve.ts";
 import { relay } from "./relay.ts";
+import { toxic } from "./toxic.ts";
 import { frame } from "./frame.ts";
 import { sockopt } from "./sockopt.ts";
 import { ping } from "./ping.ts";
@@ -71,6 +72,7 @@ export const COMMANDS: readonly Command[] = [
   ping,
   serve,
   relay,
+  toxic,
   shutdown,
   close,
   ls,

@@ -1,4 +1,5 @@
 import { RelaySocket } from "../sockets/relay.ts";
+import { ToxicSet } from "../sockets/toxics/toxics.ts";
 import type { Command } from "./types.ts";
 import { TLS_CLIENT_OPTIONS, TLS_SERVER_OPTIONS } from "./_tls_options.ts";
 
@@ -15,6 +16,7 @@ export const relay: Command = {
     "UDP: each client address gets its own upstream socket, closed after --udp-idle (60s).\n" +
     "ls shows connections (active, total) and bytes up (in: client to target) and down (out);\n" +
     "events name connections NAME#1, NAME#2, … with their byte counts; close NAME stops it.\n" +
+    "Faults on purpose (latency, bandwidth, slicer, resets…): toxic NAME add … (help toxic).\n" +
     "Examples:\n  relay r :0 127.0.0.1:9000\n" +
     "  relay t tls:127.0.0.1:0 tcp:127.0.0.1:9000 --cert leaf.pem --key leaf.key\n" +
     "  relay o :0 tls:example.com:443 --ca ca.pem\n  relay u udp::0 udp:127.0.0.1:5353\n" +
@@ -62,6 +64,8 @@ export const relay: Command = {
       connectTimeout: o["connect-timeout"] as number | undefined,
       udpIdle: o["udp-idle"] as number | undefined,
       force: o.force === true,
+      // Stream relays can take toxics at any time (`toxic NAME add …`).
+      toxics: /^udp:/i.test(listen) ? undefined : new ToxicSet(),
     }, ctx.registry.emit);
     try {
       ctx.registry.checkFreeName(name, "relay"); // taken while the relay started?

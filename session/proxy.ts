@@ -47,6 +47,8 @@ import { escapeTemplate } from "./template.ts";
 import { concat } from "./_private.ts";
 import { basename, dirname, resolve } from "node:path";
 import { tcpListener } from "../sockets/bind.ts";
+import { type Stage, throughStages } from "../sockets/relay_pipe.ts";
+import { connectionControl, type ToxicSet } from "../sockets/toxics/toxics.ts";
 
 /**
  * Proxy settings.
@@ -73,6 +75,12 @@ export interface ProxyOptions {
   file: string;
   /** Receives a line per connection opened and closed. */
   onLog?: (message: string) => void;
+  /**
+   * Toxics every connection passes through (`record --proxy … --toxic 'latency 100ms'`): the
+   * recording holds what each side sent, the peers get it through the toxics. Here the client
+   * side is a Deno connection, so `reset_peer` closes it (no RST).
+   */
+  toxics?: ToxicSet;
 }
 
 /**
@@ -286,6 +294,7 @@ export async function startProxy(options: ProxyOptions): Promise<RecordingProxy>
   let count = 0;
   const open = new Set<Deno.Conn>();
   const tasks = new Set<Promise<void>>();
+  const endings = new Set<AbortController>();
   const writer = await ScriptWriter.create(options.file, options.target, header);
 
   const pipe = async (
@@ -293,7 +302,9 @@ export async function startProxy(options: ProxyOptions): Promise<RecordingProxy>
     to: Deno.Conn,
     conn: number,
     kind: "client" | "server",
+    stages: Stage[],
   ) => {
+    const { forward: onward, finish } = throughStages(to, stages, () => {});
     // Two buffers: while one chunk is forwarded and recorded, the next read fills the other.
     const bufs = [new Uint8Array(256 * 1024), new Uint8Array(256 * 1024)];
     let turn = 0;
@@ -305,10 +316,7 @@ export async function startProxy(options: ProxyOptions): Promise<RecordingProxy>
         await pending;
         if (n === null) break;
         const chunk = buf.subarray(0, n);
-        const forward = (async () => {
-          let off = 0;
-          while (off < n) off += await to.write(chunk.subarray(off));
-        })();
+        const forward = onward(chunk);
         pending = Promise.all([forward, writer.bytes(conn, kind, chunk)]);
         // The write must finish before this buffer is read into again (two reads from now).
         await forward;
@@ -317,7 +325,7 @@ export async function startProxy(options: ProxyOptions): Promise<RecordingProxy>
     await pending.catch(() => {});
     await writer.event(conn, kind === "client" ? "client-close" : "server-close");
     try {
-      await to.closeWrite();
+      await finish();
     } catch { /* already closed */ }
   };
 
@@ -339,7 +347,21 @@ export async function startProxy(options: ProxyOptions): Promise<RecordingProxy>
         open.add(server);
         await writer.event(n, "open");
         options.onLog?.(`c${n}: ${formatAddr(client.remoteAddr)} → ${options.target}`);
-        await Promise.all([pipe(client, server, n, "client"), pipe(server, client, n, "server")]);
+        const ended = new AbortController();
+        endings.add(ended);
+        const control = connectionControl(client, server, {
+          ended,
+          why: (text) => options.onLog?.(`c${n}: ${text}`),
+          cut: () => {},
+        });
+        const stages = (direction: "up" | "down") =>
+          options.toxics?.stages(n, direction, control) ?? [];
+        await Promise.all([
+          pipe(client, server, n, "client", stages("up")),
+          pipe(server, client, n, "server", stages("down")),
+        ]);
+        control.finish();
+        endings.delete(ended);
         for (const c of [client, server]) {
           open.delete(c);
           try {
@@ -367,6 +389,7 @@ export async function startProxy(options: ProxyOptions): Promise<RecordingProxy>
           c.close();
         } catch { /* closed */ }
       }
+      for (const ended of endings) ended.abort();
       await Promise.all(tasks);
       await writer.close();
     })();

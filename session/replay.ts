@@ -30,6 +30,8 @@
  * @module
  */
 
+import type { ToxicSpec } from "../sockets/toxics/parse.ts";
+import { ThroughRelays } from "./through.ts";
 import { dirname, resolve } from "node:path";
 import type { Result } from "../commands/result.ts";
 import type { Command, Expected, Settings } from "../commands/types.ts";
@@ -98,6 +100,11 @@ export interface ReplayOptions {
   allowWrite?: string[];
   /** Hosts besides loopback the script may reach (`--allow-net`; `*` for any). */
   allowNet?: string[];
+  /**
+   * Toxics every tcp `open` goes through (`sockit test --through 'latency 50ms'`): each target
+   * gets an in-process relay with them (see `through.ts`).
+   */
+  through?: ToxicSpec[];
 }
 
 /** Complete replay settings. */
@@ -114,6 +121,7 @@ export interface ReplaySettings {
   allowRead: string[];
   allowWrite: string[];
   allowNet: string[];
+  through?: ToxicSpec[];
 }
 
 /** Fills in every replay default: the one place options become settings. */
@@ -133,6 +141,7 @@ export function replaySettings(options: ReplayOptions = {}): ReplaySettings {
     allowRead: options.allowRead ?? [],
     allowWrite: options.allowWrite ?? [],
     allowNet: options.allowNet ?? [],
+    through: options.through,
   };
 }
 
@@ -306,6 +315,10 @@ export async function replay(script: Script, options: ReplayOptions = {}): Promi
   let failure: Failure | undefined;
   // Declared before the shell, so it is removed after the shell closed its sockets.
   await using builtins = new Builtins(script.file);
+  // Declared before the shell too: its relays close once the shell closed its sockets.
+  await using through = settings.through
+    ? new ThroughRelays(settings.through, settings.allowNet)
+    : undefined;
   const own = [() => builtins.get("dir"), () => builtins.made];
   const readable = [...own, ...settings.allowRead, ...settings.allowWrite];
   await using shell = new Shell({
@@ -335,6 +348,7 @@ export async function replay(script: Script, options: ReplayOptions = {}): Promi
       settings,
       watchdog,
       readable,
+      through,
     );
     outcome.ms = performance.now() - t0;
     steps.push(outcome);
@@ -500,6 +514,7 @@ async function runStep(
   settings: ReplaySettings,
   watchdog: Watchdog,
   read: Permissions["read"],
+  through?: ThroughRelays,
 ): Promise<StepOutcome> {
   const outcome: StepOutcome = { step, status: "passed", observed: [], values: [], ms: 0 };
   let expect = step.expect;
@@ -508,6 +523,7 @@ async function runStep(
   try {
     expect = await fileBytes(expect, lookup, read);
     executed = commandLine(step, lookup);
+    if (through) executed = await through.rewrite(executed);
     let result: Result;
     try {
       result = await shell.execute(executed, {

@@ -44,6 +44,11 @@ export interface BindOptions {
   handshakeTimeout?: number;
   /** tcp, tls: set SO_REUSEPORT, so that several listeners share one port (Linux). */
   reusePort?: boolean;
+  /**
+   * tcp: accept through `node:net`, so that a connection can be reset (a real RST, which a
+   * Deno conn's close cannot send): relays with toxics (`reset_peer`). Slower per read.
+   */
+  abortive?: boolean;
 }
 
 /** One accepted connection. */
@@ -103,6 +108,7 @@ export async function bind(
 ): Promise<Binding> {
   switch (kind) {
     case "tcp":
+      if (options.abortive) return await bindNodeTcp(address, who, options.backlog);
       return bindTcp(address, who, options.backlog, options.reusePort);
     case "udp":
       return bindUdp(address, who);
@@ -168,6 +174,50 @@ export function bindTcp(
       return { transport: conn };
     },
     close: () => listener.close(),
+  };
+}
+
+/**
+ * {@link bind} for tcp through `node:net` (`abortive`): the accepted connections are
+ * {@link NodeTcpConn}s, with Nagle off and half-close kept, that `reset()` can abort.
+ */
+async function bindNodeTcp(address: string, who: Who, backlog?: number): Promise<StreamBinding> {
+  const { host, port } = listenAddress(address, who);
+  const net = (await import("node:net")).default;
+  const { NodeTcpConn } = await import("./node_tcp.ts");
+  const waiting: ((c: Accepted | Error) => void)[] = [];
+  const ready: Accepted[] = [];
+  let closed = false;
+  const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: false }, (socket) => {
+    socket.setNoDelay(true);
+    const accepted = { transport: new NodeTcpConn(socket) };
+    const wake = waiting.shift();
+    if (wake) wake(accepted);
+    else ready.push(accepted);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (error) => reject(bindError(who, formatHostPort(host, port), error)));
+    server.listen({ host, port, backlog: backlog ?? DEFAULT_BACKLOG }, () => resolve());
+  });
+  const info = server.address() as { address: string; port: number };
+  return {
+    kind: "tcp",
+    addr: { transport: "tcp", hostname: info.address, port: info.port },
+    accept() {
+      const next = ready.shift();
+      if (next) return Promise.resolve(next);
+      if (closed) return Promise.reject(new Deno.errors.BadResource("listener closed"));
+      return new Promise((resolve, reject) => {
+        waiting.push((c) => c instanceof Error ? reject(c) : resolve(c));
+      });
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      server.close();
+      for (const a of ready.splice(0)) a.transport.close();
+      for (const wake of waiting.splice(0)) wake(new Deno.errors.BadResource("listener closed"));
+    },
   };
 }
 

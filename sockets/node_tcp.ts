@@ -61,12 +61,29 @@ export class NodeTcpConn implements StreamTransport {
   }
 
   closeWrite(): Promise<void> {
-    return new Promise((resolve) => this.#socket.end(resolve));
+    const socket = this.#socket;
+    if (socket.destroyed || socket.writableFinished) return Promise.resolve();
+    // end()'s callback never comes for a socket destroyed meanwhile: its close ends the wait.
+    return new Promise((resolve) => {
+      const done = () => {
+        socket.off("close", done);
+        resolve();
+      };
+      socket.once("close", done);
+      socket.end(done);
+    });
   }
 
   close(): void {
     this.#socket.destroy();
     this.#reads.end();
+  }
+
+  /** An abortive close: the peer gets a TCP RST (`resetAndDestroy`), not an end of stream. */
+  reset(): void {
+    if (!this.#socket.destroyed) this.#socket.resetAndDestroy();
+    this.#ended = true;
+    this.#notify();
   }
 
   /** TCP_NODELAY on (Nagle off) or off. */

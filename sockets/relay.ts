@@ -38,6 +38,8 @@ import { dialStream } from "./tcp.ts";
 import type { TlsOptions } from "./tls.ts";
 import { resolveHost } from "./udp.ts";
 import { dialUnix } from "./unix.ts";
+import type { ConnectionControl } from "./toxics/_toxic.ts";
+import { connectionControl, type ToxicSet } from "./toxics/toxics.ts";
 
 /** The transports a relay listens on and dials. */
 export type RelayKind = "tcp" | "tls" | "unix" | "udp";
@@ -122,13 +124,28 @@ export interface RelayOptions {
    * Stream relays: the stages each new connection passes its bytes through, per direction (`up`:
    * client to target, `down`: target to client). None by default: the plain fast path.
    */
-  stages?: (id: number, direction: "up" | "down") => Stage[];
+  stages?: (id: number, direction: "up" | "down", control: ConnectionControl) => Stage[];
+  /**
+   * Stream relays: toxics (sockets/toxics/), changeable while traffic flows; their stages run
+   * after `stages`. A tcp LISTEN side then accepts through `node:net`, so `reset_peer` can send
+   * the client a real RST.
+   */
+  toxics?: ToxicSet;
 }
 
 /** Something that happened on a relay, for the shell's events and the CLI log. */
 export type RelayEvent =
   | { type: "accepted"; id: number; remote: string }
-  | { type: "closed"; id: number; remote: string; up: number; down: number; why?: string }
+  | {
+    type: "closed";
+    id: number;
+    remote: string;
+    up: number;
+    down: number;
+    why?: string;
+    /** Bytes toxics dropped on purpose. */
+    cut?: number;
+  }
   | { type: "error"; id?: number; message: string };
 
 /** Receives relay events. */
@@ -157,6 +174,8 @@ export interface RunningRelay extends AsyncDisposable {
   stats(): RelayStats;
   /** Stops accepting, closes every relayed connection and waits for them; idempotent. */
   close(): Promise<void>;
+  /** The toxics of a stream relay that has them. */
+  readonly toxics?: ToxicSet;
 }
 
 /** One-line errors for both sides are worded `Cannot relay "NAME": …`. */
@@ -234,6 +253,7 @@ class StreamRelay implements RunningRelay {
   readonly target: Endpoint;
   readonly addr: Deno.Addr;
   readonly note?: string;
+  readonly toxics?: ToxicSet;
   #emit: RelayEventSink;
   #dial: (name: string) => Promise<StreamTransport>;
   #name: string;
@@ -244,7 +264,13 @@ class StreamRelay implements RunningRelay {
   #closedDown = 0;
   #conns = new Map<
     number,
-    { up: number; down: number; sides: Set<StreamTransport>; done: Promise<void> }
+    {
+      up: number;
+      down: number;
+      sides: Set<StreamTransport>;
+      done: Promise<void>;
+      ended: AbortController;
+    }
   >();
   #stopping = false;
   #stopped?: Promise<void>;
@@ -265,6 +291,7 @@ class StreamRelay implements RunningRelay {
     this.note = binding.note;
     this.#dial = dial;
     this.#options = options;
+    this.toxics = options.toxics;
     this.#emit = emit;
     this.#loop = new AcceptLoop(binding, {
       accepted: ({ transport }) => this.#accepted(transport),
@@ -284,7 +311,13 @@ class StreamRelay implements RunningRelay {
 
   #accepted(client: StreamTransport): void {
     const id = ++this.#count;
-    const entry = { up: 0, down: 0, sides: new Set([client]), done: Promise.resolve() };
+    const entry = {
+      up: 0,
+      down: 0,
+      sides: new Set([client]),
+      done: Promise.resolve(),
+      ended: new AbortController(),
+    };
     this.#conns.set(id, entry);
     entry.done = this.#run(id, client, entry);
   }
@@ -292,7 +325,7 @@ class StreamRelay implements RunningRelay {
   async #run(
     id: number,
     client: StreamTransport,
-    entry: { up: number; down: number; sides: Set<StreamTransport> },
+    entry: { up: number; down: number; sides: Set<StreamTransport>; ended: AbortController },
   ): Promise<void> {
     const remote = formatAddr(client.remoteAddr);
     this.#emit({ type: "accepted", id, remote });
@@ -314,34 +347,56 @@ class StreamRelay implements RunningRelay {
       why = message(error);
       if (!this.#stopping) this.#emit({ type: "error", id, message: why });
     }
+    let cutBytes = 0;
     if (upstream && why === undefined) {
       const to = upstream;
-      const stages = this.#options.stages;
       // Each direction ends on its own (half-close); a failure on either closes both sides,
       // and the first failure is the reason (the other direction's is its consequence).
       let first: string | undefined;
+      const closeAll = () => {
+        entry.ended.abort();
+        for (const side of entry.sides) {
+          try {
+            side.close();
+          } catch { /* already closed */ }
+        }
+      };
       const cut = (direction: "up" | "down") => (end: PipeEnd) => {
         if (end.end !== "eof") {
           first ??= failureReason(direction, end);
-          for (const side of entry.sides) {
-            try {
-              side.close();
-            } catch { /* already closed */ }
-          }
+          closeAll();
         }
         return end;
       };
+      const control = connectionControl(client, to, {
+        ended: entry.ended,
+        why: (text) => first ??= text,
+        cut: (n) => cutBytes += n,
+      });
+      const stages = (direction: "up" | "down") => [
+        ...this.#options.stages?.(id, direction, control) ?? [],
+        ...this.toxics?.stages(id, direction, control) ?? [],
+      ];
       await Promise.all([
-        pipe(client, to, (n) => entry.up += n, stages?.(id, "up")).then(cut("up")),
-        pipe(to, client, (n) => entry.down += n, stages?.(id, "down")).then(cut("down")),
+        pipe(client, to, (n) => entry.up += n, stages("up")).then(cut("up")),
+        pipe(to, client, (n) => entry.down += n, stages("down")).then(cut("down")),
       ]);
+      control.finish();
       why = this.#stopping ? "relay closed" : first;
     } else if (this.#stopping) why = "relay closed";
     await Promise.all([closeQuietly(client), closeQuietly(upstream)]);
     this.#conns.delete(id);
     this.#closedUp += entry.up;
     this.#closedDown += entry.down;
-    this.#emit({ type: "closed", id, remote, up: entry.up, down: entry.down, why });
+    this.#emit({
+      type: "closed",
+      id,
+      remote,
+      up: entry.up,
+      down: entry.down,
+      why,
+      cut: cutBytes || undefined,
+    });
   }
 
   close(): Promise<void> {
@@ -357,6 +412,7 @@ class StreamRelay implements RunningRelay {
     await this.#loop.stop();
     const open = [...this.#conns.values()];
     for (const c of open) {
+      c.ended.abort();
       for (const side of c.sides) {
         try {
           side.close();
@@ -604,6 +660,7 @@ export async function startRelay(
   const dial = await targetDialer(to, options, action);
   const binding = await bind(from.kind, from.address, who, {
     force: options.force,
+    abortive: options.toxics !== undefined,
     tls: { cert: options.cert, key: options.key },
     handshakeTimeout: options.handshakeTimeout,
   }) as StreamBinding;
@@ -664,6 +721,8 @@ export class RelaySocket extends NamedSocket {
     const note = [`relay to ${showEndpoint(this.relay.target)}`];
     note.push(`${s.active} active, ${s.total} total ${what}`);
     if (this.relay.note) note.push(this.relay.note);
+    const toxics = this.relay.toxics?.list() ?? [];
+    if (toxics.length > 0) note.push(`toxics: ${toxics.map((t) => t.name).join(", ")}`);
     return {
       name: this.name,
       kind: this.kind,
@@ -688,5 +747,6 @@ export class RelaySocket extends NamedSocket {
 
 /** `up 12 bytes, down 34 bytes; target: connection reset`: what a closed event says. */
 export function closedText(e: Extract<RelayEvent, { type: "closed" }>): string {
-  return `up ${e.up} bytes, down ${e.down} bytes` + (e.why ? `; ${e.why}` : "");
+  return `up ${e.up} bytes, down ${e.down} bytes` + (e.cut ? `, cut ${e.cut} bytes` : "") +
+    (e.why ? `; ${e.why}` : "");
 }

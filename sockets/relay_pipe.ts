@@ -58,8 +58,34 @@ async function writeAll(to: StreamTransport, chunk: Uint8Array): Promise<void> {
   while (off < chunk.length) off += await to.write(off === 0 ? chunk : chunk.subarray(off));
 }
 
-/** The destination behind `stages`: a writer that passes each chunk through them in order. */
-function chain(to: StreamTransport, stages: readonly Stage[], counted: (n: number) => void) {
+/**
+ * The destination behind `stages`: `forward` passes a chunk through them in order and writes
+ * what comes out to `to` (`counted` hears of each write); `finish` passes the end of stream
+ * through them and shuts `to`'s writing. {@link pipe} uses it, and so does a forwarder with its
+ * own read loop (`record --proxy`), so stages run the same everywhere.
+ *
+ * @example Through no stage: write and shut
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { throughStages } from "./relay_pipe.ts";
+ * const written: number[] = [];
+ * let shut = false;
+ * const to = {
+ *   write: (p: Uint8Array) => (written.push(p.length), Promise.resolve(p.length)),
+ *   closeWrite: () => (shut = true, Promise.resolve()),
+ * };
+ * const { forward, finish } = throughStages(to as never, [], () => {});
+ * await forward(new Uint8Array(3));
+ * await finish();
+ * assert.deepEqual(written, [3]);
+ * assert.equal(shut, true);
+ * ```
+ */
+export function throughStages(
+  to: StreamTransport,
+  stages: readonly Stage[],
+  counted: (n: number) => void,
+): { forward: Forward; finish: () => Promise<void> } {
   let forward: Forward = async (chunk) => {
     await writeAll(to, chunk);
     counted(chunk.length);
@@ -131,7 +157,7 @@ export async function pipe(
       if (n === buf.length && buf.length < PIPE_MAX) buf = new Uint8Array(PIPE_MAX);
     }
   }
-  const { forward, finish } = chain(to, stages, counted);
+  const { forward, finish } = throughStages(to, stages, counted);
   while (true) {
     let n: number | null;
     try {

@@ -21,8 +21,19 @@ const MAY_IMPORT: Record<string, string[]> = {
   diagram: ["grammar", "sockets", "protocols", "commands", "log", "session"],
 };
 
-/** What session/ may use of sockets/: addresses, the registry and bind(), not buffers or transports. */
-const SOCKETS_PUBLIC = new Set(["sockets/address.ts", "sockets/registry.ts", "sockets/bind.ts"]);
+/**
+ * What session/ may use of sockets/: addresses, the registry and bind(), not buffers or
+ * transports; and the relay with its stages and toxics (`record --proxy --toxic`, `test --through`).
+ */
+const SOCKETS_PUBLIC = new Set([
+  "sockets/address.ts",
+  "sockets/registry.ts",
+  "sockets/bind.ts",
+  "sockets/relay.ts",
+  "sockets/relay_pipe.ts",
+  "sockets/toxics/toxics.ts",
+  "sockets/toxics/parse.ts",
+]);
 
 /** Every relative import and re-export of a module (not those in doc comments). */
 function importsOf(source: string): string[] {
