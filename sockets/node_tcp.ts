@@ -82,8 +82,7 @@ export class NodeTcpConn implements StreamTransport {
   /** An abortive close: the peer gets a TCP RST (`resetAndDestroy`), not an end of stream. */
   reset(): void {
     if (!this.#socket.destroyed) this.#socket.resetAndDestroy();
-    this.#ended = true;
-    this.#notify();
+    this.#reads.end();
   }
 
   /** TCP_NODELAY on (Nagle off) or off. */

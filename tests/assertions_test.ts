@@ -43,7 +43,9 @@ Deno.test("the named equal and deepEqual of node:assert/strict really are loose 
 });
 
 Deno.test("the scan finds a loose named import, aliased or not, on one line or several", () => {
-  deepStrictEqual(looseImports('import { strictEqual as equal, ok } from "node:assert/strict";'), ["equal"]);
+  deepStrictEqual(looseImports('import { strictEqual as equal, ok } from "node:assert/strict";'), [
+    "equal",
+  ]);
   deepStrictEqual(
     looseImports('import {\n  deepEqual as assertEquals,\n  match,\n} from "node:assert/strict";'),
     ["deepEqual"],

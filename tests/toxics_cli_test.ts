@@ -2,7 +2,11 @@
  * Toxics from the command line: `sockit relay … --toxic`, `sockit record --proxy … --toxic`,
  * and `sockit test --through` replaying a recorded Redis session over a slow, sliced path.
  */
-import { deepStrictEqual as assertEquals, match as assertMatch, ok as assert } from "node:assert/strict";
+import {
+  deepStrictEqual as assertEquals,
+  match as assertMatch,
+  ok as assert,
+} from "node:assert/strict";
 import { closedPort, eventually, SOCKIT_RUN } from "./_helpers.ts";
 import { acceptsOn, socatListening, spawnPeer } from "./_peers.ts";
 

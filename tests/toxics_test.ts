@@ -4,7 +4,11 @@
  * reset_peer, limit_data, toxicity — plus bytes kept whole and in order through a stack of
  * toxics, toxics removed while bytes flow, and one-line errors.
  */
-import { deepStrictEqual as assertEquals, match as assertMatch, ok as assert } from "node:assert/strict";
+import {
+  deepStrictEqual as assertEquals,
+  match as assertMatch,
+  ok as assert,
+} from "node:assert/strict";
 import { Shell } from "../shell/shell.ts";
 import type { SocketEvent } from "../sockets/named_socket.ts";
 import { as, eventually } from "./_helpers.ts";

@@ -2,7 +2,11 @@
  * A WebSocket message's kind (text or binary) in recordings: written as ` (binary)` after the
  * bytes, checked by replay and by the mock, and the mock served as wss.
  */
-import { deepStrictEqual as assertEquals, strictEqual as equal, match as assertMatch } from "node:assert/strict";
+import {
+  deepStrictEqual as assertEquals,
+  match as assertMatch,
+  strictEqual as equal,
+} from "node:assert/strict";
 import { attachRecorder, formatFailure, parseScript, replayFile, Shell } from "../mod.ts";
 import { startMock } from "../session/mock.ts";
 import { eventually, sockit, SOCKIT_RUN } from "./_helpers.ts";
