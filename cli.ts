@@ -42,7 +42,6 @@ import { addRelay } from "./cli/relay.ts";
 import { addDiagram } from "./cli/diagram.ts";
 import { addCompletions } from "./cli/completions.ts";
 import { parseToxic, parseToxicList } from "./sockets/toxics/parse.ts";
-import { ToxicSet } from "./sockets/toxics/toxics.ts";
 
 /** Builds the CLI program; `parseAsync` runs it and returns the exit code via `process.exitCode`. */
 export function program(): Command {
@@ -140,9 +139,8 @@ export function program(): Command {
           { code: "usage" },
         );
       }
-      const through = options.through === undefined
-        ? undefined
-        : parseToxicList(options.through, "test --through");
+      const through = options.through;
+      if (through !== undefined) parseToxicList(through, "test --through"); // fail before any run
       // A replay runs no programs and no native code: drop those permissions for good.
       for (const name of ["run", "ffi"] as const) Deno.permissions.revokeSync({ name });
       process.exitCode = await runTests(paths, {
@@ -184,8 +182,8 @@ export function program(): Command {
           hint: "sockit record --proxy LISTEN TARGET FILE; in the shell, use record start FILE",
         });
       }
-      const toxics = options.toxic.length > 0 ? new ToxicSet() : undefined;
-      for (const t of options.toxic) toxics!.add(parseToxic(t, "record --toxic"), "record --toxic");
+      const toxics = options.toxic;
+      for (const t of toxics) parseToxic(t, "record --toxic"); // fail before listening
       const proxy = await startProxy({ listen, target, file, onLog: stderrLine, toxics }).catch(
         (e) => {
           throw failure(`Cannot record through a proxy on ${listen} to "${file}"`, e);

@@ -384,6 +384,7 @@ export interface MockOptions {
    * for wss), with the options `listen wss` takes.
    */
   cert?: string;
+  /** The private key (PEM file) of {@link MockOptions.cert}. */
   key?: string;
 }
 

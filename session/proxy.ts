@@ -48,7 +48,8 @@ import { concat } from "./_private.ts";
 import { basename, dirname, resolve } from "node:path";
 import { tcpListener } from "../sockets/bind.ts";
 import { type Stage, throughStages } from "../sockets/relay_pipe.ts";
-import { connectionControl, type ToxicSet } from "../sockets/toxics/toxics.ts";
+import { connectionControl, ToxicSet } from "../sockets/toxics/toxics.ts";
+import { parseToxic } from "../sockets/toxics/parse.ts";
 
 /**
  * Proxy settings.
@@ -78,9 +79,9 @@ export interface ProxyOptions {
   /**
    * Toxics every connection passes through (`record --proxy … --toxic 'latency 100ms'`): the
    * recording holds what each side sent, the peers get it through the toxics. Here the client
-   * side is a Deno connection, so `reset_peer` closes it (no RST).
+   * side is a Deno connection, so `reset_peer` closes it (no RST). Each toxic as written.
    */
-  toxics?: ToxicSet;
+  toxics?: readonly string[];
 }
 
 /**
@@ -279,6 +280,10 @@ async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
  */
 export async function startProxy(options: ProxyOptions): Promise<RecordingProxy> {
   const target = parseHostPort(options.target, "proxy to");
+  let toxics: ToxicSet | undefined;
+  for (const text of options.toxics ?? []) {
+    (toxics ??= new ToxicSet()).add(parseToxic(text, "record --toxic"), "record --toxic");
+  }
   // The one way to listen (backlog, address errors), as the shell's listen does.
   const listener = tcpListener(options.listen ?? "127.0.0.1:0", {
     verb: "record through a proxy on",
@@ -354,8 +359,7 @@ export async function startProxy(options: ProxyOptions): Promise<RecordingProxy>
           why: (text) => options.onLog?.(`c${n}: ${text}`),
           cut: () => {},
         });
-        const stages = (direction: "up" | "down") =>
-          options.toxics?.stages(n, direction, control) ?? [];
+        const stages = (direction: "up" | "down") => toxics?.stages(n, direction, control) ?? [];
         await Promise.all([
           pipe(client, server, n, "client", stages("up")),
           pipe(server, client, n, "server", stages("down")),

@@ -30,7 +30,7 @@
  * @module
  */
 
-import type { ToxicSpec } from "../sockets/toxics/parse.ts";
+import { parseToxicList, type ToxicSpec } from "../sockets/toxics/parse.ts";
 import { ThroughRelays } from "./through.ts";
 import { dirname, resolve } from "node:path";
 import type { Result } from "../commands/result.ts";
@@ -102,9 +102,9 @@ export interface ReplayOptions {
   allowNet?: string[];
   /**
    * Toxics every tcp `open` goes through (`sockit test --through 'latency 50ms'`): each target
-   * gets an in-process relay with them (see `through.ts`).
+   * gets an in-process relay with them (see `through.ts`). Toxics as written, `;` between two.
    */
-  through?: ToxicSpec[];
+  through?: string;
 }
 
 /** Complete replay settings. */
@@ -141,7 +141,9 @@ export function replaySettings(options: ReplayOptions = {}): ReplaySettings {
     allowRead: options.allowRead ?? [],
     allowWrite: options.allowWrite ?? [],
     allowNet: options.allowNet ?? [],
-    through: options.through,
+    through: options.through === undefined
+      ? undefined
+      : parseToxicList(options.through, "test --through"),
   };
 }
 

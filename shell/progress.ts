@@ -106,7 +106,24 @@ export function formatProgress(view: ProgressView): string {
   return amount.slice(0, width);
 }
 
-/** Where a {@linkcode ProgressBar} draws, and when; all but `write` optional. */
+/**
+ * Where a {@linkcode ProgressBar} draws, and when; all but `write` optional.
+ *
+ * @example A bar that shows any transfer at once, on a 40-column terminal
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ProgressBar, type ProgressOptions } from "./progress.ts";
+ * let screen = "";
+ * const options: ProgressOptions = {
+ *   write: (s) => screen += s,
+ *   columns: () => 40,
+ *   minTotal: 0,
+ *   now: () => 1000,
+ * };
+ * new ProgressBar(options).report(1, 4, "recv a --to out.bin");
+ * assert.ok(screen.length > 0 && screen.length <= 40 + "\r\x1b[K".length);
+ * ```
+ */
 export interface ProgressOptions {
   /** Writes raw text to the terminal (no newline is added). */
   write(text: string): void;
@@ -129,6 +146,18 @@ export interface ProgressOptions {
  * {@linkcode ProgressBar.report} is the data path's callback (bytes done of the total, and a
  * label), {@linkcode ProgressBar.clear} erases the line: call it before printing anything else.
  * Short transfers (under `minTotal` bytes and `minDuration`) never show, so they cannot flicker.
+ *
+ * @example A short transfer never shows
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ProgressBar } from "./progress.ts";
+ * let screen = "";
+ * const bar = new ProgressBar({ write: (s) => screen += s, now: () => 0 });
+ * bar.start();
+ * bar.report(10, 100, "sending @small.txt");
+ * assert.equal(screen, "");
+ * assert.equal(bar.shown, false);
+ * ```
  */
 export class ProgressBar {
   #write: (text: string) => void;

@@ -43,21 +43,19 @@ Deno.test("the named equal and deepEqual of node:assert/strict really are loose 
 });
 
 Deno.test("the scan finds a loose named import, aliased or not, on one line or several", () => {
-  deepStrictEqual(looseImports('import { strictEqual as equal, ok } from "node:assert/strict";'), [
-    "equal",
+  // Built in pieces, so that no rewrite of real imports ever touches these samples.
+  const from = ' from "node:assert' + '/strict";';
+  deepStrictEqual(looseImports("import { equal, ok }" + from), ["equal"]);
+  deepStrictEqual(looseImports("import {\n  deepEqual as assertEquals,\n  match,\n}" + from), [
+    "deepEqual",
   ]);
-  deepStrictEqual(
-    looseImports('import {\n  deepEqual as assertEquals,\n  match,\n} from "node:assert/strict";'),
-    ["deepEqual"],
-  );
-  deepStrictEqual(looseImports('import { strictEqual as equal } from "node:assert/strict";'), []);
+  deepStrictEqual(looseImports("import { strictEqual as equal }" + from), []);
 });
 
 Deno.test("no file imports the loose equal, deepEqual, notEqual or notDeepEqual by name", async () => {
   const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
   const offenders: string[] = [];
   for await (const path of sources(root)) {
-    if (path === new URL(import.meta.url).pathname) continue; // its own samples above
     const loose = looseImports(await Deno.readTextFile(path));
     if (loose.length) offenders.push(`${path.slice(root.length + 1)}: ${loose.join(", ")}`);
   }

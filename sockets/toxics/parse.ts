@@ -48,7 +48,17 @@ export const TOXICS: readonly ToxicType[] = [
   slowClose,
 ];
 
-/** A toxic as written: its type, its arguments, where and how often it applies. */
+/**
+ * A toxic as written: its type, its arguments, where and how often it applies.
+ *
+ * @example A bandwidth toxic's spec
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseToxic, type ToxicSpec } from "./parse.ts";
+ * const spec: ToxicSpec = parseToxic("bandwidth 1MB/s --up", "toxic");
+ * assert.deepEqual([spec.type, spec.args.rate, spec.directions], ["bandwidth", 1e6, ["up"]]);
+ * ```
+ */
 export interface ToxicSpec {
   /** The toxic's type: `latency`. */
   type: string;
@@ -122,6 +132,14 @@ function wordsOf(input: string | readonly string[]): string[] {
 /**
  * Parses one toxic (a string, or the words of one); `action` words the errors
  * (`Cannot toxic "r": …`).
+ *
+ * @example A string or its words
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseToxic } from "./parse.ts";
+ * assert.deepEqual(parseToxic(["slicer", "--size", "1"], "toxic"), parseToxic("slicer --size 1", "toxic"));
+ * assert.throws(() => parseToxic("latency soon", "toxic"), /latency/);
+ * ```
  */
 export function parseToxic(input: string | readonly string[], action: string): ToxicSpec {
   const words = wordsOf(input);

@@ -35,7 +35,19 @@ import type { StreamTransport } from "../stream_socket.ts";
 import type { ConnectionControl, Direction, ToxicContext, ToxicRun } from "./_toxic.ts";
 import { formatToxic, type ToxicSpec, toxicType } from "./parse.ts";
 
-/** One toxic of a set, with what it has done so far. */
+/**
+ * One toxic of a set, with what it has done so far.
+ *
+ * @example A new toxic has done nothing yet
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type ToxicInfo, ToxicSet } from "./toxics.ts";
+ * import { parseToxic } from "./parse.ts";
+ * const toxics = new ToxicSet();
+ * const info: ToxicInfo = toxics.add(parseToxic("limit_data 100", "toxic"), "toxic");
+ * assert.deepEqual([info.name, info.applied, info.cut, info.closed], ["limit_data", 0, 0, 0]);
+ * ```
+ */
 export interface ToxicInfo {
   /** Its name in the set (`latency`, or what `--as` gave). */
   name: string;
@@ -57,7 +69,22 @@ interface Entry extends ToxicInfo {
   seq: number;
 }
 
-/** The toxics of one relay; see the module documentation. */
+/**
+ * The toxics of one relay; see the module documentation.
+ *
+ * @example Two toxics, the second named with `--as`, then cleared
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ToxicSet } from "./toxics.ts";
+ * import { parseToxic } from "./parse.ts";
+ * const toxics = new ToxicSet();
+ * toxics.add(parseToxic("latency 50ms", "toxic"), "toxic");
+ * toxics.add(parseToxic("slicer --size 1 --as tiny", "toxic"), "toxic");
+ * assert.deepEqual(toxics.list().map((t) => t.name), ["latency", "tiny"]);
+ * toxics.clear();
+ * assert.equal(toxics.size, 0);
+ * ```
+ */
 export class ToxicSet {
   #entries: Entry[] = [];
   #seq = 0;
