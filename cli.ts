@@ -39,6 +39,8 @@ import { serveForeground } from "./protocols/foreground.ts";
 import { connectCommand } from "./cli/connect.ts";
 import { listenCommand } from "./cli/listen.ts";
 import { addRelay } from "./cli/relay.ts";
+import { openRunLog } from "./log/run.ts";
+import { loggedTransport } from "./log/transport.ts";
 
 /** Builds the CLI program; `parseAsync` runs it and returns the exit code via `process.exitCode`. */
 export function program(): Command {
@@ -163,9 +165,17 @@ export function program(): Command {
           hint: "sockit record --proxy LISTEN TARGET FILE; in the shell, use record start FILE",
         });
       }
-      const proxy = await startProxy({ listen, target, file, onLog: stderrLine }).catch((e) => {
-        throw failure(`Cannot record through a proxy on ${listen} to "${file}"`, e);
+      await using logger = await openRunLog(cli.opts(), "record");
+      // --log: both sides of connection N, #N.client and #N.target (as sockit relay names them).
+      const watch = logger && ((n: number, client: Deno.Conn, server: Deno.Conn) => {
+        loggedTransport(logger, `#${n}.client`, client, "accepted");
+        loggedTransport(logger, `#${n}.target`, server, "client");
       });
+      const proxy = await startProxy({ listen, target, file, onLog: stderrLine, watch }).catch(
+        (e) => {
+          throw failure(`Cannot record through a proxy on ${listen} to "${file}"`, e);
+        },
+      );
       const listening = `proxy listening on ${proxy.address} → ${target}, recording to ${file}`;
       const signal = announce(listening) ? await untilSignal() : undefined;
       await proxy.close();
@@ -192,6 +202,7 @@ export function program(): Command {
       >();
       const script = parseScript(await readInput(file, `mock "${file}"`), file);
       const where = `Cannot mock "${file}" on ${options.listen ?? "127.0.0.1:0"}`;
+      await using logger = await openRunLog(command.optsWithGlobals(), "mock");
       let started: Awaited<ReturnType<typeof startMock>>;
       try {
         started = await startMock(script, {
@@ -200,6 +211,7 @@ export function program(): Command {
           allowRead: options.allowRead,
           onDiagnostic: (m) => stderrLine(`mock: ${m}`),
           onLog: (m) => stderrLine(`mock: ${m}`),
+          watch: logger && ((registry) => void logger.attach(registry)),
         });
       } catch (error) {
         throw failure(where, error);
@@ -273,20 +285,27 @@ export function program(): Command {
       (v: string) => parseInteger(v, "serve --busy-poll"),
     )
     .option("--quiet", "log only the listening and stopped lines")
-    .action(async (protocol: string, transport: string, address: string, program, options) => {
-      using controller = interruptible();
-      await serveForeground(protocol, transport, address, {
-        ...options,
-        program,
-        // A closed stdout stops the server as a signal would, quietly.
-        write: (line: string) => {
-          if (!announce(line)) controller.abort("SIGPIPE");
-        },
-        signal: controller.signal,
-      });
-      const reason = controller.signal.reason;
-      if (reason !== "SIGPIPE") process.exitCode = exitCodeFor(reason);
-    });
+    .action(
+      async (protocol: string, transport: string, address: string, program, options, self) => {
+        using controller = interruptible();
+        await using logger = await openRunLog(self.optsWithGlobals(), "serve");
+        await serveForeground(protocol, transport, address, {
+          ...options,
+          program,
+          // --log: every connection, #1, #2, … as the serve lines number them.
+          watch: logger &&
+            ((conn, id) =>
+              void loggedTransport(logger, `#${id}`, conn, "accepted", transport === "tls")),
+          // A closed stdout stops the server as a signal would, quietly.
+          write: (line: string) => {
+            if (!announce(line)) controller.abort("SIGPIPE");
+          },
+          signal: controller.signal,
+        });
+        const reason = controller.signal.reason;
+        if (reason !== "SIGPIPE") process.exitCode = exitCodeFor(reason);
+      },
+    );
 
   cli.addCommand(connectCommand());
   cli.addCommand(listenCommand());

@@ -11,6 +11,8 @@ import { parseDuration, parseTimeout } from "../grammar/duration.ts";
 import { parseInteger } from "../commands/args.ts";
 import { stderrLine } from "../shell/batch.ts";
 import { dial } from "./_endpoints.ts";
+import { closeOnStop, openRunLog, type RunLogOptions } from "../log/run.ts";
+import { loggedTransport } from "../log/transport.ts";
 import { ChunkSource, pipe } from "./_pipe.ts";
 import {
   endpointSettings,
@@ -37,10 +39,13 @@ export function connectCommand(): Command {
   return command.action((
     words: string[],
     flags: PipeFlags & { wait?: string; retry?: string; retryDelay?: string; proxy?: string },
+    self: Command,
   ) =>
     exitCodeOf(async () => {
       const [kind, address] = kindAndAddress(words, "connect");
       const settings = pipeSettings(flags, "connect");
+      const logger = await openRunLog(self.optsWithGlobals<RunLogOptions>(), "connect");
+      const stopLogging = logger && closeOnStop(logger);
       // The shell's `open` options, read the same way (one dial: sockets/tcp.ts dialStream).
       const wait = flags.wait === undefined
         ? undefined
@@ -53,7 +58,7 @@ export function connectCommand(): Command {
         : parseDuration(flags.retryDelay, "connect --retry-delay");
       const { proxy } = flags;
       try {
-        const conn = await dial(kind, address, {
+        const dialled = await dial(kind, address, {
           ...endpointSettings(flags),
           ...(wait !== undefined && wait !== Infinity ? { timeout: wait } : {}),
           wait,
@@ -61,6 +66,10 @@ export function connectCommand(): Command {
           retryDelay,
           proxy,
         });
+        // The log names the connection `conn`.
+        const conn = logger
+          ? loggedTransport(logger, "conn", dialled, "client", kind === "tls")
+          : dialled;
         const remote = formatAddr(conn.remoteAddr);
         if (flags.verbose) stderrLine(`connected to ${kind} ${remote}`);
         const outcome = await pipe(
@@ -75,6 +84,8 @@ export function connectCommand(): Command {
         return outcome.code;
       } finally {
         settings.log?.close();
+        stopLogging?.();
+        await logger?.close();
       }
     })
   );

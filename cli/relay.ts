@@ -9,7 +9,16 @@ import type { Command } from "commander";
 import process from "node:process";
 import { parseDuration } from "../grammar/duration.ts";
 import { formatAddr } from "../sockets/address.ts";
-import { closedText, type RelayEvent, showEndpoint, startRelay } from "../sockets/relay.ts";
+import {
+  closedText,
+  parseEndpoint,
+  type RelayEvent,
+  showEndpoint,
+  startRelay,
+} from "../sockets/relay.ts";
+import { openRunLog, type RunLogOptions } from "../log/run.ts";
+import { relayLogging } from "../log/relay.ts";
+import type { Logger } from "../log/logger.ts";
 
 /** One log line for a relay event. */
 export function relayLogLine(e: RelayEvent): string {
@@ -61,7 +70,7 @@ export function addRelay(cli: Command): void {
     .option("--udp-idle <duration>", "udp: close a client's upstream after this idle (60s)")
     .option("--force", "unix LISTEN: replace a stale socket file nobody answers on")
     .option("--quiet", "log only the listening and stopped lines")
-    .action(async (listen: string, target: string, options: RelayCliOptions) => {
+    .action(async (listen: string, target: string, options: RelayCliOptions, self: Command) => {
       const duration = (text: string | undefined, option: string) =>
         text === undefined ? undefined : parseDuration(text, `relay ${option}`);
       // Signals are caught before listening: a SIGTERM right after start still closes cleanly.
@@ -76,8 +85,17 @@ export function addRelay(cli: Command): void {
       const onTerm = on("SIGTERM");
       Deno.addSignalListener("SIGINT", onInt);
       Deno.addSignalListener("SIGTERM", onTerm);
+      let logger: Logger | undefined;
       try {
+        logger = await openRunLog(self.optsWithGlobals<RunLogOptions>(), "relay");
+        // --log: both sides of each connection, #N.client and #N.target (see log/relay.ts).
+        const show = options.quiet ? () => {} : (e: RelayEvent) => log(relayLogLine(e));
+        const logging = logger && relayLogging(logger, {
+          client: parseEndpoint(listen, "relay").kind === "tls",
+          target: parseEndpoint(target, "relay").kind === "tls",
+        }, show);
         const relay = await startRelay("relay", listen, target, {
+          ...logging?.options,
           cert: options.cert,
           key: options.key,
           handshakeTimeout: duration(options.handshakeTimeout, "--handshake-timeout"),
@@ -88,7 +106,7 @@ export function addRelay(cli: Command): void {
           connectTimeout: duration(options.connectTimeout, "--connect-timeout"),
           udpIdle: duration(options.udpIdle, "--udp-idle"),
           force: options.force,
-        }, options.quiet ? () => {} : (e) => log(relayLogLine(e)));
+        }, logging?.events ?? show);
         log(
           `relay listening on ${relay.listen.kind} ${formatAddr(relay.addr)} → ${
             showEndpoint(relay.target)
@@ -104,6 +122,7 @@ export function addRelay(cli: Command): void {
       } finally {
         Deno.removeSignalListener("SIGINT", onInt);
         Deno.removeSignalListener("SIGTERM", onTerm);
+        await logger?.close();
       }
     });
 }

@@ -50,6 +50,7 @@ import { errorCode } from "../grammar/errors.ts";
 import { preview } from "../grammar/render.ts";
 import { parsePayload, payloadBytes } from "../grammar/payload.ts";
 import { type Framer, framer } from "../protocols/framing.ts";
+import type { SocketRegistry } from "../sockets/registry.ts";
 import { Shell } from "../shell/shell.ts";
 import type { Script } from "./format.ts";
 import { concat, errorMessage, ScriptError } from "./_private.ts";
@@ -275,6 +276,8 @@ export interface MockOptions {
   onDiagnostic?: (message: string) => void;
   /** Receives a line per connection or UDP peer served (default: nothing). */
   onLog?: (message: string) => void;
+  /** Sees the mock's sockets before it listens (`--log` attaches to them). */
+  watch?: (registry: SocketRegistry) => void;
 }
 
 /** A running mock; `await using` closes it. */
@@ -304,6 +307,7 @@ export async function startMock(script: Script, options: MockOptions = {}): Prom
   const transport = list[0].transport;
   const timeout = options.timeout ?? 10_000;
   const shell = new Shell({ timeout, commands: options.commands });
+  options.watch?.(shell.registry);
   const stop = new AbortController();
   const diagnostics: string[] = [];
   const tasks = new Set<Promise<void>>();

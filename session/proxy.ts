@@ -58,6 +58,8 @@ export interface ProxyOptions {
   file: string;
   /** Receives a line per connection opened and closed. */
   onLog?: (message: string) => void;
+  /** Sees both sides of connection `n` before bytes move (`--log`; it may replace methods). */
+  watch?: (n: number, client: Deno.Conn, server: Deno.Conn) => void;
 }
 
 /** A running recording proxy. */
@@ -285,6 +287,7 @@ export async function startProxy(options: ProxyOptions): Promise<RecordingProxy>
           return;
         }
         open.add(server);
+        options.watch?.(n, client, server);
         await writer.event(n, "open");
         options.onLog?.(`c${n}: ${formatAddr(client.remoteAddr)} → ${options.target}`);
         await Promise.all([pipe(client, server, n, "client"), pipe(server, client, n, "server")]);

@@ -122,7 +122,11 @@ export interface RelayOptions {
    * Stream relays: the stages each new connection passes its bytes through, per direction (`up`:
    * client to target, `down`: target to client). None by default: the plain fast path.
    */
-  stages?: (id: number, direction: "up" | "down") => Stage[];
+  stages?: (
+    id: number,
+    direction: "up" | "down",
+    sides: { client: StreamTransport; target: StreamTransport },
+  ) => Stage[];
 }
 
 /** Something that happened on a relay, for the shell's events and the CLI log. */
@@ -317,6 +321,7 @@ class StreamRelay implements RunningRelay {
     if (upstream && why === undefined) {
       const to = upstream;
       const stages = this.#options.stages;
+      const sides = { client, target: to };
       // Each direction ends on its own (half-close); a failure on either closes both sides,
       // and the first failure is the reason (the other direction's is its consequence).
       let first: string | undefined;
@@ -332,8 +337,8 @@ class StreamRelay implements RunningRelay {
         return end;
       };
       await Promise.all([
-        pipe(client, to, (n) => entry.up += n, stages?.(id, "up")).then(cut("up")),
-        pipe(to, client, (n) => entry.down += n, stages?.(id, "down")).then(cut("down")),
+        pipe(client, to, (n) => entry.up += n, stages?.(id, "up", sides)).then(cut("up")),
+        pipe(to, client, (n) => entry.down += n, stages?.(id, "down", sides)).then(cut("down")),
       ]);
       why = this.#stopping ? "relay closed" : first;
     } else if (this.#stopping) why = "relay closed";
