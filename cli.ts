@@ -39,7 +39,7 @@ import { serveForeground } from "./protocols/foreground.ts";
 import { connectCommand } from "./cli/connect.ts";
 import { listenCommand } from "./cli/listen.ts";
 import { addRelay } from "./cli/relay.ts";
-import { openRunLog } from "./log/run.ts";
+import { LOG_HELP, openRunLog } from "./log/run.ts";
 import { loggedTransport } from "./log/transport.ts";
 
 /** Builds the CLI program; `parseAsync` runs it and returns the exit code via `process.exitCode`. */
@@ -158,6 +158,7 @@ export function program(): Command {
     .argument("<listen>", "where clients connect, e.g. :7000 or 127.0.0.1:0")
     .argument("<target>", "the real server, HOST:PORT")
     .argument("<file>", "the script to write")
+    .addHelpText("after", LOG_HELP)
     .action(async (listen: string, target: string, file: string, options: { proxy?: boolean }) => {
       if (!options.proxy) {
         throw new SockitError("record: say --proxy", {
@@ -195,6 +196,7 @@ export function program(): Command {
       collect,
       [],
     )
+    .addHelpText("after", LOG_HELP)
     .action(async (file: string, _local: unknown, command: Command) => {
       // `--timeout` after `mock` lands in the global option of the same name.
       const options = command.optsWithGlobals<
@@ -285,6 +287,7 @@ export function program(): Command {
       (v: string) => parseInteger(v, "serve --busy-poll"),
     )
     .option("--quiet", "log only the listening and stopped lines")
+    .addHelpText("after", LOG_HELP)
     .action(
       async (protocol: string, transport: string, address: string, program, options, self) => {
         using controller = interruptible();

@@ -16,7 +16,7 @@ import {
   showEndpoint,
   startRelay,
 } from "../sockets/relay.ts";
-import { openRunLog, type RunLogOptions } from "../log/run.ts";
+import { LOG_HELP, openRunLog, type RunLogOptions } from "../log/run.ts";
 import { relayLogging } from "../log/relay.ts";
 import type { Logger } from "../log/logger.ts";
 
@@ -70,6 +70,7 @@ export function addRelay(cli: Command): void {
     .option("--udp-idle <duration>", "udp: close a client's upstream after this idle (60s)")
     .option("--force", "unix LISTEN: replace a stale socket file nobody answers on")
     .option("--quiet", "log only the listening and stopped lines")
+    .addHelpText("after", LOG_HELP)
     .action(async (listen: string, target: string, options: RelayCliOptions, self: Command) => {
       const duration = (text: string | undefined, option: string) =>
         text === undefined ? undefined : parseDuration(text, `relay ${option}`);

@@ -8,6 +8,10 @@
  */
 import { formatFor, Logger, parseLogFormat } from "./logger.ts";
 
+/** The line the subcommands' help ends with. */
+export const LOG_HELP = "\nLog every event and byte: --log FILE [--log-format jsonl|pcap] " +
+  "(pcap for *.pcap; see docs/log_format.md)";
+
 /** The global options that ask for a log. */
 export interface RunLogOptions {
   log?: string;
