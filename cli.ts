@@ -40,7 +40,7 @@ import { connectCommand } from "./cli/connect.ts";
 import { listenCommand } from "./cli/listen.ts";
 import { addRelay } from "./cli/relay.ts";
 import { LOG_HELP, openRunLog } from "./log/run.ts";
-import { loggedTransport } from "./log/transport.ts";
+import { loggedDatagrams, loggedTransport } from "./log/transport.ts";
 
 /** Builds the CLI program; `parseAsync` runs it and returns the exit code via `process.exitCode`. */
 export function program(): Command {
@@ -299,6 +299,8 @@ export function program(): Command {
           watch: logger &&
             ((conn, id) =>
               void loggedTransport(logger, `#${id}`, conn, "accepted", transport === "tls")),
+          // UDP: the server's one socket, `serve`, with each datagram's peer.
+          watchDatagrams: logger && ((conn) => void loggedDatagrams(logger, "serve", conn)),
           // A closed stdout stops the server as a signal would, quietly.
           write: (line: string) => {
             if (!announce(line)) controller.abort("SIGPIPE");

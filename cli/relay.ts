@@ -19,6 +19,7 @@ import {
 import { LOG_HELP, openRunLog, type RunLogOptions } from "../log/run.ts";
 import { relayLogging } from "../log/relay.ts";
 import type { Logger } from "../log/logger.ts";
+import { SockitError } from "../grammar/errors.ts";
 
 /** One log line for a relay event. */
 export function relayLogLine(e: RelayEvent): string {
@@ -91,8 +92,15 @@ export function addRelay(cli: Command): void {
         logger = await openRunLog(self.optsWithGlobals<RunLogOptions>(), "relay");
         // --log: both sides of each connection, #N.client and #N.target (see log/relay.ts).
         const show = options.quiet ? () => {} : (e: RelayEvent) => log(relayLogLine(e));
+        const kind = parseEndpoint(listen, "relay").kind;
+        if (logger && kind === "udp") {
+          throw new SockitError(`Cannot relay ${listen} --log: UDP relays are not logged yet`, {
+            code: "usage",
+            hint: "tcp, tls and unix relays are",
+          });
+        }
         const logging = logger && relayLogging(logger, {
-          client: parseEndpoint(listen, "relay").kind === "tls",
+          client: kind === "tls",
           target: parseEndpoint(target, "relay").kind === "tls",
         }, show);
         const relay = await startRelay("relay", listen, target, {

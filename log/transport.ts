@@ -129,3 +129,69 @@ export function loggedTransport<T extends LoggableConn>(
     },
   });
 }
+
+/**
+ * Wraps a bound UDP socket so that `logger` sees it under `name`: `open` now (role `bound`),
+ * every datagram received as `data in` and sent as `data out` with its peer, `closed` once.
+ *
+ * @example A logged UDP socket
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Logger } from "./logger.ts";
+ * import { loggedDatagrams } from "./transport.ts";
+ * const path = await Deno.makeTempFile({ suffix: ".jsonl" });
+ * const logger = await Logger.open(path);
+ * const conn = loggedDatagrams(
+ *   logger,
+ *   "u",
+ *   Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 }),
+ * );
+ * const addr = conn.addr as Deno.NetAddr;
+ * await conn.send(new TextEncoder().encode("hi"), addr);
+ * await conn.receive();
+ * conn.close();
+ * await logger.close();
+ * const events = (await Deno.readTextFile(path)).trim().split("\n").map((l) => JSON.parse(l).event);
+ * assert.deepEqual(events, ["open", "data", "data", "closed"]);
+ * await Deno.remove(path);
+ * ```
+ */
+export function loggedDatagrams(
+  logger: Logger,
+  name: string,
+  conn: Deno.DatagramConn,
+): Deno.DatagramConn {
+  logger.log(name, {
+    event: "open",
+    transport: "udp",
+    role: "bound",
+    local: formatAddr(conn.addr),
+    remote: "-",
+  });
+  const receive = conn.receive.bind(conn);
+  const send = conn.send.bind(conn);
+  const close = conn.close.bind(conn);
+  let closed = false;
+  return Object.assign(conn, {
+    async receive(p?: Uint8Array): Promise<[Uint8Array, Deno.Addr]> {
+      const [data, addr] = await receive(p);
+      await logger.log(name, { event: "data", dir: "in", bytes: data, peer: formatAddr(addr) });
+      return [data, addr];
+    },
+    async send(p: Uint8Array, addr: Deno.Addr): Promise<number> {
+      const n = await send(p, addr);
+      await logger.log(name, {
+        event: "data",
+        dir: "out",
+        bytes: p.subarray(0, n),
+        peer: formatAddr(addr),
+      });
+      return n;
+    },
+    close(): void {
+      if (!closed) logger.log(name, { event: "closed" });
+      closed = true;
+      close();
+    },
+  });
+}

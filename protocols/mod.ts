@@ -98,6 +98,8 @@ export interface ServeOptions {
    * replace the connection's methods). Set, it keeps echo off the native loop, which no one sees.
    */
   watch?: (conn: StreamTransport, id: number) => void;
+  /** UDP servers: sees the bound socket before it serves (`--log`; it may replace methods). */
+  watchDatagrams?: (conn: Deno.DatagramConn) => void;
 }
 
 /** Settings a protocol's handlers get. */
@@ -263,6 +265,7 @@ export async function startServer(
     handshakeTimeout: options.handshakeTimeout,
   });
   if (binding.kind === "udp") {
+    options.watchDatagrams?.(binding.conn);
     return new DatagramServer(binding.conn, proto.datagram!(settings), emit);
   }
   return new StreamServer(binding, proto.stream!(settings), emit, detail, options.watch);

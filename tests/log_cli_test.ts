@@ -215,6 +215,48 @@ Deno.test("sockit serve --log logs every connection of the server as #1, #2, …
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("sockit serve --log on UDP logs the server's socket, each datagram with its peer", async () => {
+  const dir = await Deno.makeTempDir();
+  await using serve = startSockit([
+    "serve",
+    "echo",
+    "udp",
+    "127.0.0.1:0",
+    "--log",
+    `${dir}/u.jsonl`,
+  ]);
+  const m = await serve.waitFor(/echo listening on udp 127\.0\.0\.1:(\d+)/);
+  const answer = await run("/usr/bin/python3", [
+    "-c",
+    `import socket
+s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)
+s.settimeout(5)
+s.sendto(b"ping",("127.0.0.1",${m[1]}))
+print(s.recvfrom(100)[0].decode(), s.getsockname()[1])`,
+  ]);
+  const [echoed, clientPort] = answer.trim().split(" ");
+  assert.equal(echoed, "ping");
+  serve.kill("SIGINT");
+  assert.equal((await serve.exited()).code, 130);
+  const log = await entries(`${dir}/u.jsonl`);
+  assert.deepEqual(events(log, "serve"), ["open", "data in", "data out", "closed"]);
+  assert.equal(moved(log, "serve", "in"), "ping");
+  assert.equal(moved(log, "serve", "out"), "ping");
+  for (const e of log.filter((e) => e.event === "data")) {
+    assert.equal((e as { peer?: string }).peer, `127.0.0.1:${clientPort}`);
+  }
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("sockit relay --log refuses a UDP relay, which it cannot log yet, in one line", async () => {
+  const r = await sockit(["relay", "udp:127.0.0.1:0", "udp:127.0.0.1:9", "--log", "/dev/null"]);
+  assert.notEqual(r.code, 0);
+  assert.match(
+    r.stderr,
+    /^error: Cannot relay udp:127\.0\.0\.1:0 --log: UDP relays are not logged yet/,
+  );
+});
+
 Deno.test("sockit record --proxy --log and sockit mock --log log curl's HTTP exchanges, proxied then mocked", async () => {
   const dir = await Deno.makeTempDir();
   await Deno.writeTextFile(`${dir}/hello.txt`, "hello over http\n");
