@@ -42,6 +42,8 @@ import { addRelay } from "./cli/relay.ts";
 import { addDiagram } from "./cli/diagram.ts";
 import { addCompletions } from "./cli/completions.ts";
 import { parseToxic, parseToxicList } from "./sockets/toxics/parse.ts";
+import { LOG_HELP, openRunLog } from "./log/run.ts";
+import { loggedDatagrams, loggedTransport } from "./log/transport.ts";
 
 /** Builds the CLI program; `parseAsync` runs it and returns the exit code via `process.exitCode`. */
 export function program(): Command {
@@ -170,6 +172,7 @@ export function program(): Command {
     .argument("<target>", "the real server, HOST:PORT")
     .argument("<file>", "the script to write")
     .option("--toxic <toxic>", "pass every connection through a toxic (repeatable)", collect, [])
+    .addHelpText("after", LOG_HELP)
     .action(async (
       listen: string,
       target: string,
@@ -184,11 +187,18 @@ export function program(): Command {
       }
       const toxics = options.toxic;
       for (const t of toxics) parseToxic(t, "record --toxic"); // fail before listening
-      const proxy = await startProxy({ listen, target, file, onLog: stderrLine, toxics }).catch(
-        (e) => {
-          throw failure(`Cannot record through a proxy on ${listen} to "${file}"`, e);
-        },
-      );
+      await using logger = await openRunLog(cli.opts(), "record");
+      // --log: both sides of connection N, #N.client and #N.target (as sockit relay names them).
+      const watch = logger && ((n: number, client: Deno.Conn, server: Deno.Conn) => {
+        loggedTransport(logger, `#${n}.client`, client, "accepted");
+        loggedTransport(logger, `#${n}.target`, server, "client");
+      });
+      const proxy = await startProxy({ listen, target, file, onLog: stderrLine, toxics, watch })
+        .catch(
+          (e) => {
+            throw failure(`Cannot record through a proxy on ${listen} to "${file}"`, e);
+          },
+        );
       const listening = `proxy listening on ${proxy.address} → ${target}, recording to ${file}`;
       const signal = announce(listening) ? await untilSignal() : undefined;
       await proxy.close();
@@ -210,6 +220,7 @@ export function program(): Command {
     )
     .option("--cert <file>", "serve a ws or wss recording as wss: certificate chain (PEM)")
     .option("--key <file>", "wss: private key (PEM) of --cert")
+    .addHelpText("after", LOG_HELP)
     .action(async (file: string, _local: unknown, command: Command) => {
       // `--timeout` after `mock` lands in the global option of the same name.
       const options = command.optsWithGlobals<
@@ -217,6 +228,7 @@ export function program(): Command {
       >();
       const script = parseScript(await readInput(file, `mock "${file}"`), file);
       const where = `Cannot mock "${file}" on ${options.listen ?? "127.0.0.1:0"}`;
+      await using logger = await openRunLog(command.optsWithGlobals(), "mock");
       let started: Awaited<ReturnType<typeof startMock>>;
       try {
         started = await startMock(script, {
@@ -227,6 +239,7 @@ export function program(): Command {
           key: options.key,
           onDiagnostic: (m) => stderrLine(`mock: ${m}`),
           onLog: (m) => stderrLine(`mock: ${m}`),
+          watch: logger && ((registry) => void logger.attach(registry)),
         });
       } catch (error) {
         throw failure(where, error);
@@ -268,20 +281,30 @@ export function program(): Command {
       (v: string) => parseInteger(v, "serve --busy-poll"),
     )
     .option("--quiet", "log only the listening and stopped lines")
-    .action(async (protocol: string, transport: string, address: string, program, options) => {
-      using controller = interruptible();
-      await serveForeground(protocol, transport, address, {
-        ...options,
-        program,
-        // A closed stdout stops the server as a signal would, quietly.
-        write: (line: string) => {
-          if (!announce(line)) controller.abort("SIGPIPE");
-        },
-        signal: controller.signal,
-      });
-      const reason = controller.signal.reason;
-      if (reason !== "SIGPIPE") process.exitCode = exitCodeFor(reason);
-    });
+    .addHelpText("after", LOG_HELP)
+    .action(
+      async (protocol: string, transport: string, address: string, program, options, self) => {
+        using controller = interruptible();
+        await using logger = await openRunLog(self.optsWithGlobals(), "serve");
+        await serveForeground(protocol, transport, address, {
+          ...options,
+          program,
+          // --log: every connection, #1, #2, … as the serve lines number them.
+          watch: logger &&
+            ((conn, id) =>
+              void loggedTransport(logger, `#${id}`, conn, "accepted", transport === "tls")),
+          // UDP: the server's one socket, `serve`, with each datagram's peer.
+          watchDatagrams: logger && ((conn) => void loggedDatagrams(logger, "serve", conn)),
+          // A closed stdout stops the server as a signal would, quietly.
+          write: (line: string) => {
+            if (!announce(line)) controller.abort("SIGPIPE");
+          },
+          signal: controller.signal,
+        });
+        const reason = controller.signal.reason;
+        if (reason !== "SIGPIPE") process.exitCode = exitCodeFor(reason);
+      },
+    );
 
   cli.addCommand(connectCommand());
   // `sockit ws URL` is `sockit connect URL` (one data path): websocat's habit under its name.

@@ -17,6 +17,7 @@ import { transport } from "../sockets/transports.ts";
 import { type EndpointOptions, PIPE_KINDS, type PipeKind } from "./_endpoints.ts";
 import type { PipeOptions } from "./_pipe.ts";
 import { TrafficLog } from "./_traffic_log.ts";
+import { LOG_HELP } from "../log/run.ts";
 
 /** The options as commander hands them over. */
 export interface PipeFlags {
@@ -49,7 +50,8 @@ export function pipeOptions(command: Command, tls: "client" | "server"): Command
     .option("-C, --crlf", "send input line endings as \\r\\n (an existing \\r\\n stays)")
     .option("-o, --output <file>", "log both directions to FILE as quoted text")
     .option("-x, --hex-dump <file>", "log both directions to FILE as hexdumps")
-    .option("-v, --verbose", "say on standard error when a connection opens and closes");
+    .option("-v, --verbose", "say on standard error when a connection opens and closes")
+    .addHelpText("after", LOG_HELP);
   const specs = tls === "client"
     ? [...TLS_CLIENT_OPTIONS, ...TLS_SERVER_OPTIONS]
     : TLS_SERVER_OPTIONS;

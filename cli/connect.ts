@@ -14,6 +14,8 @@ import { parseInteger } from "../commands/args.ts";
 import { stderrLine } from "../shell/batch.ts";
 import { SockitError } from "../grammar/errors.ts";
 import { dial, wsKindAndUrl } from "./_endpoints.ts";
+import { closeOnStop, openRunLog, type RunLogOptions } from "../log/run.ts";
+import { loggedTransport } from "../log/transport.ts";
 import { ChunkSource, pipe } from "./_pipe.ts";
 import {
   endpointSettings,
@@ -48,6 +50,7 @@ export function connectCommand(name: "connect" | "ws" = "connect"): Command {
   return command.action((
     words: string[],
     flags: PipeFlags & { wait?: string; retry?: string; retryDelay?: string; proxy?: string },
+    self: Command,
   ) =>
     exitCodeOf(async () => {
       const ws = wsKindAndUrl(words);
@@ -63,6 +66,8 @@ export function connectCommand(name: "connect" | "ws" = "connect"): Command {
       }
       const [kind, address] = ws ?? kindAndAddress(words, "connect");
       const settings = pipeSettings(flags, "connect");
+      const logger = await openRunLog(self.optsWithGlobals<RunLogOptions>(), "connect");
+      const stopLogging = logger && closeOnStop(logger);
       // The shell's `open` options, read the same way (one dial: sockets/tcp.ts dialStream).
       const wait = flags.wait === undefined
         ? undefined
@@ -75,7 +80,7 @@ export function connectCommand(name: "connect" | "ws" = "connect"): Command {
         : parseDuration(flags.retryDelay, "connect --retry-delay");
       const { proxy } = flags;
       try {
-        const conn = await dial(kind, address, {
+        const dialled = await dial(kind, address, {
           ...endpointSettings(flags),
           ...(wait !== undefined && wait !== Infinity ? { timeout: wait } : {}),
           wait,
@@ -83,6 +88,10 @@ export function connectCommand(name: "connect" | "ws" = "connect"): Command {
           retryDelay,
           proxy,
         });
+        // The log names the connection `conn`.
+        const conn = logger
+          ? loggedTransport(logger, "conn", dialled, "client", kind === "tls")
+          : dialled;
         const remote = formatAddr(conn.remoteAddr);
         if (flags.verbose) stderrLine(`connected to ${kind} ${remote}`);
         const outcome = await pipe(
@@ -97,6 +106,8 @@ export function connectCommand(name: "connect" | "ws" = "connect"): Command {
         return outcome.code;
       } finally {
         settings.log?.close();
+        stopLogging?.();
+        await logger?.close();
       }
     })
   );

@@ -8,6 +8,7 @@
  * @module
  */
 import { Command } from "commander";
+import type { Logger } from "../log/logger.ts";
 import { formatAddr } from "../sockets/address.ts";
 import { SockitError } from "../grammar/errors.ts";
 import { stderrLine } from "../shell/batch.ts";
@@ -15,6 +16,8 @@ import { startServer } from "../protocols/mod.ts";
 import { logLine } from "../protocols/foreground.ts";
 import { checkExec } from "../protocols/exec.ts";
 import { bind, type PipeKind } from "./_endpoints.ts";
+import { closeOnStop, openRunLog, type RunLogOptions } from "../log/run.ts";
+import { loggedTransport } from "../log/transport.ts";
 import { ChunkSource, pipe, type PipeOutcome } from "./_pipe.ts";
 import {
   endpointSettings,
@@ -35,7 +38,7 @@ export function listenCommand(): Command {
     .option("-k, --keep-open", "serve every connection in turn (UDP: every peer), not just one")
     .option("--exec <program...>", "run PROGRAM ARGS for each connection (needs --allow-run)");
   pipeOptions(command, "server");
-  return command.action((words: string[], flags: ListenFlags) =>
+  return command.action((words: string[], flags: ListenFlags, self: Command) =>
     exitCodeOf(async () => {
       const program = (flags.exec ?? []).filter((word, i) => i > 0 || word !== "--");
       // Words after the address (`listen :0 --exec -- sed -e s/a/b/`) belong to the program.
@@ -43,13 +46,25 @@ export function listenCommand(): Command {
       const take = kindGiven ? 2 : 1;
       if (flags.exec && words.length > take) program.push(...words.splice(take));
       const [kind, address] = kindAndAddress(words, "listen");
-      if (flags.exec) return await listenExec(kind, address, program, flags);
-      return await listenPipe(kind, address, flags);
+      const logger = await openRunLog(self.optsWithGlobals<RunLogOptions>(), "listen");
+      const stopLogging = logger && closeOnStop(logger);
+      try {
+        if (flags.exec) return await listenExec(kind, address, program, flags, logger);
+        return await listenPipe(kind, address, flags, logger);
+      } finally {
+        stopLogging?.();
+        await logger?.close();
+      }
     })
   );
 }
 
-async function listenPipe(kind: PipeKind, address: string, flags: ListenFlags): Promise<number> {
+async function listenPipe(
+  kind: PipeKind,
+  address: string,
+  flags: ListenFlags,
+  logger?: Logger,
+): Promise<number> {
   const settings = pipeSettings(flags, "listen");
   const listener = await bind(kind, address, {
     ...endpointSettings(flags),
@@ -59,7 +74,7 @@ async function listenPipe(kind: PipeKind, address: string, flags: ListenFlags): 
     stderrLine(`listening on ${kind} ${formatAddr(listener.addr)}`);
     const source = new ChunkSource(Deno.stdin);
     let outcome: PipeOutcome = { code: 0 };
-    while (true) {
+    for (let n = 1;; n++) {
       let conn;
       try {
         conn = await listener.accept();
@@ -68,6 +83,8 @@ async function listenPipe(kind: PipeKind, address: string, flags: ListenFlags): 
         stderrLine(`error: listen: ${(error as Error).message}`);
         continue;
       }
+      // The log names each connection by its number: #1, #2, …
+      if (logger) conn = loggedTransport(logger, `#${n}`, conn, "accepted", kind === "tls");
       const remote = formatAddr(conn.remoteAddr);
       if (flags.verbose) stderrLine(`accepted ${remote}`);
       outcome = await pipe(conn, source, Deno.stdout, remote, settings);
@@ -87,6 +104,7 @@ async function listenExec(
   address: string,
   program: string[],
   flags: ListenFlags,
+  logger?: Logger,
 ): Promise<number> {
   for (const [flag, set] of [["--send-only", flags.sendOnly], ["--recv-only", flags.recvOnly]]) {
     if (set) {
@@ -100,6 +118,8 @@ async function listenExec(
     ...endpointSettings(flags),
     program,
     crlf: flags.crlf,
+    watch: logger &&
+      ((conn, id) => void loggedTransport(logger, `#${id}`, conn, "accepted", kind === "tls")),
   }, (event) => {
     if (event.type === "notice" || event.type === "error" || flags.verbose) {
       stderrLine(logLine(event));

@@ -9,9 +9,19 @@ import type { Command } from "commander";
 import process from "node:process";
 import { parseDuration } from "../grammar/duration.ts";
 import { formatAddr } from "../sockets/address.ts";
-import { closedText, type RelayEvent, showEndpoint, startRelay } from "../sockets/relay.ts";
 import { parseToxic } from "../sockets/toxics/parse.ts";
 import { ToxicSet } from "../sockets/toxics/toxics.ts";
+import {
+  closedText,
+  parseEndpoint,
+  type RelayEvent,
+  showEndpoint,
+  startRelay,
+} from "../sockets/relay.ts";
+import { LOG_HELP, openRunLog, type RunLogOptions } from "../log/run.ts";
+import { relayLogging } from "../log/relay.ts";
+import type { Logger } from "../log/logger.ts";
+import { SockitError } from "../grammar/errors.ts";
 
 /** One log line for a relay event. */
 export function relayLogLine(e: RelayEvent): string {
@@ -71,7 +81,8 @@ export function addRelay(cli: Command): void {
       [] as string[],
     )
     .option("--quiet", "log only the listening and stopped lines")
-    .action(async (listen: string, target: string, options: RelayCliOptions) => {
+    .addHelpText("after", LOG_HELP)
+    .action(async (listen: string, target: string, options: RelayCliOptions, self: Command) => {
       const duration = (text: string | undefined, option: string) =>
         text === undefined ? undefined : parseDuration(text, `relay ${option}`);
       // Signals are caught before listening: a SIGTERM right after start still closes cleanly.
@@ -86,6 +97,7 @@ export function addRelay(cli: Command): void {
       const onTerm = on("SIGTERM");
       Deno.addSignalListener("SIGINT", onInt);
       Deno.addSignalListener("SIGTERM", onTerm);
+      let logger: Logger | undefined;
       try {
         let toxics: ToxicSet | undefined;
         if (options.toxic.length > 0) {
@@ -94,7 +106,22 @@ export function addRelay(cli: Command): void {
             toxics.add(parseToxic(t, "relay --toxic"), "relay --toxic");
           }
         }
+        logger = await openRunLog(self.optsWithGlobals<RunLogOptions>(), "relay");
+        // --log: both sides of each connection, #N.client and #N.target (see log/relay.ts).
+        const show = options.quiet ? () => {} : (e: RelayEvent) => log(relayLogLine(e));
+        const kind = parseEndpoint(listen, "relay").kind;
+        if (logger && kind === "udp") {
+          throw new SockitError(`Cannot relay ${listen} --log: UDP relays are not logged yet`, {
+            code: "usage",
+            hint: "tcp, tls and unix relays are",
+          });
+        }
+        const logging = logger && relayLogging(logger, {
+          client: kind === "tls",
+          target: parseEndpoint(target, "relay").kind === "tls",
+        }, show);
         const relay = await startRelay("relay", listen, target, {
+          ...logging?.options,
           cert: options.cert,
           key: options.key,
           handshakeTimeout: duration(options.handshakeTimeout, "--handshake-timeout"),
@@ -106,7 +133,7 @@ export function addRelay(cli: Command): void {
           udpIdle: duration(options.udpIdle, "--udp-idle"),
           force: options.force,
           toxics,
-        }, options.quiet ? () => {} : (e) => log(relayLogLine(e)));
+        }, logging?.events ?? show);
         log(
           `relay listening on ${relay.listen.kind} ${formatAddr(relay.addr)} → ${
             showEndpoint(relay.target)
@@ -123,6 +150,7 @@ export function addRelay(cli: Command): void {
       } finally {
         Deno.removeSignalListener("SIGINT", onInt);
         Deno.removeSignalListener("SIGTERM", onTerm);
+        await logger?.close();
       }
     });
 }

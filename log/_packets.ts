@@ -106,8 +106,17 @@ export interface Segment {
 let ipId = 0;
 
 /**
+ * TCP segments with more payload than this carry checksum 0 instead of their sum: summing every
+ * byte of a bulk transfer a second time cost more than the whole transfer. Interactive traffic
+ * stays fully checksummed; a bulk segment reads as a capture behind checksum offload does
+ * (Wireshark does not validate TCP checksums unless asked to).
+ */
+export const CHECKSUM_LIMIT = 16 * 1024;
+
+/**
  * The IP and transport headers of one packet (the payload follows them in the file), with the
- * IPv4 header checksum and the TCP/UDP checksum over pseudo-header, header and payload.
+ * IPv4 header checksum and the TCP/UDP checksum over pseudo-header, header and payload (TCP:
+ * 0 above {@linkcode CHECKSUM_LIMIT} bytes of payload).
  */
 export function headers(s: Segment): Uint8Array {
   const six = s.src.ip.length === 16;
@@ -146,6 +155,7 @@ export function headers(s: Segment): Uint8Array {
   } else {
     v.setUint16(t + 4, segLen);
   }
+  if (s.proto === 6 && s.payload.length > CHECKSUM_LIMIT) return out;
   // Pseudo-header: addresses, protocol and the segment's length.
   let sum = sum16(s.src.ip) + sum16(s.dst.ip) + s.proto + segLen;
   sum = sum16(s.payload, sum16(out.subarray(t), sum));

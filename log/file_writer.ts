@@ -11,6 +11,9 @@ const CHUNK = 1024 * 1024;
 /** How far behind the file may fall before writers are asked to wait. */
 export const HIGH_WATER = 16 * 1024 * 1024;
 
+/** How many written chunks are kept for reuse. */
+const SPARE = 8;
+
 const encoder = new TextEncoder();
 
 /**
@@ -31,6 +34,8 @@ const encoder = new TextEncoder();
  */
 export class BufferedFile {
   #file: Deno.FsFile;
+  /** Chunks already written, kept for reuse (a fresh 1 MiB chunk is zeroed: reuse is free). */
+  #spare: Uint8Array<ArrayBuffer>[] = [];
   #chunk = new Uint8Array(CHUNK);
   #used = 0;
   #behind = 0;
@@ -68,22 +73,49 @@ export class BufferedFile {
     return this.write(encoder.encode(text));
   }
 
+  /**
+   * Appends `text`, which must be ASCII (base64, JSON of ASCII), encoded straight into the
+   * buffer with no copy in between: a text longer than a chunk is encoded into one of its own.
+   */
+  writeAscii(text: string): Promise<void> | undefined {
+    if (text.length > CHUNK - this.#used) {
+      this.#flush();
+      if (text.length > CHUNK) {
+        const own = new Uint8Array(text.length);
+        encoder.encodeInto(text, own);
+        this.#queueWrite(own, false);
+        return this.#behind > HIGH_WATER ? this.#queue : undefined;
+      }
+    }
+    this.#used += encoder.encodeInto(text, this.#chunk.subarray(this.#used)).written;
+    return this.#behind > HIGH_WATER ? this.#queue : undefined;
+  }
+
   /** Hands the current chunk to the background writer. */
   #flush(): void {
     if (this.#used === 0) return;
-    const chunk = this.#chunk.subarray(0, this.#used);
-    this.#chunk = new Uint8Array(CHUNK);
+    const full = this.#chunk;
+    this.#chunk = this.#spare.pop() ?? new Uint8Array(CHUNK);
+    const used = this.#used;
     this.#used = 0;
-    this.#behind += chunk.length;
+    this.#queueWrite(full.subarray(0, used), true);
+  }
+
+  /** Writes `bytes` after everything queued; `reuse`: its buffer is a chunk to keep after. */
+  #queueWrite(bytes: Uint8Array, reuse: boolean): void {
+    this.#behind += bytes.length;
     this.#queue = this.#queue.then(async () => {
-      if (this.#failed) return;
       try {
+        if (this.#failed) return;
         let off = 0;
-        while (off < chunk.length) off += await this.#file.write(chunk.subarray(off));
+        while (off < bytes.length) off += await this.#file.write(bytes.subarray(off));
       } catch (error) {
         this.#failed = error;
       } finally {
-        this.#behind -= chunk.length;
+        this.#behind -= bytes.length;
+        if (reuse && this.#spare.length < SPARE) {
+          this.#spare.push(new Uint8Array(bytes.buffer as ArrayBuffer, 0, CHUNK));
+        }
       }
     });
   }

@@ -8,8 +8,13 @@ import { base64, textOf } from "../grammar/json_bytes.ts";
 import type { BufferedFile } from "./file_writer.ts";
 import type { LogRecord, LogSink } from "./record.ts";
 
-/** The JSON object for one record, as a line without its newline. */
-export function jsonLine(record: LogRecord): string {
+/**
+ * One record's line in three pieces: the text before the base64 of a data record's bytes, the
+ * bytes (undefined for other events), and the text after them, newline included. The sink
+ * writes the pieces one after the other, so a large chunk's base64 is never copied into a
+ * line first.
+ */
+function pieces(record: LogRecord): [string, Uint8Array | undefined, string] {
   const { ts, wall, socket, ...fact } = record;
   const head = `{"t":"${new Date(wall).toISOString()}","ts":${ts},"socket":${
     JSON.stringify(socket)
@@ -17,16 +22,22 @@ export function jsonLine(record: LogRecord): string {
   if (fact.event !== "data") {
     const { event: _, ...rest } = fact;
     const tail = JSON.stringify(rest);
-    return tail === "{}" ? head + "}" : `${head},${tail.slice(1)}`;
+    return [tail === "{}" ? head + "}\n" : `${head},${tail.slice(1)}\n`, undefined, ""];
   }
   const { bytes, dir, peer, kind } = fact;
-  let line = `${head},"dir":"${dir}","size":${bytes.length}`;
-  if (peer !== undefined) line += `,"peer":${JSON.stringify(peer)}`;
-  if (kind !== undefined) line += `,"kind":"${kind}"`;
-  line += `,"bytes":"${base64(bytes)}"`;
+  let before = `${head},"dir":"${dir}","size":${bytes.length}`;
+  if (peer !== undefined) before += `,"peer":${JSON.stringify(peer)}`;
+  if (kind !== undefined) before += `,"kind":"${kind}"`;
+  let after = `"`;
   const text = textOf(bytes);
-  if (text !== undefined) line += `,"text":${JSON.stringify(text)}`;
-  return line + "}";
+  if (text !== undefined) after += `,"text":${JSON.stringify(text)}`;
+  return [before + `,"bytes":"`, bytes, after + "}\n"];
+}
+
+/** The JSON object for one record, as a line without its newline. */
+export function jsonLine(record: LogRecord): string {
+  const [before, bytes, after] = pieces(record);
+  return (before + (bytes ? base64(bytes) : "") + after).slice(0, -1);
 }
 
 /**
@@ -54,7 +65,11 @@ export class JsonlSink implements LogSink {
   }
 
   write(record: LogRecord): Promise<void> | undefined {
-    return this.#file.writeText(jsonLine(record) + "\n");
+    const [before, bytes, after] = pieces(record);
+    const behind = this.#file.writeText(before);
+    if (!bytes) return behind;
+    this.#file.writeAscii(base64(bytes));
+    return this.#file.writeText(after);
   }
 
   close(): Promise<void> {

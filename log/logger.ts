@@ -160,6 +160,11 @@ export class Logger {
     }
   }
 
+  /** {@link close}: `await using logger = …` finishes the file at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
   /** Detaches from every registry, writes what is buffered and closes the file. */
   async close(): Promise<void> {
     if (this.#closed) return;

@@ -36,6 +36,7 @@
  * @module
  */
 import { formatHostPort } from "../sockets/address.ts";
+import type { StreamTransport } from "../sockets/stream_socket.ts";
 import { bind, bindError, DEFAULT_BACKLOG, listenAddress } from "../sockets/bind.ts";
 import { SockitError } from "../grammar/errors.ts";
 import { nearest } from "../grammar/nearest.ts";
@@ -92,6 +93,13 @@ export interface ServeOptions {
   program?: string[];
   /** exec: send the program's `\n` line endings as `\r\n`. */
   crlf?: boolean;
+  /**
+   * Stream servers: sees each accepted connection before its handler does (`--log`; it may
+   * replace the connection's methods). Set, it keeps echo off the native loop, which no one sees.
+   */
+  watch?: (conn: StreamTransport, id: number) => void;
+  /** UDP servers: sees the bound socket before it serves (`--log`; it may replace methods). */
+  watchDatagrams?: (conn: Deno.DatagramConn) => void;
 }
 
 /** Settings a protocol's handlers get. */
@@ -234,7 +242,10 @@ export async function startServer(
     });
   }
   let detail: string | undefined;
-  if (protocol === "echo" && transport === "tcp" && !frame && options.native !== false) {
+  if (
+    protocol === "echo" && transport === "tcp" && !frame && options.native !== false &&
+    !options.watch
+  ) {
     // The native loop makes its own listening socket (see native/echo_server.ts), with the same
     // address rules, backlog and error wording as bind().
     const { host, port } = listenAddress(address, who);
@@ -254,7 +265,8 @@ export async function startServer(
     handshakeTimeout: options.handshakeTimeout,
   });
   if (binding.kind === "udp") {
+    options.watchDatagrams?.(binding.conn);
     return new DatagramServer(binding.conn, proto.datagram!(settings), emit);
   }
-  return new StreamServer(binding, proto.stream!(settings), emit, detail);
+  return new StreamServer(binding, proto.stream!(settings), emit, detail, options.watch);
 }

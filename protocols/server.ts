@@ -117,6 +117,7 @@ export class StreamServer implements RunningServer {
   #closing = false;
   #stopped?: Promise<void>;
   #loop: AcceptLoop;
+  #watch?: (conn: ServerConn, id: number) => void;
 
   readonly detail?: string;
 
@@ -126,7 +127,9 @@ export class StreamServer implements RunningServer {
     handler: StreamHandler,
     emit: ServerEventSink,
     detail?: string,
+    watch?: (conn: ServerConn, id: number) => void,
   ) {
+    this.#watch = watch;
     this.addr = binding.addr;
     this.detail = detail;
     this.#handler = handler;
@@ -151,6 +154,7 @@ export class StreamServer implements RunningServer {
 
   #accepted(conn: ServerConn): void {
     const id = ++this.#count;
+    this.#watch?.(conn, id);
     const emit = this.#emit;
     const peer: Peer = {
       id,

@@ -51,6 +51,7 @@ import { errorCode } from "../grammar/errors.ts";
 import { preview } from "../grammar/render.ts";
 import { parsePayload, payloadBytes } from "../grammar/payload.ts";
 import { type Framer, framer } from "../protocols/framing.ts";
+import type { SocketRegistry } from "../sockets/registry.ts";
 import { Shell } from "../shell/shell.ts";
 import type { Script } from "./format.ts";
 import { claimedKind, concat, errorMessage, ScriptError } from "./_private.ts";
@@ -386,6 +387,8 @@ export interface MockOptions {
   cert?: string;
   /** The private key (PEM file) of {@link MockOptions.cert}. */
   key?: string;
+  /** Sees the mock's sockets before it listens (`--log` attaches to them). */
+  watch?: (registry: SocketRegistry) => void;
 }
 
 /**
@@ -452,6 +455,7 @@ export async function startMock(script: Script, options: MockOptions = {}): Prom
   const transport = list[0].transport;
   const timeout = options.timeout ?? 10_000;
   const shell = new Shell({ timeout, commands: options.commands });
+  options.watch?.(shell.registry);
   const stop = new AbortController();
   const diagnostics: string[] = [];
   const tasks = new Set<Promise<void>>();

@@ -82,6 +82,8 @@ export interface ProxyOptions {
    * side is a Deno connection, so `reset_peer` closes it (no RST). Each toxic as written.
    */
   toxics?: readonly string[];
+  /** Sees both sides of connection `n` before bytes move (`--log`; it may replace methods). */
+  watch?: (n: number, client: Deno.Conn, server: Deno.Conn) => void;
 }
 
 /**
@@ -350,6 +352,7 @@ export async function startProxy(options: ProxyOptions): Promise<RecordingProxy>
           return;
         }
         open.add(server);
+        options.watch?.(n, client, server);
         await writer.event(n, "open");
         options.onLog?.(`c${n}: ${formatAddr(client.remoteAddr)} → ${options.target}`);
         const ended = new AbortController();

@@ -122,15 +122,26 @@ export interface RelayOptions {
   udpIdle?: number;
   /**
    * Stream relays: the stages each new connection passes its bytes through, per direction (`up`:
-   * client to target, `down`: target to client). None by default: the plain fast path.
+   * client to target, `down`: target to client), given the connection's two sides and its
+   * control (how a stage closes or resets it). None by default: the plain fast path.
    */
-  stages?: (id: number, direction: "up" | "down", control: ConnectionControl) => Stage[];
+  stages?: (id: number, direction: "up" | "down", connection: RelayConnection) => Stage[];
   /**
    * Stream relays: toxics (sockets/toxics/), changeable while traffic flows; their stages run
    * after `stages`. A tcp LISTEN side then accepts through `node:net`, so `reset_peer` can send
    * the client a real RST.
    */
   toxics?: ToxicSet;
+}
+
+/** One relayed stream connection, as {@link RelayOptions.stages} sees it. */
+export interface RelayConnection {
+  /** The accepted client. */
+  client: StreamTransport;
+  /** The connection to TARGET. */
+  target: StreamTransport;
+  /** How a stage closes or resets the connection (see sockets/toxics/). */
+  control: ConnectionControl;
 }
 
 /** Something that happened on a relay, for the shell's events and the CLI log. */
@@ -373,8 +384,9 @@ class StreamRelay implements RunningRelay {
         why: (text) => first ??= text,
         cut: (n) => cutBytes += n,
       });
+      const connection = { client, target: to, control };
       const stages = (direction: "up" | "down") => [
-        ...this.#options.stages?.(id, direction, control) ?? [],
+        ...this.#options.stages?.(id, direction, connection) ?? [],
         ...this.toxics?.stages(id, direction, control) ?? [],
       ];
       await Promise.all([
