@@ -67,7 +67,9 @@ export function connectCommand(name: "connect" | "ws" = "connect"): Command {
       const [kind, address] = ws ?? kindAndAddress(words, "connect");
       const settings = pipeSettings(flags, "connect");
       const logger = await openRunLog(self.optsWithGlobals<RunLogOptions>(), "connect");
-      const stopLogging = logger && closeOnStop(logger);
+      // Ctrl-C or SIGTERM: a WebSocket says goodbye (1001), the log is finished, then the exit.
+      let goAway: (() => Promise<void>) | undefined;
+      const stopLogging = (logger || ws) && closeOnStop(logger, () => goAway?.());
       // The shell's `open` options, read the same way (one dial: sockets/tcp.ts dialStream).
       const wait = flags.wait === undefined
         ? undefined
@@ -92,6 +94,9 @@ export function connectCommand(name: "connect" | "ws" = "connect"): Command {
         const conn = logger
           ? loggedTransport(logger, "conn", dialled, "client", kind === "tls")
           : dialled;
+        // A WebSocket (sockets/ws_pipe.ts, loaded only for ws:// and wss://) can say goodbye.
+        const ws = dialled as { goAway?: () => Promise<void> };
+        if (ws.goAway) goAway = () => ws.goAway!();
         const remote = formatAddr(conn.remoteAddr);
         if (flags.verbose) stderrLine(`connected to ${kind} ${remote}`);
         const outcome = await pipe(

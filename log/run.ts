@@ -56,10 +56,18 @@ export async function openRunLog(
  * await Deno.remove(path);
  * ```
  */
-export function closeOnStop(logger: Logger): () => void {
+export function closeOnStop(
+  logger: Logger | undefined,
+  first?: () => Promise<void> | undefined,
+): () => void {
   const removers = (["SIGINT", "SIGTERM"] as const).map((signal) => {
     const stop = () =>
-      void logger.close().finally(() => Deno.exit(signal === "SIGINT" ? 130 : 143));
+      void (async () => {
+        try {
+          await first?.();
+        } catch { /* the signal still ends the run */ }
+        await logger?.close();
+      })().finally(() => Deno.exit(signal === "SIGINT" ? 130 : 143));
     Deno.addSignalListener(signal, stop);
     return () => Deno.removeSignalListener(signal, stop);
   });

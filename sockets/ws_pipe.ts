@@ -135,6 +135,20 @@ export class WsPipeConn {
     await this.#socket.close({ code: 1000 });
   }
 
+  /**
+   * Closes with 1001 "going away" (Ctrl-C or SIGTERM ended the program), waiting at most
+   * `timeout` ms for the peer's answer.
+   */
+  async goAway(timeout = 1000): Promise<void> {
+    if (this.#socket.sentClose || this.#socket.closed) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      this.#socket.close({ code: 1001, reason: "going away" }).catch(() => {}),
+      new Promise<void>((resolve) => timer = setTimeout(resolve, timeout)),
+    ]);
+    clearTimeout(timer);
+  }
+
   /** Ends the WebSocket (a close handshake if none happened yet). */
   close(): void {
     this.#socket.close().catch(() => {});

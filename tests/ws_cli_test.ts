@@ -6,6 +6,7 @@ import { deepStrictEqual as assertEquals, match as assertMatch } from "node:asse
 import { sockit, SOCKIT_RUN } from "./_helpers.ts";
 import { makeTestCerts, spawnPeer } from "./_peers.ts";
 import { wsEchoServer } from "./_ws_peers.ts";
+import { startSockit } from "./_cli_process.ts";
 
 for (const command of [["connect"], ["ws"]]) {
   Deno.test(`sockit ${command[0]} ws:// pipes stdin lines to Python's echo server and its messages to stdout`, async () => {
@@ -117,3 +118,17 @@ Deno.test("sockit ws takes only a URL and points elsewhere for other transports 
   assertEquals(ftp.code, 2);
   assertMatch(ftp.stderr, /^error: Cannot connect to "ftp:\/\/127\.0\.0\.1:9": ftp:\/\/ is no URL/);
 });
+
+for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+  Deno.test(`sockit connect ws:// ended by ${signal} closes with 1001 "going away" and exits ${code}`, async () => {
+    const { peer, port } = await wsEchoServer();
+    await using _peer = peer;
+    await using run = startSockit(["connect", `ws://127.0.0.1:${port}/`]);
+    await run.write("one\n");
+    await run.waitFor(/^one$/m);
+    run.kill(signal);
+    assertEquals((await run.exited()).code, code);
+    await peer.waitFor(/^closed (\d+) (.*)$/m);
+    assertMatch(peer.stdout(), /^closed 1001 going away$/m);
+  });
+}

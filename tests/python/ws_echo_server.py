@@ -3,6 +3,7 @@
 Prints "listening PORT" once it listens. Echoes every message with its kind. Special text
 messages: "whoami" answers the path, subprotocol and X-Test header as JSON; "close CODE REASON"
 closes with that code; "ping me" pings the client and answers "pong received" once the pong came.
+When a client's connection ends it prints "closed CODE REASON" (the client's close frame).
 --reject STATUS refuses every handshake with that HTTP status; --cert/--key serve wss.
 """
 import argparse
@@ -49,6 +50,7 @@ async def main():
                     await ws.send(message)
         except websockets.ConnectionClosed:
             pass
+        print(f"closed {ws.close_code} {ws.close_reason}", flush=True)
 
     context = None
     if args.cert:
