@@ -11,6 +11,7 @@ import { netError } from "../sockets/errors_map.ts";
 import { dialStream, withDeadline } from "../sockets/tcp.ts";
 import { SockitError } from "../grammar/errors.ts";
 import type { TlsOptions } from "../sockets/tls.ts";
+import type { StreamTransport } from "../sockets/stream_socket.ts";
 
 /** The transports the pipes run on. */
 export const PIPE_KINDS = ["tcp", "tls", "udp", "unix"] as const;
@@ -37,14 +38,7 @@ export function wsKindAndUrl(words: string[]): ["ws" | "wss", string] | undefine
 }
 
 /** A byte stream (or a datagram socket kept to one peer) the pipe reads and writes. */
-export interface PipeConn {
-  read(p: Uint8Array): Promise<number | null>;
-  write(p: Uint8Array): Promise<number>;
-  /** Half-closes our writing side (a no-op for UDP). */
-  closeWrite(): Promise<void>;
-  close(): void;
-  readonly localAddr: Deno.Addr;
-  readonly remoteAddr: Deno.Addr;
+export interface PipeConn extends StreamTransport {
   /** Datagrams: the largest write, and each write is one datagram. */
   readonly datagram?: number;
   /** A message transport (WebSocket): the peer's close ends both directions. */

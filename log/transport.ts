@@ -9,16 +9,10 @@
 import { systemErrorCode, systemReason } from "../grammar/errors.ts";
 import { formatAddr } from "../sockets/address.ts";
 import type { Logger } from "./logger.ts";
+import type { StreamTransport } from "../sockets/stream_socket.ts";
 
-/** What a stream (or connected datagram) connection offers: Deno.Conn's essentials. */
-export interface LoggableConn {
-  read(p: Uint8Array): Promise<number | null>;
-  write(p: Uint8Array): Promise<number>;
-  closeWrite(): Promise<void>;
-  close(): void;
-  readonly localAddr: Deno.Addr;
-  readonly remoteAddr: Deno.Addr;
-}
+/** What a stream (or connected datagram) connection offers: the sockets' stream transport. */
+export type LoggableConn = StreamTransport;
 
 /** The transport of an address: tcp, unix or udp (`tls` must be said). */
 function transportOf(conn: LoggableConn, tls: boolean): string {
