@@ -229,7 +229,17 @@ export function escapeTemplate(text: string): string {
 /**
  * Turns literal text into a template by replacing known values (addresses such as
  * `127.0.0.1:40211`) with the variables that hold them. Values are matched whole: not inside a
- * longer number or address. The first name given for a value wins.
+ * longer number or address (a transport's prefix, as in a relay's `tcp:127.0.0.1:40211`, is no
+ * part of the address). The first name given for a value wins.
+ *
+ * @example A relay's target, with its transport's prefix
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { generalize } from "./template.ts";
+ * const vars: [string, string][] = [["127.0.0.1:4000", "e.local"]];
+ * assert.equal(generalize("relay to tcp:127.0.0.1:4000", vars), "relay to tcp:${e.local}");
+ * assert.equal(generalize("10.127.0.0.1:4000 x:127.0.0.1:4000", vars), "10.127.0.0.1:4000 x:127.0.0.1:4000");
+ * ```
  */
 export function generalize(text: string, vars: [value: string, name: string][]): string {
   const escaped = escapeTemplate(text);
@@ -240,7 +250,8 @@ export function generalize(text: string, vars: [value: string, name: string][]):
   if (byValue.size === 0) return escaped;
   const values = [...byValue.keys()].sort((a, b) => b.length - a.length);
   const re = new RegExp(
-    `(?<![\\w.:\\[])(?:${values.map(escapeRegExp).join("|")})(?![\\w.:\\]])`,
+    `(?:(?<![\\w.:\\[])|(?<=(?:^|[^\\w.:])(?:tcp|tls|udp|ws|wss):))` +
+      `(?:${values.map(escapeRegExp).join("|")})(?![\\w.:\\]])`,
     "g",
   );
   return escaped.replace(re, (value) => `\${${byValue.get(value)}}`);
