@@ -258,6 +258,16 @@ function reason(error: unknown): string {
   return message(error).split("\n")[0];
 }
 
+/** Ends a relayed connection at once: its toxics' timers stop and both sides close. */
+function closeBoth(c: { ended: AbortController; sides: Set<StreamTransport> }): void {
+  c.ended.abort();
+  for (const side of c.sides) {
+    try {
+      side.close();
+    } catch { /* already closed */ }
+  }
+}
+
 /** A stream relay: accept, dial, two pipes per connection. */
 class StreamRelay implements RunningRelay {
   readonly listen: Endpoint;
@@ -364,18 +374,10 @@ class StreamRelay implements RunningRelay {
       // Each direction ends on its own (half-close); a failure on either closes both sides,
       // and the first failure is the reason (the other direction's is its consequence).
       let first: string | undefined;
-      const closeAll = () => {
-        entry.ended.abort();
-        for (const side of entry.sides) {
-          try {
-            side.close();
-          } catch { /* already closed */ }
-        }
-      };
       const cut = (direction: "up" | "down") => (end: PipeEnd) => {
         if (end.end !== "eof") {
           first ??= failureReason(direction, end);
-          closeAll();
+          closeBoth(entry);
         }
         return end;
       };
@@ -423,14 +425,7 @@ class StreamRelay implements RunningRelay {
     this.#stopping = true;
     await this.#loop.stop();
     const open = [...this.#conns.values()];
-    for (const c of open) {
-      c.ended.abort();
-      for (const side of c.sides) {
-        try {
-          side.close();
-        } catch { /* already closed */ }
-      }
-    }
+    for (const c of open) closeBoth(c);
     await Promise.all(open.map((c) => c.done));
   }
 }
