@@ -88,6 +88,23 @@ export function checkPath(
   );
 }
 
+/**
+ * Whether a replay may reach `host`: loopback always, others when `--allow-net` named them
+ * (`net`, lower case) or said `*`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { hostAllowed } from "./policy.ts";
+ * assert.equal(hostAllowed("127.0.0.1", new Set()), true);
+ * assert.equal(hostAllowed("Example.com", new Set(["example.com"])), true);
+ * assert.equal(hostAllowed("example.org", new Set(["example.com"])), false);
+ * ```
+ */
+export function hostAllowed(host: string, net: ReadonlySet<string>): boolean {
+  return isLoopback(host) || net.has("*") || net.has(host.toLowerCase());
+}
+
 /** The policy a replay runs under: files under `read`/`write`, hosts on loopback or in `net`. */
 export function replayPolicy(permissions: Permissions): Policy {
   const read = [...(permissions.read ?? []), ...(permissions.write ?? [])];
@@ -100,7 +117,7 @@ export function replayPolicy(permissions: Permissions): Policy {
     } catch {
       return; // The command itself rejects a malformed address, before any connection.
     }
-    if (isLoopback(parsed.host) || net.has("*") || net.has(parsed.host.toLowerCase())) return;
+    if (hostAllowed(parsed.host, net)) return;
     throw new SockitError(
       `Cannot ${action}: ${parsed.host} is not loopback; a replay reaches only loopback ` +
         `(allow it with --allow-net ${parsed.host})`,

@@ -25,7 +25,7 @@ import { formatHostPort, parseHostPort } from "../sockets/address.ts";
 import { type RunningRelay, startRelay } from "../sockets/relay.ts";
 import type { ToxicSpec } from "../sockets/toxics/parse.ts";
 import { ToxicSet } from "../sockets/toxics/toxics.ts";
-import { isLoopback } from "./policy.ts";
+import { hostAllowed } from "./policy.ts";
 
 /** The relays of one replay, one per target; closed with it. */
 export class ThroughRelays implements AsyncDisposable {
@@ -50,9 +50,7 @@ export class ThroughRelays implements AsyncDisposable {
     } catch {
       return line; // the open itself says what is wrong
     }
-    if (!isLoopback(host) && !this.#net.has("*") && !this.#net.has(host.toLowerCase())) {
-      return line;
-    }
+    if (!hostAllowed(host, this.#net)) return line;
     let relay = this.#relays.get(target);
     if (!relay) {
       const toxics = new ToxicSet();
