@@ -54,7 +54,9 @@ export class NodeReads {
   constructor(socket: NodeReadable, mapError: (error: Error) => Error = (error) => error) {
     this.#socket = socket;
     socket.on("data", (chunk: Uint8Array) => {
-      this.#chunks.push(new Uint8Array(chunk));
+      // Kept as given, not copied: each chunk is a fresh buffer of its own (node's default
+      // allocation; tests/node_reads_test.ts checks it holds in this runtime).
+      this.#chunks.push(chunk);
       this.#queued += chunk.length;
       if (this.#queued > HIGH_WATER) socket.pause();
       this.#notify();
