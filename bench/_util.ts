@@ -282,12 +282,17 @@ export async function timed(argv: string[]): Promise<number> {
   return seconds;
 }
 
-/** A TCP sink on 127.0.0.1:0 that reads and counts bytes; `next()` resolves at each EOF. */
+/**
+ * A TCP sink on 127.0.0.1:0 that reads and counts bytes; `next()` resolves at each EOF,
+ * `accepted()` when the next connection arrives.
+ */
 export function sink() {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const done: Array<(n: number) => void> = [];
+  const accepts: Array<() => void> = [];
   const loop = (async () => {
     for await (const conn of listener) {
+      accepts.shift()?.();
       const buf = new Uint8Array(1024 * 1024);
       let total = 0;
       try {
@@ -307,6 +312,10 @@ export function sink() {
     /** Resolves with the byte count of the next connection to end. */
     next(): Promise<number> {
       return new Promise((r) => done.push(r));
+    },
+    /** Resolves when the next connection is accepted. */
+    accepted(): Promise<void> {
+      return new Promise((r) => accepts.push(r));
     },
     async close() {
       listener.close();
