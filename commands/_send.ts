@@ -41,9 +41,14 @@ export const MAX_OPTION: OptionSpec = {
 /** The payload with each `@path` opened (sizes known, nothing read from regular files yet). */
 type OpenPart = { kind: "bytes"; bytes: Uint8Array } | { kind: "file"; source: PayloadSource };
 
+/**
+ * The payload's chunks; `stable` (the socket is logged): each file chunk in a buffer of its own,
+ * which the log writer reads without a copy.
+ */
 async function* partChunks(
   parts: OpenPart[],
   progress?: (done: number) => void,
+  stable = false,
 ): AsyncGenerator<Uint8Array> {
   let done = 0;
   for (const part of parts) {
@@ -51,7 +56,7 @@ async function* partChunks(
       yield part.bytes;
       done += part.bytes.length;
     } else {
-      for await (const chunk of part.source.chunks(FILE_CHUNK)) {
+      for await (const chunk of part.source.chunks(FILE_CHUNK, stable)) {
         yield chunk;
         done += chunk.length;
         progress?.(done);
@@ -172,7 +177,8 @@ export async function sendPayload(
       return await socket.write(message, options(message.length));
     }
     if (hasFile && socket.writeFrom) {
-      return await socket.writeFrom(partChunks(parts, progress), options(size));
+      const logged = named.tap !== undefined;
+      return await socket.writeFrom(partChunks(parts, progress, logged), options(size));
     }
     // One write: on a datagram socket one send is one datagram, whatever its parts.
     const chunks: Uint8Array[] = [];

@@ -183,13 +183,13 @@ function detailOf(addr: string, tcp: boolean, role: string): string {
  * import { PcapSink } from "../log/pcap.ts";
  * import { fromPcap } from "./from_pcap.ts";
  * const path = await Deno.makeTempFile({ suffix: ".pcap" });
- * const sink = new PcapSink(await BufferedFile.create(path));
+ * const sink = new PcapSink(BufferedFile.open(path));
  * const at = { socket: "a", ts: 0, wall: 0 };
  * sink.write({ ...at, event: "open", transport: "tcp", role: "client",
  *   local: "127.0.0.1:5000", remote: "127.0.0.1:80" });
  * sink.write({ ...at, event: "data", dir: "out", bytes: new TextEncoder().encode("hi") });
  * sink.write({ ...at, event: "closed" });
- * await sink.close();
+ * sink.close();
  * const d = fromPcap(await Deno.readFile(path), path);
  * assert.deepEqual(d.lifelines.map((l) => l.id), ["127.0.0.1:5000", "127.0.0.1:80"]);
  * assert.deepEqual(d.events.map((e) => e.kind), ["open", "accept", "send", "half-close"]);

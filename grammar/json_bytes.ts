@@ -16,14 +16,15 @@
  *
  * @module
  */
-import { Buffer } from "node:buffer";
+import { latin1 } from "./bytes.ts";
 import { isText, quote } from "./render.ts";
 
 /** Chunks up to this size also carry `text`, their canonical rendering when printable. */
 export const TEXT_LIMIT = 4096;
 
 /**
- * Base64 of `bytes`: the runtime's own encoder where there is one (V8's toBase64).
+ * Base64 of `bytes`: the runtime's own encoder where there is one (V8's toBase64), else btoa
+ * (no node:buffer, which the log writer's thread would pay to load).
  *
  * @example
  * ```ts
@@ -34,9 +35,7 @@ export const TEXT_LIMIT = 4096;
  */
 export function base64(bytes: Uint8Array): string {
   const own = (bytes as Uint8Array & { toBase64?: () => string }).toBase64;
-  return own
-    ? own.call(bytes)
-    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("base64");
+  return own ? own.call(bytes) : btoa(latin1(bytes));
 }
 
 /**

@@ -53,7 +53,7 @@
  * @module
  */
 
-import { concatBytes as concat } from "./bytes.ts";
+import { concatBytes as concat, release, stableBytes } from "./bytes.ts";
 import { SockitError, systemErrorCode, systemReason } from "./errors.ts";
 import { showValue } from "./show_value.ts";
 import type { Token } from "./tokenize.ts";
@@ -301,8 +301,11 @@ export interface PayloadSource {
   path: string;
   /** How many bytes {@link PayloadSource.chunks} yields. */
   size: number;
-  /** The bytes, in chunks of at most `chunk` bytes from one reused buffer (copy to keep them). */
-  chunks(chunk?: number): AsyncGenerator<Uint8Array>;
+  /**
+   * The bytes, in chunks of at most `chunk` bytes from one reused buffer (copy to keep them);
+   * `stable`: a regular file's chunks each in a buffer of their own ({@link stableBytes}).
+   */
+  chunks(chunk?: number, stable?: boolean): AsyncGenerator<Uint8Array>;
 }
 
 /**
@@ -340,7 +343,11 @@ export async function openSource(path: string, max?: number): Promise<PayloadSou
   }
   if (info.isFile) {
     const size = max === undefined ? info.size : Math.min(info.size, max);
-    return { path, size, chunks: (chunk) => fileChunks(path, real, size, chunk) };
+    return {
+      path,
+      size,
+      chunks: (chunk, stable) => fileChunks(path, real, size, chunk, stable),
+    };
   }
   const what = info.isDirectory
     ? "is a directory"
@@ -399,12 +406,17 @@ async function readUpTo(
   return bytes.length > limit ? bytes.subarray(0, limit) : bytes;
 }
 
-/** Reads `size` bytes of a regular file in chunks from one reused buffer. */
+/**
+ * Reads `size` bytes of a regular file in chunks from one reused buffer or, when `stable`, each
+ * into a buffer of its own that is never written again ({@link stableBytes}): whoever is handed
+ * such a chunk (the log writer) may keep it without a copy.
+ */
 async function* fileChunks(
   path: string,
   real: string,
   size: number,
   chunk = 1024 * 1024,
+  stable = false,
 ): AsyncGenerator<Uint8Array> {
   let file: Deno.FsFile;
   try {
@@ -413,20 +425,29 @@ async function* fileChunks(
     throw fileError(path, e);
   }
   using _file = file;
-  const buf = new Uint8Array(Math.max(1, Math.min(chunk, size)));
+  const length = Math.max(1, Math.min(chunk, size));
+  let buf: Uint8Array = new Uint8Array(stable ? 0 : length);
   let left = size;
-  while (left > 0) {
-    let filled = 0;
-    const want = Math.min(buf.length, left);
-    while (filled < want) {
-      const n = await file.read(buf.subarray(filled, want));
-      if (n === null) break;
-      filled += n;
+  try {
+    while (left > 0) {
+      if (stable) {
+        release(buf); // the chunk before was sent: our hold on it ends
+        buf = stableBytes(length);
+      }
+      let filled = 0;
+      const want = Math.min(buf.length, left);
+      while (filled < want) {
+        const n = await file.read(buf.subarray(filled, want));
+        if (n === null) break;
+        filled += n;
+      }
+      if (filled === 0) return;
+      yield buf.subarray(0, filled);
+      left -= filled;
+      if (filled < want) return;
     }
-    if (filled === 0) return;
-    yield buf.subarray(0, filled);
-    left -= filled;
-    if (filled < want) return;
+  } finally {
+    release(buf);
   }
 }
 

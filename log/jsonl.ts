@@ -64,15 +64,15 @@ export class JsonlSink implements LogSink {
     this.#file = file;
   }
 
-  write(record: LogRecord): Promise<void> | undefined {
+  write(record: LogRecord): void {
     const [before, bytes, after] = pieces(record);
-    const behind = this.#file.writeText(before);
-    if (!bytes) return behind;
+    this.#file.writeText(before);
+    if (!bytes) return;
     this.#file.writeAscii(base64(bytes));
-    return this.#file.writeText(after);
+    this.#file.writeText(after);
   }
 
-  close(): Promise<void> {
-    return this.#file.close();
+  close(): void {
+    this.#file.close();
   }
 }

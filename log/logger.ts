@@ -5,14 +5,17 @@
  *
  * @module
  */
-import { SockitError, systemErrorCode, systemReason } from "../grammar/errors.ts";
+import { isStable, release, retain } from "../grammar/bytes.ts";
+import { type ErrorCode, SockitError, systemErrorCode, systemReason } from "../grammar/errors.ts";
 import type { NamedSocket, SocketEvent } from "../sockets/named_socket.ts";
 import type { SocketRegistry } from "../sockets/registry.ts";
 import type { SocketTap } from "../sockets/tap.ts";
-import { BufferedFile } from "./file_writer.ts";
-import { JsonlSink } from "./jsonl.ts";
-import { PcapSink } from "./pcap.ts";
-import type { LogFact, LogSink } from "./record.ts";
+import type { LogFact, LogRecord } from "./record.ts";
+
+/** How many bytes may wait for the log writer before {@link Logger.log} asks its caller to wait. */
+export const HIGH_WATER = 16 * 1024 * 1024;
+/** A batch of records is posted to the writer at once when it holds this many bytes. */
+const BATCH_BYTES = 1024 * 1024;
 
 /** The log formats. */
 export const LOG_FORMATS = ["jsonl", "pcap"] as const;
@@ -61,41 +64,105 @@ export class Logger {
   readonly file: string;
   /** Its format. */
   readonly format: LogFormat;
-  #sink: LogSink;
+  #worker: Worker;
   #wall0 = Date.now();
   #mono0 = performance.now();
   #detach: (() => void)[] = [];
   #closed = false;
+  /** Records of this turn, posted together. */
+  #batch: LogRecord[] = [];
+  #batchBytes = 0;
+  #transfer: ArrayBuffer[] = [];
+  /** This turn's stable chunks, held until the writer is done with them. */
+  #held: Uint8Array[] = [];
+  /** The stable chunks of each batch posted and not yet written, in order. */
+  #posted: Uint8Array[][] = [];
+  /** Bytes posted and not yet written. */
+  #inFlight = 0;
+  #drained: (() => void)[] = [];
+  #finished!: (answer: { reason?: string; code?: ErrorCode }) => void;
+  readonly #finish = new Promise<{ reason?: string; code?: ErrorCode }>((resolve) =>
+    this.#finished = resolve
+  );
 
-  private constructor(file: string, format: LogFormat, sink: LogSink) {
+  private constructor(file: string, format: LogFormat) {
     this.file = file;
     this.format = format;
-    this.#sink = sink;
+    // Formatting and writing happen on the writer's thread, until close() ends it.
+    this.#worker = new Worker(new URL("./log_worker.ts", import.meta.url).href, {
+      type: "module",
+      name: `sockit log ${file}`,
+    });
+    this.#worker.postMessage({ open: file, format });
+    this.#worker.onmessage = (
+      e: MessageEvent<{ done?: number; closed?: true; reason?: string; code?: ErrorCode }>,
+    ) => {
+      const m = e.data;
+      if (m.closed) return this.#finished(m);
+      this.#inFlight -= m.done ?? 0;
+      for (const bytes of this.#posted.shift() ?? []) release(bytes);
+      if (this.#inFlight <= HIGH_WATER) { for (const wake of this.#drained.splice(0)) wake(); }
+    };
+    this.#worker.onerror = (e: ErrorEvent) => {
+      e.preventDefault();
+      this.#finished({ reason: e.message, code: "failed" });
+      for (const wake of this.#drained.splice(0)) wake();
+    };
   }
 
   /** Creates (or truncates) `file` and starts the clock; rejects with a one-line SockitError. */
   static async open(file: string, format: LogFormat = formatFor(file)): Promise<Logger> {
-    let out: BufferedFile;
     try {
-      out = await BufferedFile.create(file);
+      (await Deno.open(file, { write: true, create: true, truncate: true })).close();
     } catch (error) {
       throw new SockitError(`Cannot log to "${file}": ${systemReason(error)}`, {
         code: systemErrorCode(error),
         cause: error,
       });
     }
-    const sink = format === "pcap" ? new PcapSink(out) : new JsonlSink(out);
-    return new Logger(file, format, sink);
+    return new Logger(file, format);
   }
 
   /**
-   * Records one fact about `socket` now. Returns a promise when the file is far behind: a data
-   * path that can wait (a pump, a writer) should await it.
+   * Records one fact about `socket` now. Returns a promise when the writer is far behind: a
+   * data path that can wait (a pump, a writer) should await it. Data bytes are copied for the
+   * writer unless they are stable (grammar/bytes.ts), which it reads where they are.
    */
   log(socket: string, fact: LogFact): Promise<void> | void {
     if (this.#closed) return;
     const ts = Math.round((performance.now() - this.#mono0) * 1000);
-    return this.#sink.write({ ...fact, socket, ts, wall: this.#wall0 + ts / 1000 });
+    let size = 0;
+    if (fact.event === "data") {
+      size = fact.bytes.length;
+      if (isStable(fact.bytes)) {
+        retain(fact.bytes);
+        this.#held.push(fact.bytes);
+      } else {
+        const copy = fact.bytes.slice();
+        this.#transfer.push(copy.buffer);
+        fact = { ...fact, bytes: copy };
+      }
+    }
+    this.#batch.push({ ...fact, socket, ts, wall: this.#wall0 + ts / 1000 });
+    if (this.#batchBytes === 0 && this.#batch.length === 1) setTimeout(() => this.#post(), 0);
+    this.#batchBytes += size;
+    if (this.#batchBytes >= BATCH_BYTES) this.#post();
+    if (this.#inFlight + this.#batchBytes > HIGH_WATER) {
+      return new Promise((resolve) => this.#drained.push(resolve));
+    }
+  }
+
+  /** Posts this turn's records to the writer. */
+  #post(): void {
+    if (this.#batch.length === 0) return;
+    const size = this.#batchBytes;
+    this.#inFlight += size;
+    this.#worker.postMessage({ records: this.#batch, size }, this.#transfer);
+    this.#posted.push(this.#held);
+    this.#held = [];
+    this.#batch = [];
+    this.#batchBytes = 0;
+    this.#transfer = [];
   }
 
   /**
@@ -170,6 +237,14 @@ export class Logger {
     if (this.#closed) return;
     for (const detach of this.#detach.splice(0)) detach();
     this.#closed = true;
-    await this.#sink.close();
+    this.#post();
+    this.#worker.postMessage({ close: true });
+    const answer = await this.#finish;
+    this.#worker.terminate();
+    if (answer.reason !== undefined) {
+      throw new SockitError(`Cannot log to "${this.file}": ${answer.reason}`, {
+        code: answer.code ?? "failed",
+      });
+    }
   }
 }

@@ -76,12 +76,12 @@ const UNIX_SERVER = new Uint8Array([127, 0, 0, 3]);
  * import { BufferedFile } from "./file_writer.ts";
  * import { PcapSink } from "./pcap.ts";
  * const path = await Deno.makeTempFile({ suffix: ".pcap" });
- * const sink = new PcapSink(await BufferedFile.create(path));
+ * const sink = new PcapSink(BufferedFile.open(path));
  * const at = { socket: "a", ts: 0, wall: 0 };
  * sink.write({ ...at, event: "open", transport: "tcp", role: "client",
  *   local: "127.0.0.1:5000", remote: "127.0.0.1:80" });
  * sink.write({ ...at, event: "data", dir: "out", bytes: new TextEncoder().encode("hi") });
- * await sink.close();
+ * sink.close();
  * // header, SYN, SYN-ACK, ACK, data, ACK: 24 + 3 × (16 + 40) + (16 + 42) + (16 + 40) bytes
  * assert.equal((await Deno.readFile(path)).length, 24 + 3 * 56 + 58 + 56);
  * await Deno.remove(path);
@@ -105,7 +105,7 @@ export class PcapSink implements LogSink {
     file.write(fileHeader());
   }
 
-  write(r: LogRecord): Promise<void> | undefined {
+  write(r: LogRecord): void {
     const mirrored = this.#mirrors.get(r.socket);
     if (mirrored) {
       // The other end's FIN is the written flow's peer FIN; its bytes are written already.
@@ -153,8 +153,8 @@ export class PcapSink implements LogSink {
     return;
   }
 
-  close(): Promise<void> {
-    return this.#file.close();
+  close(): void {
+    this.#file.close();
   }
 
   #forget(socket: string, flow: Flow): void {
@@ -169,7 +169,7 @@ export class PcapSink implements LogSink {
     }
   }
 
-  #open(r: LogRecord & { event: "open" }): Promise<void> | undefined {
+  #open(r: LogRecord & { event: "open" }): void {
     const old = this.#flows.get(r.socket);
     if (old) this.#forget(r.socket, old);
     const tcp = r.transport !== "udp";
@@ -253,24 +253,22 @@ export class PcapSink implements LogSink {
   }
 
   /** A chunk as segments from its sender, then one ACK from the receiver. */
-  #stream(flow: Flow, r: LogRecord, bytes: Uint8Array): Promise<void> | undefined {
+  #stream(flow: Flow, r: LogRecord, bytes: Uint8Array): void {
     const out = r.event === "data" && r.dir === "out";
     const [src, dst] = out ? [flow.us, flow.them] : [flow.them, flow.us];
-    let behind: Promise<void> | undefined;
     for (let off = 0; off < bytes.length; off += MAX_SEGMENT) {
       const payload = bytes.subarray(off, off + MAX_SEGMENT);
       const seq = out ? flow.seqUs : flow.seqThem;
       const ack = out ? flow.seqThem : flow.seqUs;
-      behind = this.#packet(r, { src, dst, proto: 6, payload, seq, ack, flags: PSH | ACK });
+      this.#packet(r, { src, dst, proto: 6, payload, seq, ack, flags: PSH | ACK });
       if (out) flow.seqUs = (flow.seqUs + payload.length) >>> 0;
       else flow.seqThem = (flow.seqThem + payload.length) >>> 0;
     }
-    if (bytes.length === 0) return;
-    return this.#ack(flow, r, !out) ?? behind;
+    if (bytes.length > 0) this.#ack(flow, r, !out);
   }
 
   /** A pure ACK from us (`fromUs`) or from the peer, acknowledging everything so far. */
-  #ack(flow: Flow, r: LogRecord, fromUs: boolean): Promise<void> | undefined {
+  #ack(flow: Flow, r: LogRecord, fromUs: boolean): void {
     return this.#packet(r, {
       src: fromUs ? flow.us : flow.them,
       dst: fromUs ? flow.them : flow.us,
@@ -303,7 +301,7 @@ export class PcapSink implements LogSink {
     this.#ack(flow, r, !fromUs);
   }
 
-  #datagram(flow: Flow, r: LogRecord, bytes: Uint8Array): Promise<void> | undefined {
+  #datagram(flow: Flow, r: LogRecord, bytes: Uint8Array): void {
     const peer = r.event === "data" && r.peer !== undefined ? parseEndpoint(r.peer) : flow.them;
     if (!peer || peer.ip.length !== flow.us.ip.length) return;
     const out = r.event === "data" && r.dir === "out";
@@ -313,7 +311,7 @@ export class PcapSink implements LogSink {
   }
 
   /** One packet record: pcap header, IP and transport headers, payload. */
-  #packet(r: LogRecord, s: Segment): Promise<void> | undefined {
+  #packet(r: LogRecord, s: Segment): void {
     const head = headers(s);
     const rec = new Uint8Array(16);
     const v = new DataView(rec.buffer);
@@ -325,7 +323,7 @@ export class PcapSink implements LogSink {
     v.setUint32(12, len, true);
     this.#file.write(rec);
     this.#file.write(head);
-    return this.#file.write(s.payload);
+    this.#file.write(s.payload);
   }
 }
 

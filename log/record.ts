@@ -22,8 +22,8 @@ export type LogFact =
     remote: string;
   }
   /**
-   * Bytes moved; `bytes` is only valid during the call (copy to keep). `kind`: a WebSocket
-   * message's, whose payload `bytes` is.
+   * Bytes moved; `bytes` is only valid during the call (copy to keep), unless they are stable
+   * (`isStable` of grammar/bytes.ts). `kind`: a WebSocket message's, whose payload `bytes` is.
    */
   | { event: "data"; dir: Direction; bytes: Uint8Array; peer?: string; kind?: "text" | "binary" }
   /** A listener accepted a connection (its child then has its own `open`). */
@@ -49,10 +49,13 @@ export type LogRecord = LogFact & {
   wall: number;
 };
 
-/** A log format: takes records in order, writes them, and finishes the file. */
+/**
+ * A log format: takes records in order, writes them, and finishes the file. Sinks run on the
+ * log writer's thread (`log/log_worker.ts`) and write synchronously.
+ */
 export interface LogSink {
-  /** Writes one record; a promise when the file is far behind (the caller should wait). */
-  write(record: LogRecord): Promise<void> | void;
-  /** Writes what is buffered and closes the file. */
-  close(): Promise<void>;
+  /** Writes one record. */
+  write(record: LogRecord): void;
+  /** Writes what is buffered and closes the file; throws if a write failed. */
+  close(): void;
 }
