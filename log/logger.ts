@@ -73,6 +73,10 @@ export class Logger {
   #batch: LogRecord[] = [];
   #batchBytes = 0;
   #transfer: ArrayBuffer[] = [];
+  /** The timer that posts this turn's records. */
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** The writer's thread failed: nothing more is posted, and nothing waits for it. */
+  #dead = false;
   /** This turn's stable chunks, held until the writer is done with them. */
   #held: Uint8Array[] = [];
   /** The stable chunks of each batch posted and not yet written, in order. */
@@ -105,6 +109,7 @@ export class Logger {
     };
     this.#worker.onerror = (e: ErrorEvent) => {
       e.preventDefault();
+      this.#dead = true;
       this.#finished({ reason: e.message, code: "failed" });
       for (const wake of this.#drained.splice(0)) wake();
     };
@@ -129,7 +134,7 @@ export class Logger {
    * writer unless they are stable (grammar/bytes.ts), which it reads where they are.
    */
   log(socket: string, fact: LogFact): Promise<void> | void {
-    if (this.#closed) return;
+    if (this.#closed || this.#dead) return;
     const ts = Math.round((performance.now() - this.#mono0) * 1000);
     let size = 0;
     if (fact.event === "data") {
@@ -144,7 +149,7 @@ export class Logger {
       }
     }
     this.#batch.push({ ...fact, socket, ts, wall: this.#wall0 + ts / 1000 });
-    if (this.#batchBytes === 0 && this.#batch.length === 1) setTimeout(() => this.#post(), 0);
+    this.#timer ??= setTimeout(() => this.#post(), 0);
     this.#batchBytes += size;
     if (this.#batchBytes >= BATCH_BYTES) this.#post();
     if (this.#inFlight + this.#batchBytes > HIGH_WATER) {
@@ -154,7 +159,9 @@ export class Logger {
 
   /** Posts this turn's records to the writer. */
   #post(): void {
-    if (this.#batch.length === 0) return;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#batch.length === 0 || this.#dead) return;
     const size = this.#batchBytes;
     this.#inFlight += size;
     this.#worker.postMessage({ records: this.#batch, size }, this.#transfer);

@@ -29,8 +29,9 @@ export type Direction = "in" | "out";
 
 /**
  * Sees a socket's bytes and the facts its events do not carry. Each call must use `bytes`
- * before it returns (the caller reuses the buffer). `data` may return a promise to hold the
- * transfer back while the tap catches up (a log file writing behind).
+ * before it returns (the caller reuses the buffer), unless they are stable (`isStable` of
+ * grammar/bytes.ts), which may be kept. `data` may return a promise to hold the transfer back
+ * while the tap catches up (a log file writing behind).
  *
  * @example A tap that counts bytes
  * ```ts
