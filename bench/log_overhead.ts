@@ -5,7 +5,10 @@
  * the target is at most 10%. The logs are written to the temporary directory (a disk) and, where
  * /dev/shm exists, to tmpfs as well, which shows logging's own cost without the disk's. Beside
  * them, the floor: the unlogged transfer while `dd` writes the same 256 MiB to the same file
- * system, which is what saving the bytes costs this machine before any formatting.
+ * system, which is what saving the bytes costs this machine before any formatting. Each row
+ * also shows the whole machine's busy CPU time during the run (every core, every process, from
+ * /proc/stat) against what its cores could give in that time: where the run without a log
+ * already leaves less spare time than writing the log's bytes takes, no log can stay within 10%.
  *
  *   deno task bench log_overhead      (SOCKIT_BENCH_MIB=64 for a quicker run)
  */
@@ -40,19 +43,35 @@ interface Run {
   args: string[];
   beside?: string;
   times: number[];
+  /** The machine's busy CPU seconds during each run (all cores), where /proc/stat exists. */
+  cpu: number[];
   logSize?: number;
 }
 const runs: Record<string, Run> = {
-  "no log": { args: [], times: [] },
-  "dd beside": { args: [], beside: `${dir}/floor.bin`, times: [] },
-  "jsonl": { args: ["--log", `${dir}/run.jsonl`], times: [] },
-  "pcap": { args: ["--log", `${dir}/run.pcap`], times: [] },
+  "no log": { args: [], times: [], cpu: [] },
+  "dd beside": { args: [], beside: `${dir}/floor.bin`, times: [], cpu: [] },
+  "jsonl": { args: ["--log", `${dir}/run.jsonl`], times: [], cpu: [] },
+  "pcap": { args: ["--log", `${dir}/run.pcap`], times: [], cpu: [] },
 };
 if (shm) {
-  runs["dd beside, tmpfs"] = { args: [], beside: `${shm}/floor.bin`, times: [] };
-  runs["jsonl, tmpfs"] = { args: ["--log", `${shm}/run.jsonl`], times: [] };
-  runs["pcap, tmpfs"] = { args: ["--log", `${shm}/run.pcap`], times: [] };
+  runs["dd beside, tmpfs"] = { args: [], beside: `${shm}/floor.bin`, times: [], cpu: [] };
+  runs["jsonl, tmpfs"] = { args: ["--log", `${shm}/run.jsonl`], times: [], cpu: [] };
+  runs["pcap, tmpfs"] = { args: ["--log", `${shm}/run.pcap`], times: [], cpu: [] };
 }
+
+/** Busy CPU seconds of the whole machine so far (every core, user and system), or NaN. */
+function machineBusy(): number {
+  try {
+    const [, ...ticks] = Deno.readTextFileSync("/proc/stat").split("\n")[0].trim().split(/\s+/)
+      .map(Number);
+    // user nice system idle iowait irq softirq steal: all but idle and iowait are busy.
+    const busy = ticks.slice(0, 8).reduce((a, b) => a + b, 0) - ticks[3] - ticks[4];
+    return busy / 100; // USER_HZ
+  } catch {
+    return NaN;
+  }
+}
+const CORES = navigator.hardwareConcurrency;
 
 /** `dd` copying the payload to `out` once the sink has its connection; settles when written. */
 async function ddBeside(out: string): Promise<void> {
@@ -74,10 +93,12 @@ try {
         `open tcp a 127.0.0.1:${peer.port}; send a @${file}; close a`,
       ]).filter((a) => !a.startsWith("--allow-")).toSpliced(2, 0, "--allow-all");
       const start = performance.now();
+      const busy0 = machineBusy();
       const copy = run.beside ? ddBeside(run.beside) : undefined;
       await timed(argv);
       await copy;
       run.times.push((performance.now() - start) / 1000);
+      run.cpu.push(machineBusy() - busy0);
       const n = await received;
       if (n !== bytes) throw new Error(`${label}: sink got ${n} bytes, expected ${bytes}`);
       const written = run.beside ?? run.args[1];
@@ -98,14 +119,17 @@ try {
     const over = run.beside || !run.args.length
       ? ""
       : ` (${((t / median(floor.times) - 1) * 100).toFixed(1)}% over dd beside)`;
+    const cpu = median(run.cpu);
+    const busy = Number.isNaN(cpu) ? "" : `, CPU ${cpu.toFixed(2)} of ${(t * CORES).toFixed(2)} s`;
     console.log(
       `${label.padEnd(16)} ${MIB} MiB in ${t.toFixed(3)} s (median of ${ROUNDS})${size}${ratio}` +
-        over,
+        over + busy,
     );
   }
   console.log(
     "target: each log at most 10% slower than no log; " +
-      "dd beside: no log while dd writes the payload's bytes to the same file system",
+      "dd beside: no log while dd writes the payload's bytes to the same file system; " +
+      `CPU: busy seconds of all ${CORES} cores against ${CORES} × the run's time`,
   );
 } finally {
   await peer.close();
