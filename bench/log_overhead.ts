@@ -47,16 +47,18 @@ interface Run {
   cpu: number[];
   logSize?: number;
 }
+/** A row with nothing measured yet. */
+const row = (args: string[], beside?: string): Run => ({ args, beside, times: [], cpu: [] });
 const runs: Record<string, Run> = {
-  "no log": { args: [], times: [], cpu: [] },
-  "dd beside": { args: [], beside: `${dir}/floor.bin`, times: [], cpu: [] },
-  "jsonl": { args: ["--log", `${dir}/run.jsonl`], times: [], cpu: [] },
-  "pcap": { args: ["--log", `${dir}/run.pcap`], times: [], cpu: [] },
+  "no log": row([]),
+  "dd beside": row([], `${dir}/floor.bin`),
+  "jsonl": row(["--log", `${dir}/run.jsonl`]),
+  "pcap": row(["--log", `${dir}/run.pcap`]),
 };
 if (shm) {
-  runs["dd beside, tmpfs"] = { args: [], beside: `${shm}/floor.bin`, times: [], cpu: [] };
-  runs["jsonl, tmpfs"] = { args: ["--log", `${shm}/run.jsonl`], times: [], cpu: [] };
-  runs["pcap, tmpfs"] = { args: ["--log", `${shm}/run.pcap`], times: [], cpu: [] };
+  runs["dd beside, tmpfs"] = row([], `${shm}/floor.bin`);
+  runs["jsonl, tmpfs"] = row(["--log", `${shm}/run.jsonl`]);
+  runs["pcap, tmpfs"] = row(["--log", `${shm}/run.pcap`]);
 }
 
 /** Busy CPU seconds of the whole machine so far (every core, user and system), or NaN. */
