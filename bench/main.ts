@@ -17,6 +17,7 @@ const BENCHES = [
   "pipes.ts",
   "churn.ts",
   "log_overhead.ts",
+  "log_wakeups.ts",
   "relay.ts",
   "toxics.ts",
   "ws_latency.ts",
