@@ -7,8 +7,10 @@
  * packets. TLS connections show their plaintext (sockit holds the decrypted bytes) as TCP on
  * their real addresses; Unix connections show as TCP between 127.0.0.2 (the connecting side)
  * and 127.0.0.3 (the listening side) on made-up ports. When both ends of a connection are
- * sockets of the log (a shell talking to its own listener), the connection is written once,
- * from the end that appeared first; a datagram between two of its sockets, once, as sent.
+ * sockets of the log (a shell talking to its own listener), the connection is written once:
+ * its handshake from the end that appeared first, each chunk when it was sent (as tcpdump sees
+ * it, even when the other end has not read it yet); a datagram between two of its sockets, once,
+ * as sent.
  * See docs/log_format.md.
  *
  * @module
@@ -50,6 +52,8 @@ interface Flow {
   finUs: boolean;
   finThem: boolean;
   reset: boolean;
+  /** The other end is a socket of the log too: data is written from whichever end sends it. */
+  mirrored: boolean;
 }
 
 /** The pcap file's global header. */
@@ -114,6 +118,10 @@ export class PcapSink implements LogSink {
           this.#fin(mirrored, r, false);
         }
       }
+      // Its sends are the written flow's peer's; what it receives was written when sent.
+      if (r.event === "data" && r.dir === "out" && this.#flows.get(mirrored.socket) === mirrored) {
+        return this.#stream(mirrored, r, r.bytes, false);
+      }
       if (r.event === "closed") this.#mirrors.delete(r.socket);
       if (r.event !== "open") return;
       this.#mirrors.delete(r.socket);
@@ -124,7 +132,9 @@ export class PcapSink implements LogSink {
         return this.#open(r);
       case "data":
         if (!flow) return;
-        return flow.tcp ? this.#stream(flow, r, r.bytes) : this.#datagram(flow, r, r.bytes);
+        if (!flow.tcp) return this.#datagram(flow, r, r.bytes);
+        if (flow.mirrored && r.dir === "in") return; // written when the other end sent it
+        return this.#stream(flow, r, r.bytes, r.dir === "out");
       case "shutdown":
         if (flow?.tcp && !flow.finUs && !flow.reset) this.#fin(flow, r, true);
         return;
@@ -199,7 +209,10 @@ export class PcapSink implements LogSink {
     if (!tcp) return void this.#udp(r.socket, flow);
     // The other end of a connection already written: it tells the whole story.
     const other = this.#tuples.get(tuple(them, us));
-    if (other) return void this.#mirrors.set(r.socket, other);
+    if (other) {
+      other.mirrored = true;
+      return void this.#mirrors.set(r.socket, other);
+    }
     flow.socket = r.socket;
     this.#flows.set(r.socket, flow);
     this.#tuples.set(tuple(us, them), flow);
@@ -249,12 +262,12 @@ export class PcapSink implements LogSink {
       finUs: false,
       finThem: false,
       reset: false,
+      mirrored: false,
     };
   }
 
-  /** A chunk as segments from its sender, then one ACK from the receiver. */
-  #stream(flow: Flow, r: LogRecord, bytes: Uint8Array): void {
-    const out = r.event === "data" && r.dir === "out";
+  /** A chunk as segments from its sender (`out`: from us), then one ACK from the receiver. */
+  #stream(flow: Flow, r: LogRecord, bytes: Uint8Array, out: boolean): void {
     const [src, dst] = out ? [flow.us, flow.them] : [flow.them, flow.us];
     for (let off = 0; off < bytes.length; off += MAX_SEGMENT) {
       const payload = bytes.subarray(off, off + MAX_SEGMENT);

@@ -271,3 +271,32 @@ c.close()
   assert.deepEqual(await followed(`${dir}/real.pcap`), await followed(file));
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("a connection between two of the shell's own sockets is written as sent, unread bytes included", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sockit-pcap-" });
+  await using shell = new Shell();
+  const file = `${dir}/own.pcap`;
+  await shell.execute(`log start ${file}`);
+  const srv = as(await shell.execute("listen tcp srv 127.0.0.1:0"), "socket");
+  await shell.execute(`open tcp c ${srv.info.local}`);
+  await shell.execute("accept srv");
+  // 6 MiB: more than srv.1 reads ahead (4 MiB), so part of it is still unread at log stop.
+  const big = new Uint8Array(6 * 1024 * 1024).map((_, i) => (i * 13) & 0xff);
+  const written = (shell.registry.get("c", "send") as StreamSocket).write(big);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    written,
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error("the 6 MiB send did not complete")), 20_000);
+    }),
+  ]).finally(() => clearTimeout(timer));
+  await shell.execute('send srv.1 "ok\\n"');
+  assert.equal(decoder.decode(as(await shell.execute("recvline c"), "data").data), "ok\n");
+  await shell.execute("log stop");
+  const { client, server } = await followed(file);
+  assert.equal(client.length, big.length * 2, "every byte c sent, read or not");
+  assert(client === hex(big), "c's bytes in order");
+  assert.equal(server, hex(new TextEncoder().encode("ok\n")));
+  await assertNoExpertErrors(file);
+  await Deno.remove(dir, { recursive: true });
+});
