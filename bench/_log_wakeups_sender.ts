@@ -14,6 +14,8 @@
  * @module
  */
 /// <reference lib="deno.worker" />
+import { writeAll } from "./_util.ts";
+
 const CHUNK = 256 * 1024;
 const POOL = 64;
 const RING = 1024;
@@ -28,7 +30,7 @@ interface Writer {
   close(): Promise<void>;
 }
 
-function writeAll(file: Deno.FsFile, bytes: Uint8Array): void {
+function writeFile(file: Deno.FsFile, bytes: Uint8Array): void {
   let off = 0;
   while (off < bytes.length) off += file.writeSync(bytes.subarray(off));
 }
@@ -49,7 +51,7 @@ if (typeof WorkerGlobalScope !== "undefined" && self instanceof WorkerGlobalScop
           continue;
         }
         const slot = SLOTS + (tail % RING) * 2;
-        writeAll(file, views[ctl[slot]].subarray(0, ctl[slot + 1]));
+        writeFile(file, views[ctl[slot]].subarray(0, ctl[slot + 1]));
         Atomics.store(ctl, TAIL, ++tail);
       }
       file.close();
@@ -58,7 +60,7 @@ if (typeof WorkerGlobalScope !== "undefined" && self instanceof WorkerGlobalScop
       file?.close();
       self.postMessage({ closed: true });
     } else {
-      for (const chunk of m.chunks) writeAll(file!, chunk);
+      for (const chunk of m.chunks) writeFile(file!, chunk);
       self.postMessage({ done: m.chunks.map((c: Uint8Array) => c.buffer) });
     }
   };
@@ -80,7 +82,7 @@ async function send(mode: string, port: string, path: string, out: string): Prom
     }
     if (n === 0) break;
     const piece = chunk.subarray(0, n);
-    for (let off = 0; off < n;) off += await conn.write(piece.subarray(off));
+    await writeAll(conn, piece);
     writer.write(piece);
     if (n < CHUNK) break;
   }

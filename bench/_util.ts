@@ -324,6 +324,15 @@ export function sink() {
   };
 }
 
+/** Writes `mib` MiB to `path`: one random 64 KiB block over and over, in 1 MiB writes. */
+export async function payloadFile(path: string, mib: number): Promise<void> {
+  using f = await Deno.open(path, { write: true, create: true, truncate: true });
+  const chunk = crypto.getRandomValues(new Uint8Array(64 * 1024));
+  const block = new Uint8Array(1024 * 1024);
+  for (let i = 0; i < block.length; i += chunk.length) block.set(chunk, i);
+  for (let i = 0; i < mib; i++) await f.write(block);
+}
+
 /** The median of some numbers. */
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

@@ -4,20 +4,14 @@
  *
  *   deno task bench bulk            (SOCKIT_BENCH_MIB=256 for a quicker run)
  */
-import { median, sink, sockitArgv, timed } from "./_util.ts";
+import { median, payloadFile, sink, sockitArgv, timed } from "./_util.ts";
 
 const MIB = Number(Deno.env.get("SOCKIT_BENCH_MIB") ?? 1024);
 const ROUNDS = Number(Deno.env.get("SOCKIT_BENCH_ROUNDS") ?? 3);
 
 const dir = await Deno.makeTempDir({ prefix: "sockit-bench-" });
 const file = `${dir}/payload.bin`;
-{
-  using f = await Deno.open(file, { write: true, create: true });
-  const chunk = crypto.getRandomValues(new Uint8Array(64 * 1024));
-  const block = new Uint8Array(1024 * 1024);
-  for (let i = 0; i < block.length; i += chunk.length) block.set(chunk, i);
-  for (let i = 0; i < MIB; i++) await f.write(block);
-}
+await payloadFile(file, MIB);
 const bytes = MIB * 1024 * 1024;
 const peer = sink();
 

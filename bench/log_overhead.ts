@@ -12,18 +12,14 @@
  *
  *   deno task bench log_overhead      (SOCKIT_BENCH_MIB=64 for a quicker run)
  */
-import { median, sink, sockitArgv, timed } from "./_util.ts";
+import { median, payloadFile, sink, sockitArgv, timed } from "./_util.ts";
 
 const MIB = Number(Deno.env.get("SOCKIT_BENCH_MIB") ?? 256);
 const ROUNDS = Number(Deno.env.get("SOCKIT_BENCH_ROUNDS") ?? 5);
 
 const dir = await Deno.makeTempDir({ prefix: "sockit-bench-log-" });
 const file = `${dir}/payload.bin`;
-{
-  using f = await Deno.open(file, { write: true, create: true });
-  const block = crypto.getRandomValues(new Uint8Array(64 * 1024));
-  for (let i = 0; i < MIB * 16; i++) await f.write(block);
-}
+await payloadFile(file, MIB);
 const bytes = MIB * 1024 * 1024;
 const peer = sink();
 

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { median, sink } from "./_util.ts";
+import { median, payloadFile, sink } from "./_util.ts";
 
 const MIB = 256;
 const ROUNDS = Number(Deno.env.get("SOCKIT_BENCH_ROUNDS") ?? 9);
@@ -26,11 +26,7 @@ try {
   out = `${dir}/out.bin`; // no tmpfs: the disk's share is then in every writer's figure
 }
 const file = `${dir}/payload.bin`;
-{
-  using f = await Deno.open(file, { write: true, create: true });
-  const block = crypto.getRandomValues(new Uint8Array(64 * 1024));
-  for (let i = 0; i < MIB * 16; i++) await f.write(block);
-}
+await payloadFile(file, MIB);
 const peer = sink();
 const times: Record<string, number[]> = Object.fromEntries(MODES.map((m) => [m, []]));
 try {
