@@ -9,6 +9,10 @@
  * also shows the whole machine's busy CPU time during the run (every core, every process, from
  * /proc/stat) against what its cores could give in that time: where the run without a log
  * already leaves less spare time than writing the log's bytes takes, no log can stay within 10%.
+ * Two more rows show what a log writer's thread costs before any of a log's work
+ * (bench/_sockit_beside.ts): the unlogged transfer with an idle Worker in the process, and with
+ * a Worker that copies the payload to tmpfs by itself, one synchronous read and write per MiB,
+ * no message per chunk. No log that a Worker writes can be cheaper than these two.
  *
  *   deno task bench log_overhead      (SOCKIT_BENCH_MIB=64 for a quicker run)
  */
@@ -38,6 +42,8 @@ try {
 interface Run {
   args: string[];
   beside?: string;
+  /** Run through bench/_sockit_beside.ts with a Worker beside: idle, or copying to this file. */
+  worker?: { mode: "idle" | "copy"; out: string };
   times: number[];
   /** The machine's busy CPU seconds during each run (all cores), where /proc/stat exists. */
   cpu: number[];
@@ -51,7 +57,9 @@ const runs: Record<string, Run> = {
   "jsonl": row(["--log", `${dir}/run.jsonl`]),
   "pcap": row(["--log", `${dir}/run.pcap`]),
 };
+runs["idle Worker"] = { ...row([]), worker: { mode: "idle", out: "-" } };
 if (shm) {
+  runs["Worker copy, tmpfs"] = { ...row([]), worker: { mode: "copy", out: `${shm}/copy.bin` } };
   runs["dd beside, tmpfs"] = row([], `${shm}/floor.bin`);
   runs["jsonl, tmpfs"] = row(["--log", `${shm}/run.jsonl`]);
   runs["pcap, tmpfs"] = row(["--log", `${shm}/run.pcap`]);
@@ -70,6 +78,7 @@ function machineBusy(): number {
   }
 }
 const CORES = navigator.hardwareConcurrency;
+const BESIDE = new URL("./_sockit_beside.ts", import.meta.url).pathname;
 
 /** `dd` copying the payload to `out` once the sink has its connection; settles when written. */
 async function ddBeside(out: string): Promise<void> {
@@ -90,6 +99,10 @@ try {
         "-c",
         `open tcp a 127.0.0.1:${peer.port}; send a @${file}; close a`,
       ]).filter((a) => !a.startsWith("--allow-")).toSpliced(2, 0, "--allow-all");
+      if (run.worker) {
+        const main = argv.findIndex((a) => a.endsWith("/main.ts"));
+        argv.splice(main, 1, BESIDE, run.worker.mode, file, run.worker.out, "--");
+      }
       const start = performance.now();
       const busy0 = machineBusy();
       const copy = run.beside ? ddBeside(run.beside) : undefined;
@@ -99,7 +112,8 @@ try {
       run.cpu.push(machineBusy() - busy0);
       const n = await received;
       if (n !== bytes) throw new Error(`${label}: sink got ${n} bytes, expected ${bytes}`);
-      const written = run.beside ?? run.args[1];
+      const copied = run.worker?.mode === "copy" ? run.worker.out : undefined;
+      const written = run.beside ?? run.args[1] ?? copied;
       if (written) {
         run.logSize = (await Deno.stat(written)).size;
         await Deno.remove(written);
@@ -120,13 +134,14 @@ try {
     const cpu = median(run.cpu);
     const busy = Number.isNaN(cpu) ? "" : `, CPU ${cpu.toFixed(2)} of ${(t * CORES).toFixed(2)} s`;
     console.log(
-      `${label.padEnd(16)} ${MIB} MiB in ${t.toFixed(3)} s (median of ${ROUNDS})${size}${ratio}` +
+      `${label.padEnd(18)} ${MIB} MiB in ${t.toFixed(3)} s (median of ${ROUNDS})${size}${ratio}` +
         over + busy,
     );
   }
   console.log(
     "target: each log at most 10% slower than no log; " +
       "dd beside: no log while dd writes the payload's bytes to the same file system; " +
+      "idle Worker / Worker copy: no log, a Worker in the process idle / copying the payload; " +
       `CPU: busy seconds of all ${CORES} cores against ${CORES} × the run's time`,
   );
 } finally {
